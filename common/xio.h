@@ -1,0 +1,24 @@
+/* Full-read and full-write loops, and small fd helpers. Every fd berth opens is O_CLOEXEC. */
+#ifndef BERTH_COMMON_XIO_H
+#define BERTH_COMMON_XIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+
+/* Writes all len bytes, retrying on EINTR and short writes. Returns 0 or -1 with *e set. */
+int xwrite_all(int fd, const void *buf, size_t len, struct berr *e);
+/* Reads until len bytes or EOF. Returns the byte count (short only at EOF) or -1 with *e set. */
+ssize_t xread_all(int fd, void *buf, size_t len, struct berr *e);
+/* Reads a whole small file (at most max bytes, else BERR_INVALID) into a NUL-terminated heap
+ * buffer. *out is owned by the caller. */
+int xread_file_at(int dirfd, const char *path, size_t max, char **out, size_t *outlen,
+		  struct berr *e);
+/* Closes every fd >= from except those listed in keep (sorted or not). Returns 0 or -1. */
+int xclose_fds_except(int from, const int *keep, size_t nkeep, struct berr *e);
+/* Makes sure fds 0, 1 and 2 are open (on /dev/null where closed), so a later open cannot land
+ * on a standard fd by accident. */
+int xensure_stdio(struct berr *e);
+
+#endif
