@@ -1,0 +1,143 @@
+#include "ipc/msg.h"
+
+#include <stddef.h>
+
+#include "common/cleanup.h"
+
+/* Schemas: one table per body. Limits are the most a legitimate peer ever sends. */
+
+static const struct ipc_field error_fields[] = {
+	IPC_F_UINT(struct msg_error, code, true, 255),
+	IPC_F_UINT(struct msg_error, sys_errno, true, 4095),
+	IPC_F_STR(struct msg_error, message, true, IPC_TEXT_MAX),
+};
+const struct ipc_schema msg_error_schema = {
+	"error", sizeof(struct msg_error), error_fields, ARRAY_SIZE(error_fields)
+};
+
+static const struct ipc_field hello_fields[] = {
+	IPC_F_UINT(struct msg_hello, protocol, true, 0xffff),
+	IPC_F_STR(struct msg_hello, root, true, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_hello, runroot, true, IPC_PATH_MAX),
+	IPC_F_UINT(struct msg_hello, log_level, true, 6),
+	IPC_F_STR(struct msg_hello, runtime, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_hello, tmpdir, true, IPC_PATH_MAX),
+};
+const struct ipc_schema msg_hello_schema = {
+	"hello", sizeof(struct msg_hello), hello_fields, ARRAY_SIZE(hello_fields)
+};
+
+static const struct ipc_field hello_ok_fields[] = {
+	IPC_F_UINT(struct msg_hello_ok, rootless, true, 1),
+	IPC_F_UINT(struct msg_hello_ok, broker_pid, true, 0x7fffffff),
+};
+const struct ipc_schema msg_hello_ok_schema = {
+	"hello-ok", sizeof(struct msg_hello_ok), hello_ok_fields, ARRAY_SIZE(hello_ok_fields)
+};
+
+static const struct ipc_field info_fields[] = {
+	IPC_F_BOOL(struct msg_info, debug, false),
+};
+const struct ipc_schema msg_info_schema = {
+	"info", sizeof(struct msg_info), info_fields, ARRAY_SIZE(info_fields)
+};
+
+static const struct ipc_field runtime_fields[] = {
+	IPC_F_STR(struct msg_runtime, name, true, IPC_NAME_MAX),
+	IPC_F_STR(struct msg_runtime, path, true, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_runtime, version, true, IPC_TEXT_MAX),
+	IPC_F_STR(struct msg_runtime, status, true, IPC_TEXT_MAX),
+};
+const struct ipc_schema msg_runtime_schema = {
+	"runtime", sizeof(struct msg_runtime), runtime_fields, ARRAY_SIZE(runtime_fields)
+};
+
+static const struct ipc_field worker_status_fields[] = {
+	IPC_F_STR(struct msg_worker_status, role, true, 32),
+	IPC_F_UINT(struct msg_worker_status, pid, true, 0x7fffffff),
+	IPC_F_UINT(struct msg_worker_status, uid, true, 0xffffffff),
+	IPC_F_UINT(struct msg_worker_status, seccomp, true, 2),
+	IPC_F_UINT(struct msg_worker_status, seccomp_filters, true, 1024),
+	IPC_F_BOOL(struct msg_worker_status, no_new_privs, true),
+	IPC_F_STR(struct msg_worker_status, cap_eff, true, 16),
+	IPC_F_STR(struct msg_worker_status, cap_bnd, true, 16),
+	IPC_F_STR(struct msg_worker_status, landlock, true, 128),
+	IPC_F_STRV(struct msg_worker_status, libraries, false, 16, 128),
+	IPC_F_STRUCTV(struct msg_worker_status, runtimes, false, 8, &msg_runtime_schema),
+};
+const struct ipc_schema msg_w_info_reply_schema = {
+	"worker-info-reply", sizeof(struct msg_worker_status), worker_status_fields,
+	ARRAY_SIZE(worker_status_fields)
+};
+
+static const struct ipc_field info_reply_fields[] = {
+	IPC_F_STR(struct msg_info_reply, version, true, 64),
+	IPC_F_STR(struct msg_info_reply, arch, true, 64),
+	IPC_F_STR(struct msg_info_reply, os, true, 64),
+	IPC_F_STR(struct msg_info_reply, kernel, true, 256),
+	IPC_F_STR(struct msg_info_reply, hostname, true, 256),
+	IPC_F_STR(struct msg_info_reply, cgroup_version, true, 8),
+	IPC_F_STR(struct msg_info_reply, cgroup_layout, true, 16),
+	IPC_F_BOOL(struct msg_info_reply, rootless, true),
+	IPC_F_STRV(struct msg_info_reply, uid_map, true, 340, 64),
+	IPC_F_STRV(struct msg_info_reply, gid_map, true, 340, 64),
+	IPC_F_UINT(struct msg_info_reply, pause_pid, true, 0x7fffffff),
+	IPC_F_STR(struct msg_info_reply, graph_root, true, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_info_reply, run_root, true, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_info_reply, state_db, true, IPC_PATH_MAX),
+	IPC_F_UINT(struct msg_info_reply, db_schema, true, 0xffff),
+	IPC_F_STR(struct msg_info_reply, graph_driver, true, 32),
+	IPC_F_STR(struct msg_info_reply, default_runtime, true, IPC_NAME_MAX),
+	IPC_F_STRUCTV(struct msg_info_reply, runtimes, true, 8, &msg_runtime_schema),
+	IPC_F_STRUCTV(struct msg_info_reply, workers, true, 16, &msg_w_info_reply_schema),
+};
+const struct ipc_schema msg_info_reply_schema = {
+	"info-reply", sizeof(struct msg_info_reply), info_reply_fields,
+	ARRAY_SIZE(info_reply_fields)
+};
+
+static const struct ipc_field unshare_fields[] = {
+	IPC_F_STRV(struct msg_unshare, argv, true, IPC_ARGV_MAX, IPC_ARG_MAX),
+	IPC_F_STRV(struct msg_unshare, env, true, IPC_ARGV_MAX, IPC_ARG_MAX),
+	IPC_F_STR(struct msg_unshare, cwd, true, IPC_PATH_MAX),
+};
+const struct ipc_schema msg_unshare_schema = {
+	"unshare", sizeof(struct msg_unshare), unshare_fields, ARRAY_SIZE(unshare_fields)
+};
+
+static const struct ipc_field unshare_done_fields[] = {
+	{ "status", IPC_T_INT, true, 0, 0, offsetof(struct msg_unshare_done, status), 0, NULL },
+};
+const struct ipc_schema msg_unshare_done_schema = {
+	"unshare-done", sizeof(struct msg_unshare_done), unshare_done_fields,
+	ARRAY_SIZE(unshare_done_fields)
+};
+
+static const struct ipc_field w_info_fields[] = {
+	IPC_F_BOOL(struct msg_w_info, debug, false),
+};
+const struct ipc_schema msg_w_info_schema = {
+	"worker-info", sizeof(struct msg_w_info), w_info_fields, ARRAY_SIZE(w_info_fields)
+};
+
+static const struct ipc_msgdef msgdefs[] = {
+	{ MSG_ERROR, "error", &msg_error_schema, 0, 0 },
+	{ MSG_HELLO, "hello", &msg_hello_schema, 0, 0 },
+	{ MSG_HELLO_OK, "hello-ok", &msg_hello_ok_schema, 0, 0 },
+	{ MSG_INFO, "info", &msg_info_schema, 0, 0 },
+	{ MSG_INFO_REPLY, "info-reply", &msg_info_reply_schema, 0, 0 },
+	/* The frontend's stdin, stdout and stderr, so the command talks to the user's terminal
+	 * directly and nothing is copied through the broker. */
+	{ MSG_UNSHARE, "unshare", &msg_unshare_schema, 3, 3 },
+	{ MSG_UNSHARE_DONE, "unshare-done", &msg_unshare_done_schema, 0, 0 },
+	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
+	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
+};
+
+const struct ipc_msgdef *ipc_msgdef(uint32_t type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(msgdefs); i++)
+		if (msgdefs[i].type == type)
+			return &msgdefs[i];
+	return NULL;
+}

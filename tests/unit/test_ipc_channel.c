@@ -1,0 +1,834 @@
+/* Unit tests for ipc/channel.c and ipc/dispatch.c: message encode/decode of every real type,
+ * mutation tests on their encodings (every truncation and every single-bit flip), fd
+ * ownership in ipc_msg_decode, and the channel over a real SOCK_SEQPACKET socketpair. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "common/cleanup.h"
+#include "common/err.h"
+#include "ipc/channel.h"
+#include "ipc/codec.h"
+#include "ipc/dispatch.h"
+#include "ipc/msg.h"
+
+static const char *const skip_env[] = { "type", "id", NULL };
+
+static void pstr(msgpack_packer *pk, const char *s, size_t n)
+{
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+#define PSTR(pk, lit) pstr(pk, lit, sizeof(lit) - 1)
+
+static bool all_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------- every message type */
+
+static void assert_struct_eq(const struct ipc_schema *s, const void *a, const void *b)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct ipc_field *f = &s->fields[i];
+		const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
+		size_t na = 0, nb = 0;
+
+		if (f->type == IPC_T_STRV || f->type == IPC_T_STRUCTV) {
+			memcpy(&na, (const char *)a + f->count_offset, sizeof(na));
+			memcpy(&nb, (const char *)b + f->count_offset, sizeof(nb));
+			if (na != nb)
+				fail_msg("%s.%s: %zu vs %zu elements", s->name, f->key, na, nb);
+		}
+		switch (f->type) {
+		case IPC_T_UINT:
+			assert_memory_equal(pa, pb, sizeof(uint64_t));
+			break;
+		case IPC_T_INT:
+			assert_memory_equal(pa, pb, sizeof(int64_t));
+			break;
+		case IPC_T_BOOL:
+			assert_int_equal(*(const bool *)pa, *(const bool *)pb);
+			break;
+		case IPC_T_STR: {
+			const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
+
+			if (sa == NULL || sb == NULL)
+				assert_ptr_equal(sa, sb);
+			else
+				assert_string_equal(sa, sb);
+			break;
+		}
+		case IPC_T_BIN: {
+			const struct ipc_bin *ba = (const void *)pa, *bb = (const void *)pb;
+
+			assert_int_equal(ba->data == NULL, bb->data == NULL);
+			assert_int_equal(ba->len, bb->len);
+			if (ba->len > 0)
+				assert_memory_equal(ba->data, bb->data, ba->len);
+			break;
+		}
+		case IPC_T_STRV:
+			for (size_t j = 0; j < na; j++)
+				assert_string_equal((*(char **const *)pa)[j], (*(char **const *)pb)[j]);
+			break;
+		case IPC_T_STRUCTV:
+			for (size_t j = 0; j < na; j++)
+				assert_struct_eq(f->sub, *(char *const *)pa + j * f->sub->size,
+						 *(char *const *)pb + j * f->sub->size);
+			break;
+		}
+	}
+}
+
+static char *libs[] = { "libcurl 7.88.1", "OpenSSL 3.0.9", NULL };
+static struct msg_runtime rts[] = {
+	{ "crun", "/usr/bin/crun", "crun version 1.8.1", "ok" },
+	{ "runc", "/usr/sbin/runc", "", "not found in $PATH" },
+};
+static struct msg_worker_status workers[] = {
+	{ "fetch", 100, 1000, 2, 1, true, "0000000000000000", "000001ffffffffff",
+	  "enforced (ABI 3)", libs, 2, NULL, 0 },
+	{ "launch", 101, 0, 2, 2, false, "0", "0", "not supported by the kernel", NULL, 0,
+	  rts, 2 },
+};
+static char *uid_map[] = { "         0       1000          1",
+			   "         1     100000      65536", NULL };
+static char *gid_map[] = { "         0       1000          1", NULL };
+static char *argv_sh[] = { "sh", "-c", "echo \xc3\xa9t\xc3\xa9", NULL };
+static char *envp[] = { "HOME=/home/u", "PATH=/usr/bin:/bin", "EMPTY=", NULL };
+
+static struct msg_error m_error = { BERR_NOTFOUND, ENOENT, "no such image: \"alpine\"" };
+static struct msg_hello m_hello = { BERTH_PROTOCOL_VERSION, "/var/lib/berth", "/run/berth", 4,
+				    "/usr/bin/crun", "/run/user/1000/berth" };
+static struct msg_hello_ok m_hello_ok = { 1, 4242 };
+static struct msg_info m_info = { true };
+static struct msg_info_reply m_info_reply = {
+	"0.1.0", "amd64", "linux", "6.1.0-13-amd64", "host.example", "v2", "unified", true,
+	uid_map, 2, gid_map, 1, 3141, "/home/u/.local/share/berth", "/run/user/1000/berth",
+	"/home/u/.local/share/berth/state.db", 3, "overlay", "crun", rts, 2, workers, 2,
+};
+static struct msg_unshare m_unshare = { argv_sh, 3, envp, 3, "/home/u" };
+static struct msg_unshare_done m_unshare_done = { -130 };
+static struct msg_w_info m_w_info = { false };
+
+static const struct {
+	uint32_t type;
+	const void *body;
+} msg_cases[] = {
+	{ MSG_ERROR, &m_error },
+	{ MSG_HELLO, &m_hello },
+	{ MSG_HELLO_OK, &m_hello_ok },
+	{ MSG_INFO, &m_info },
+	{ MSG_INFO_REPLY, &m_info_reply },
+	{ MSG_UNSHARE, &m_unshare },
+	{ MSG_UNSHARE_DONE, &m_unshare_done },
+	{ MSG_W_INFO, &m_w_info },
+	{ MSG_W_INFO_REPLY, &workers[1] },
+};
+
+/* A new type in msg.c without a case here fails this test. */
+static void test_every_type_has_a_case(void **state)
+{
+	(void)state;
+	for (uint32_t t = 0; t <= MSG_TYPE_MAX + 16; t++) {
+		bool found = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(msg_cases); i++)
+			found |= msg_cases[i].type == t;
+		if ((ipc_msgdef(t) != NULL) != found)
+			fail_msg("type %u: defined %d, tested %d", t, ipc_msgdef(t) != NULL, found);
+	}
+}
+
+static void open_devnull(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
+		assert_true(fds[i] >= 0);
+	}
+}
+
+static void test_roundtrip_every_type(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < ARRAY_SIZE(msg_cases); c++) {
+		const struct ipc_msgdef *def = ipc_msgdef(msg_cases[c].type);
+		cleanup_free uint8_t *buf = NULL, *again = NULL;
+		struct ipc_msg *m = NULL;
+		int fds[IPC_MAX_FDS];
+		size_t len, len2;
+		struct berr e;
+
+		assert_non_null(def);
+		if (ipc_msg_encode(def->type, 1000 + c, msg_cases[c].body, &buf, &len, &e) < 0)
+			fail_msg("%s: %s", def->name, e.msg);
+		open_devnull(fds, def->min_fds);
+		if (ipc_msg_decode(buf, len, fds, def->min_fds, &m, &e) < 0)
+			fail_msg("%s: %s", def->name, e.msg);
+		assert_int_equal(m->type, def->type);
+		assert_int_equal(m->id, 1000 + c);
+		assert_ptr_equal(m->def, def);
+		assert_int_equal(m->nfds, def->min_fds);
+		for (size_t i = 0; i < def->min_fds; i++) {
+			assert_int_equal(fds[i], -1); /* taken */
+			assert_true(fcntl(m->fds[i], F_GETFD) >= 0);
+		}
+		for (size_t i = def->min_fds; i < IPC_MAX_FDS; i++)
+			assert_int_equal(m->fds[i], -1);
+		assert_struct_eq(def->schema, msg_cases[c].body, m->body);
+		/* Deterministic: the decoded body encodes to the same bytes. */
+		assert_int_equal(ipc_msg_encode(m->type, m->id, m->body, &again, &len2, &e), 0);
+		assert_int_equal(len, len2);
+		assert_memory_equal(buf, again, len);
+		ipc_msg_free(m);
+	}
+}
+
+/* The generic comparison above, checked against known values deep in the tree. */
+static void test_info_reply_nested(void **state)
+{
+	cleanup_free uint8_t *buf = NULL;
+	struct msg_info_reply r;
+	struct berr e;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(ipc_msg_encode(MSG_INFO_REPLY, 9, &m_info_reply, &buf, &len, &e), 0);
+	assert_int_equal(ipc_decode_struct(&msg_info_reply_schema, buf, len, skip_env, &r, &e), 0);
+	assert_string_equal(r.kernel, "6.1.0-13-amd64");
+	assert_true(r.rootless);
+	assert_int_equal(r.n_uid_map, 2);
+	assert_string_equal(r.uid_map[1], "         1     100000      65536");
+	assert_null(r.uid_map[2]);
+	assert_int_equal(r.n_workers, 2);
+	assert_string_equal(r.workers[0].libraries[1], "OpenSSL 3.0.9");
+	assert_null(r.workers[0].runtimes);
+	assert_null(r.workers[1].libraries);
+	assert_int_equal(r.workers[1].n_runtimes, 2);
+	assert_string_equal(r.workers[1].runtimes[1].status, "not found in $PATH");
+	assert_string_equal(r.workers[1].runtimes[1].version, "");
+	assert_false(r.workers[1].no_new_privs);
+	assert_int_equal(r.workers[1].seccomp_filters, 2);
+	assert_string_equal(r.runtimes[0].path, "/usr/bin/crun");
+	ipc_struct_free(&msg_info_reply_schema, &r);
+	assert_true(all_zero(&r, sizeof(r)));
+}
+
+/* The error a user sees for a wrong type in a real message. */
+static void test_real_schema_message(void **state)
+{
+	struct ipc_msg *m = NULL;
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct berr e;
+
+	(void)state;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 3);
+	PSTR(&pk, "type");
+	msgpack_pack_uint64(&pk, MSG_INFO_REPLY);
+	PSTR(&pk, "id");
+	msgpack_pack_uint64(&pk, 1);
+	PSTR(&pk, "kernel");
+	msgpack_pack_uint64(&pk, 5);
+	assert_int_equal(ipc_msg_decode((const uint8_t *)sb.data, sb.size, NULL, 0, &m, &e), -1);
+	assert_null(m);
+	assert_int_equal(e.code, BERR_PROTOCOL);
+	assert_string_equal(e.msg, "malformed message (info-reply): key \"kernel\" is not a string");
+	msgpack_sbuffer_destroy(&sb);
+}
+
+
+static void test_msg_encode_misuse(void **state)
+{
+	struct msg_hello h = m_hello;
+	uint8_t *buf = NULL;
+	struct berr e;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(ipc_msg_encode(99, 1, &h, &buf, &len, &e), -1);
+	assert_int_equal(e.code, BERR_INTERNAL);
+	assert_string_equal(e.msg, "cannot encode unknown message type 99");
+	assert_int_equal(ipc_msg_encode(MSG_HELLO, 1, NULL, &buf, &len, &e), -1);
+	assert_int_equal(e.code, BERR_INTERNAL);
+	h.root = NULL;
+	assert_int_equal(ipc_msg_encode(MSG_HELLO, 1, &h, &buf, &len, &e), -1);
+	assert_string_equal(e.msg, "cannot encode hello: required field root is missing");
+	assert_null(buf);
+	h = m_hello;
+	h.runtime = NULL; /* optional: left out, and decoded as NULL */
+	assert_int_equal(ipc_msg_encode(MSG_HELLO, 1, &h, &buf, &len, &e), 0);
+	assert_null(memmem(buf, len, "runtime", 7));
+	free(buf);
+}
+
+/* ---------------------------------------------------------------- mutation */
+
+struct mut_stats {
+	size_t ok, refused;
+};
+
+/* Decodes buf as a message and as the given body schema. A success must re-encode and decode
+ * to the same struct; a failure must be a protocol error with the output zeroed. */
+static void try_decode(const struct ipc_schema *schema, const uint8_t *buf, size_t len,
+		       struct mut_stats *st)
+{
+	struct ipc_msg *m = NULL;
+	struct berr e;
+	char body[512];
+
+	assert_true(schema->size <= sizeof(body));
+	if (ipc_msg_decode(buf, len, NULL, 0, &m, &e) == 0) {
+		cleanup_free uint8_t *re = NULL;
+		struct ipc_msg *m2 = NULL;
+		size_t relen;
+
+		if (ipc_msg_encode(m->type, m->id, m->body, &re, &relen, &e) < 0)
+			fail_msg("re-encode failed: %s", e.msg);
+		if (ipc_msg_decode(re, relen, NULL, 0, &m2, &e) < 0)
+			fail_msg("re-decode failed: %s", e.msg);
+		assert_struct_eq(m->def->schema, m->body, m2->body);
+		ipc_msg_free(m2);
+		ipc_msg_free(m);
+		st->ok++;
+	} else {
+		assert_null(m);
+		assert_int_equal(e.code, BERR_PROTOCOL);
+		st->refused++;
+	}
+	memset(body, 0x5a, sizeof(body));
+	if (ipc_decode_struct(schema, buf, len, skip_env, body, &e) == 0) {
+		struct ipc_enc *enc = ipc_enc_new();
+		const uint8_t *d;
+		size_t dlen;
+		char back[512];
+
+		assert_int_equal(ipc_enc_struct(enc, schema, body, NULL, NULL, 0, &e), 0);
+		d = ipc_enc_data(enc, &dlen);
+		assert_int_equal(ipc_decode_struct(schema, d, dlen, NULL, back, &e), 0);
+		assert_struct_eq(schema, body, back);
+		ipc_struct_free(schema, back);
+		ipc_struct_free(schema, body);
+		ipc_enc_free(enc);
+	} else {
+		assert_int_equal(e.code, BERR_PROTOCOL);
+		assert_true(all_zero(body, schema->size));
+	}
+}
+
+static void test_mutations(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < ARRAY_SIZE(msg_cases); c++) {
+		const struct ipc_msgdef *def = ipc_msgdef(msg_cases[c].type);
+		cleanup_free uint8_t *buf = NULL, *copy = NULL;
+		struct mut_stats trunc = { 0, 0 }, flips = { 0, 0 };
+		struct berr e;
+		size_t len;
+
+		assert_int_equal(ipc_msg_encode(def->type, 77, msg_cases[c].body, &buf, &len, &e),
+				 0);
+		copy = malloc(len);
+		assert_non_null(copy);
+		/* A proper prefix of one msgpack object is never a whole object. */
+		for (size_t n = 0; n < len; n++) {
+			memcpy(copy, buf, n);
+			try_decode(def->schema, copy, n, &trunc);
+		}
+		assert_int_equal(trunc.ok, 0);
+		for (size_t bit = 0; bit < len * 8; bit++) {
+			memcpy(copy, buf, len);
+			copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			try_decode(def->schema, copy, len, &flips);
+		}
+		/* Both outcomes occur: flips inside strings survive, flips in structure do not. */
+		assert_true(flips.refused > 0);
+		if (def->min_fds == 0 && def->type != MSG_INFO && def->type != MSG_W_INFO &&
+		    def->type != MSG_HELLO_OK && def->type != MSG_UNSHARE_DONE)
+			assert_true(flips.ok > 0);
+	}
+}
+
+/* ---------------------------------------------------------------- fd ownership in decode */
+
+/* A pipe whose write end is handed out: once every copy of the write end is closed, the read
+ * end (non-blocking) reads EOF. That proves the code under test closed its copy. */
+struct probe {
+	int rd, wr;
+};
+
+static void probe_open(struct probe *p)
+{
+	int fds[2];
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC | O_NONBLOCK), 0);
+	p->rd = fds[0];
+	p->wr = fds[1];
+}
+
+static bool probe_closed(struct probe *p)
+{
+	char c;
+	ssize_t n = read(p->rd, &c, 1);
+
+	return n == 0;
+}
+
+static void probe_close(struct probe *p)
+{
+	if (p->wr >= 0)
+		close(p->wr);
+	close(p->rd);
+}
+
+static uint8_t *encode(uint32_t type, const void *body, size_t *len)
+{
+	uint8_t *buf = NULL;
+	struct berr e;
+
+	if (ipc_msg_encode(type, 5, body, &buf, len, &e) < 0)
+		fail_msg("%s", e.msg);
+	return buf;
+}
+
+/* Hands n probes' write ends to ipc_msg_decode and expects a refusal that closed them all. */
+static void expect_decode_refused(const uint8_t *buf, size_t len, size_t n, const char *want)
+{
+	struct probe p[IPC_MAX_FDS + 2];
+	int fds[IPC_MAX_FDS + 2];
+	struct ipc_msg *m = NULL;
+	struct berr e;
+
+	for (size_t i = 0; i < n; i++) {
+		probe_open(&p[i]);
+		fds[i] = TAKE_FD(p[i].wr);
+	}
+	assert_int_equal(ipc_msg_decode(buf, len, fds, n, &m, &e), -1);
+	assert_null(m);
+	assert_int_equal(e.code, BERR_PROTOCOL);
+	if (strstr(e.msg, want) == NULL)
+		fail_msg("want \"%s\", got \"%s\"", want, e.msg);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(fds[i], -1);
+		assert_true(probe_closed(&p[i]));
+		probe_close(&p[i]);
+	}
+}
+
+static void test_decode_fd_rules(void **state)
+{
+	static const uint8_t garbage[] = { 0xc1, 0x00 };
+	/* {"type": 4, "id": 1, "debug": true} with type 2^32 + 4 and without "id" */
+	static const uint8_t big_type[] = { 0x82, 0xa4, 't', 'y', 'p', 'e', 0xcf, 0, 0, 0, 1, 0, 0,
+					    0, 4, 0xa2, 'i', 'd', 0x01 };
+	static const uint8_t no_id[] = { 0x81, 0xa4, 't', 'y', 'p', 'e', 0x04 };
+	static const uint8_t type99[] = { 0x82, 0xa4, 't', 'y', 'p', 'e', 99, 0xa2, 'i', 'd', 0x01 };
+	cleanup_free uint8_t *hello = NULL, *unshare = NULL;
+	size_t hlen, ulen;
+
+	(void)state;
+	hello = encode(MSG_HELLO, &m_hello, &hlen);
+	unshare = encode(MSG_UNSHARE, &m_unshare, &ulen);
+	expect_decode_refused(hello, hlen, 1, "message hello carries 1 fds, not 0");
+	expect_decode_refused(unshare, ulen, 2, "message unshare carries 2 fds, not 3");
+	expect_decode_refused(unshare, ulen, 0, "message unshare carries 0 fds, not 3");
+	expect_decode_refused(unshare, ulen, 5, "message carries 5 fds, more than 4");
+	expect_decode_refused(unshare, ulen - 1, 3, "malformed message");
+	expect_decode_refused(garbage, sizeof(garbage), 3, "malformed message");
+	expect_decode_refused(big_type, sizeof(big_type), 1, "unknown message type 4294967300");
+	expect_decode_refused(no_id, sizeof(no_id), 1, "key \"id\" is missing");
+	expect_decode_refused(type99, sizeof(type99), 0, "unknown message type 99");
+}
+
+/* ipc_msg_free closes the fds no handler took, and only those. */
+static void test_msg_free_closes_untaken(void **state)
+{
+	cleanup_free uint8_t *buf = NULL;
+	struct ipc_msg *m = NULL;
+	struct probe p[3];
+	int fds[3], taken;
+	struct berr e;
+	size_t len;
+
+	(void)state;
+	buf = encode(MSG_UNSHARE, &m_unshare, &len);
+	for (size_t i = 0; i < 3; i++) {
+		probe_open(&p[i]);
+		fds[i] = TAKE_FD(p[i].wr);
+	}
+	assert_int_equal(ipc_msg_decode(buf, len, fds, 3, &m, &e), 0);
+	taken = TAKE_FD(m->fds[1]);
+	ipc_msg_free(m);
+	assert_true(probe_closed(&p[0]));
+	assert_false(probe_closed(&p[1]));
+	assert_true(probe_closed(&p[2]));
+	close(taken);
+	assert_true(probe_closed(&p[1]));
+	for (size_t i = 0; i < 3; i++)
+		probe_close(&p[i]);
+}
+
+/* ---------------------------------------------------------------- channel over a socket */
+
+static struct ipc_chan *chan_pair(int *raw, size_t max)
+{
+	struct ipc_chan *ch;
+	struct berr e;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ch = ipc_chan_new(sv[0], max, "peer-a", &e);
+	assert_non_null(ch);
+	*raw = sv[1];
+	return ch;
+}
+
+static void raw_send(int fd, const void *buf, size_t len, const int *fds, size_t nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} cbuf;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { 0 };
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		assert_true(nfds <= 8);
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	assert_int_equal(sendmsg(fd, &mh, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+static void expect_recv_refused(struct ipc_chan *ch, const char *want)
+{
+	struct ipc_msg *m = NULL;
+	struct berr e;
+
+	berr_clear(&e);
+	assert_int_equal(ipc_recv(ch, &m, &e), -1);
+	assert_null(m);
+	assert_int_equal(e.code, BERR_PROTOCOL);
+	if (strstr(e.msg, want) == NULL)
+		fail_msg("want \"%s\", got \"%s\"", want, e.msg);
+}
+
+static void test_chan_roundtrip(void **state)
+{
+	struct ipc_chan *a, *b;
+	struct ipc_msg *m = NULL;
+	const struct msg_hello *h;
+	struct berr e, err;
+	int raw;
+
+	(void)state;
+	a = chan_pair(&raw, IPC_MAX_MSG_FRONTEND);
+	b = ipc_chan_new(raw, IPC_MAX_MSG_FRONTEND, "peer-b", &e);
+	assert_non_null(b);
+	assert_string_equal(ipc_chan_peer(b), "peer-b");
+	assert_int_equal(ipc_chan_fd(b), raw);
+	assert_int_equal(ipc_send(a, MSG_HELLO, 42, &m_hello, NULL, 0, &e), 0);
+	assert_int_equal(ipc_recv(b, &m, &e), 0);
+	assert_int_equal(m->type, MSG_HELLO);
+	assert_int_equal(m->id, 42);
+	assert_int_equal(m->nfds, 0);
+	h = m->body;
+	assert_string_equal(h->root, "/var/lib/berth");
+	assert_string_equal(h->runtime, "/usr/bin/crun");
+	ipc_msg_free(m);
+
+	/* The error reply: code and errno carried, out-of-range values clamped. */
+	berr_set(&err, BERR_NOTFOUND, ENOENT, "image \"x\": not found");
+	assert_int_equal(ipc_send_error(b, 42, &err, &e), 0);
+	assert_int_equal(ipc_recv(a, &m, &e), 0);
+	assert_int_equal(m->type, MSG_ERROR);
+	assert_int_equal(((struct msg_error *)m->body)->code, BERR_NOTFOUND);
+	assert_int_equal(((struct msg_error *)m->body)->sys_errno, ENOENT);
+	assert_string_equal(((struct msg_error *)m->body)->message, "image \"x\": not found");
+	ipc_msg_free(m);
+	err.code = 1000;
+	err.sys_errno = 100000;
+	assert_int_equal(ipc_send_error(b, 43, &err, &e), 0);
+	assert_int_equal(ipc_recv(a, &m, &e), 0);
+	assert_int_equal(((struct msg_error *)m->body)->code, BERR_INTERNAL);
+	assert_int_equal(((struct msg_error *)m->body)->sys_errno, 0);
+	ipc_msg_free(m);
+	ipc_chan_free(a);
+	ipc_chan_free(b);
+}
+
+static void test_chan_unshare_fds(void **state)
+{
+	struct ipc_chan *a, *b;
+	struct ipc_msg *m = NULL;
+	struct probe p[3];
+	int fds[3], raw;
+	struct berr e;
+
+	(void)state;
+	a = chan_pair(&raw, IPC_MAX_MSG_FRONTEND);
+	b = ipc_chan_new(raw, IPC_MAX_MSG_FRONTEND, "peer-b", &e);
+	for (size_t i = 0; i < 3; i++) {
+		probe_open(&p[i]);
+		fds[i] = p[i].wr;
+	}
+	assert_int_equal(ipc_send(a, MSG_UNSHARE, 7, &m_unshare, fds, 3, &e), 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(fds[i] >= 0); /* ipc_send does not take them */
+		close(TAKE_FD(p[i].wr));
+	}
+	assert_int_equal(ipc_recv(b, &m, &e), 0);
+	assert_int_equal(m->type, MSG_UNSHARE);
+	assert_int_equal(m->nfds, 3);
+	assert_int_equal(m->fds[3], -1);
+	for (size_t i = 0; i < 3; i++) {
+		char c = 0;
+
+		/* MSG_CMSG_CLOEXEC: never inherited by a child we exec. */
+		assert_true(fcntl(m->fds[i], F_GETFD) & FD_CLOEXEC);
+		assert_int_equal(write(m->fds[i], &"0123"[i], 1), 1);
+		assert_int_equal(read(p[i].rd, &c, 1), 1);
+		assert_int_equal(c, '0' + (int)i);
+	}
+	assert_string_equal(((struct msg_unshare *)m->body)->argv[2], "echo \xc3\xa9t\xc3\xa9");
+	ipc_msg_free(m);
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(probe_closed(&p[i]));
+		probe_close(&p[i]);
+	}
+	ipc_chan_free(a);
+	ipc_chan_free(b);
+}
+
+/* Sends buf with n probes' write ends attached, expects ipc_recv to refuse it, and checks that
+ * every fd that reached this process was closed. */
+static void expect_raw_refused(const uint8_t *buf, size_t len, size_t n, bool passcred,
+			       const char *want)
+{
+	struct probe p[8];
+	int fds[8], raw, one = 1;
+	struct ipc_chan *a = chan_pair(&raw, IPC_MAX_MSG_FRONTEND);
+
+	if (passcred)
+		assert_int_equal(setsockopt(ipc_chan_fd(a), SOL_SOCKET, SO_PASSCRED, &one,
+					    sizeof(one)), 0);
+	for (size_t i = 0; i < n; i++) {
+		probe_open(&p[i]);
+		fds[i] = p[i].wr;
+	}
+	raw_send(raw, buf, len, fds, n);
+	for (size_t i = 0; i < n; i++)
+		close(TAKE_FD(p[i].wr));
+	expect_recv_refused(a, want);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(probe_closed(&p[i]));
+		probe_close(&p[i]);
+	}
+	close(raw);
+	ipc_chan_free(a);
+}
+
+static void test_chan_refusals(void **state)
+{
+	static const uint8_t garbage[] = { 0xc1, 'g', 'a', 'r', 'b', 'a', 'g', 'e' };
+	cleanup_free uint8_t *hello = NULL, *unshare = NULL;
+	size_t hlen, ulen;
+
+	(void)state;
+	hello = encode(MSG_HELLO, &m_hello, &hlen);
+	unshare = encode(MSG_UNSHARE, &m_unshare, &ulen);
+	expect_raw_refused(hello, hlen, 1, false,
+			   "message from peer-a: message hello carries 1 fds, not 0");
+	expect_raw_refused(unshare, ulen, 2, false, "message unshare carries 2 fds, not 3");
+	/* More than fit in the control buffer: MSG_CTRUNC, and the kernel drops the rest. */
+	expect_raw_refused(unshare, ulen, 5, false, "carries more than 4 fds");
+	/* SO_PASSCRED adds SCM_CREDENTIALS, which nothing asked for. */
+	expect_raw_refused(hello, hlen, 0, true, "carries an unexpected control message");
+	expect_raw_refused(unshare, ulen, 3, true, "carries an unexpected control message");
+	expect_raw_refused(garbage, sizeof(garbage), 3, false,
+			   "message from peer-a: malformed message");
+}
+
+static void test_chan_oversize(void **state)
+{
+	uint8_t big[100];
+	struct ipc_msg *m = NULL;
+	struct ipc_chan *a;
+	struct berr e;
+	char c;
+	int raw;
+
+	(void)state;
+	a = chan_pair(&raw, 64);
+	memset(big, 0xc0, sizeof(big));
+	raw_send(raw, big, sizeof(big), NULL, 0);
+	expect_recv_refused(a, "message from peer-a is 100 bytes, more than the 64 allowed");
+
+	/* Sending more than the channel allows fails before anything is sent. */
+	assert_int_equal(ipc_send(a, MSG_HELLO, 1, &m_hello, NULL, 0, &e), -1);
+	assert_int_equal(e.code, BERR_INVALID);
+	assert_non_null(strstr(e.msg, "bytes, more than the 64 allowed"));
+	assert_int_equal(recv(raw, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_null(m);
+	close(raw);
+	ipc_chan_free(a);
+}
+
+static void test_chan_eof_and_nonblocking(void **state)
+{
+	struct ipc_msg *m = NULL;
+	struct ipc_chan *a;
+	struct berr e;
+	int raw;
+
+	(void)state;
+	a = chan_pair(&raw, 64);
+	assert_int_equal(fcntl(ipc_chan_fd(a), F_SETFL, O_NONBLOCK), 0);
+	errno = 0;
+	assert_int_equal(ipc_recv(a, &m, &e), 2);
+	assert_int_equal(errno, EAGAIN);
+	/* A zero-length packet reads as the end of the stream: the channel ends either way. */
+	raw_send(raw, "", 0, NULL, 0);
+	assert_int_equal(ipc_recv(a, &m, &e), 1);
+	close(raw);
+	assert_int_equal(ipc_recv(a, &m, &e), 1);
+	assert_null(m);
+	ipc_chan_free(a);
+}
+
+static void test_chan_send_misuse(void **state)
+{
+	int fds[3] = { 0, 1, -1 };
+	struct ipc_chan *a;
+	struct berr e;
+	char c;
+	int raw, sv[2];
+
+	(void)state;
+	a = chan_pair(&raw, IPC_MAX_MSG_FRONTEND);
+	assert_int_equal(ipc_send(a, MSG_UNSHARE, 1, &m_unshare, fds, 2, &e), -1);
+	assert_int_equal(e.code, BERR_INTERNAL);
+	assert_string_equal(e.msg, "cannot send unshare with 2 fds");
+	assert_int_equal(ipc_send(a, MSG_UNSHARE, 1, &m_unshare, fds, 3, &e), -1);
+	assert_string_equal(e.msg, "cannot send unshare: fd 2 is invalid");
+	assert_int_equal(ipc_send(a, MSG_HELLO, 1, &m_hello, fds, 1, &e), -1);
+	assert_int_equal(ipc_send(a, 99, 1, &m_hello, NULL, 0, &e), -1);
+	assert_int_equal(e.code, BERR_INTERNAL);
+	assert_int_equal(recv(raw, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* A dead peer is an error, not SIGPIPE. */
+	close(raw);
+	assert_int_equal(ipc_send(a, MSG_HELLO, 1, &m_hello, NULL, 0, &e), -1);
+	assert_int_equal(e.code, BERR_SYSTEM);
+	assert_int_equal(e.sys_errno, EPIPE);
+	ipc_chan_free(a);
+
+	/* A stream socket cannot carry the framing: refused, and the fd (taken) closed. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_null(ipc_chan_new(sv[0], 64, "s", &e));
+	assert_int_equal(e.code, BERR_INTERNAL);
+	assert_int_equal(fcntl(sv[0], F_GETFD), -1);
+	assert_int_equal(errno, EBADF);
+	close(sv[1]);
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static int dummy_handler(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	(void)ctx;
+	(void)m;
+	(void)e;
+	return 0;
+}
+
+static void test_dispatch(void **state)
+{
+	enum { S_START = 1, S_READY = 2 };
+	static const struct ipc_dispatch table[] = {
+		{ MSG_HELLO, false, S_START, dummy_handler },
+		{ MSG_INFO, false, S_READY, dummy_handler },
+		{ MSG_UNSHARE, true, S_READY, dummy_handler },
+		{ MSG_W_INFO, false, S_READY, NULL },
+	};
+	struct ipc_msg m = { .type = MSG_HELLO, .def = ipc_msgdef(MSG_HELLO) };
+	struct berr e;
+
+	(void)state;
+	assert_ptr_equal(ipc_dispatch_find(table, ARRAY_SIZE(table), S_START, &m, &e), &table[0]);
+	assert_null(ipc_dispatch_find(table, ARRAY_SIZE(table), S_READY, &m, &e));
+	assert_int_equal(e.code, BERR_PROTOCOL);
+	assert_string_equal(e.msg, "message hello is not allowed now");
+	assert_null(ipc_dispatch_find(table, ARRAY_SIZE(table), 0, &m, &e));
+
+	m.type = MSG_UNSHARE, m.def = ipc_msgdef(MSG_UNSHARE), m.nfds = 3;
+	assert_ptr_equal(ipc_dispatch_find(table, ARRAY_SIZE(table), S_READY, &m, &e), &table[2]);
+	m.type = MSG_INFO, m.def = ipc_msgdef(MSG_INFO), m.nfds = 1;
+	assert_null(ipc_dispatch_find(table, ARRAY_SIZE(table), S_READY, &m, &e));
+	assert_string_equal(e.msg, "message info carries fds, which is not allowed here");
+	m.nfds = 0;
+	assert_ptr_equal(ipc_dispatch_find(table, ARRAY_SIZE(table), S_READY, &m, &e), &table[1]);
+
+	m.type = MSG_HELLO_OK, m.def = ipc_msgdef(MSG_HELLO_OK);
+	assert_null(ipc_dispatch_find(table, ARRAY_SIZE(table), S_READY | S_START, &m, &e));
+	assert_int_equal(e.code, BERR_PROTOCOL);
+	assert_string_equal(e.msg, "unexpected message hello-ok (type 3)");
+	m.type = MSG_W_INFO, m.def = ipc_msgdef(MSG_W_INFO);
+	assert_null(ipc_dispatch_find(table, ARRAY_SIZE(table), S_READY, &m, &e));
+	assert_int_equal(e.code, BERR_INTERNAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_type_has_a_case),
+		cmocka_unit_test(test_roundtrip_every_type),
+		cmocka_unit_test(test_info_reply_nested),
+		cmocka_unit_test(test_real_schema_message),
+		cmocka_unit_test(test_msg_encode_misuse),
+		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_decode_fd_rules),
+		cmocka_unit_test(test_msg_free_closes_untaken),
+		cmocka_unit_test(test_chan_roundtrip),
+		cmocka_unit_test(test_chan_unshare_fds),
+		cmocka_unit_test(test_chan_refusals),
+		cmocka_unit_test(test_chan_oversize),
+		cmocka_unit_test(test_chan_eof_and_nonblocking),
+		cmocka_unit_test(test_chan_send_misuse),
+		cmocka_unit_test(test_dispatch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
