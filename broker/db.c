@@ -1,0 +1,155 @@
+#include "broker/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+
+struct db {
+	sqlite3 *h;   /* owned */
+	int version;
+};
+
+/* Migrations, in order: migrations[i] takes the schema from version i to i + 1. Never edit one
+ * that has shipped; add a new one. Version 1 is the empty store of the spine: images, their
+ * names and layers, and containers, all empty until the image and container work fills them. */
+static const char *const migrations[] = {
+	"CREATE TABLE images ("
+	"  id TEXT PRIMARY KEY,"                 /* config digest */
+	"  manifest_digest TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  verified_by TEXT"                     /* provenance of the trust decision */
+	");"
+	"CREATE TABLE image_names ("
+	"  name TEXT PRIMARY KEY,"
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE"
+	");"
+	"CREATE TABLE layers ("
+	"  chain_id TEXT PRIMARY KEY,"
+	"  diff_id TEXT NOT NULL,"
+	"  parent TEXT REFERENCES layers(chain_id),"
+	"  blob_digest TEXT,"
+	"  size INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL CHECK (state IN ('unpacking', 'ready'))"
+	");"
+	"CREATE TABLE image_layers ("
+	"  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  chain_id TEXT NOT NULL REFERENCES layers(chain_id),"
+	"  PRIMARY KEY (image_id, idx)"
+	");"
+	"CREATE TABLE containers ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  image_id TEXT REFERENCES images(id),"
+	"  created INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  config BLOB"
+	");",
+};
+
+int db_latest_version(void)
+{
+	return (int)ARRAY_SIZE(migrations);
+}
+
+static int exec(sqlite3 *h, const char *sql, struct berr *e)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		berr_set(e, BERR_SYSTEM, 0, "state database: %s", msg != NULL ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_version(sqlite3 *h, int *v, struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return berr_set(e, BERR_SYSTEM, 0, "state database: %s", sqlite3_errmsg(h));
+	}
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int migrate(struct db *db, struct berr *e)
+{
+	/* BEGIN IMMEDIATE takes the write lock first, so two commands opening a new store at once
+	 * do not both run a migration: the second waits, then sees the new version. */
+	if (exec(db->h, "BEGIN IMMEDIATE", e) < 0)
+		return -1;
+	if (read_version(db->h, &db->version, e) < 0)
+		goto rollback;
+	if (db->version > db_latest_version()) {
+		berr_set(e, BERR_UNSUPPORTED, 0,
+			 "the state database has schema version %d, newer than this berth "
+			 "understands (%d): use a newer berth", db->version, db_latest_version());
+		goto rollback;
+	}
+	for (int v = db->version; v < db_latest_version(); v++) {
+		char sql[64];
+		if (exec(db->h, migrations[v], e) < 0)
+			goto rollback;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(db->h, sql, e) < 0)
+			goto rollback;
+		log_debug("state database migrated to schema %d", v + 1);
+	}
+	if (exec(db->h, "COMMIT", e) < 0)
+		goto rollback;
+	db->version = db_latest_version();
+	return 0;
+rollback:
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct db *db_open(const char *path, struct berr *e)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return berr_sys(e, "allocating"), NULL;
+	if (sqlite3_open_v2(path, &db->h,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
+		berr_set(e, BERR_SYSTEM, 0, "opening the state database %s: %s", path,
+			 db->h != NULL ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	if (exec(db->h, "PRAGMA journal_mode = WAL", e) < 0 ||
+	    exec(db->h, "PRAGMA synchronous = FULL", e) < 0 ||
+	    exec(db->h, "PRAGMA foreign_keys = ON", e) < 0 || migrate(db, e) < 0) {
+		berr_wrap(e, "%s", path);
+		goto fail;
+	}
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int db_schema_version(const struct db *db)
+{
+	return db->version;
+}

@@ -1,0 +1,266 @@
+/* berth-broker: one per command. Started by the frontend (fork + exec, clean environment, the
+ * channel at fd 3), it reads MSG_HELLO, enters the user's namespace when rootless, opens the
+ * store, then serves the frontend's one command from its dispatch table in a libevent loop,
+ * with workers' channels, SIGCHLD and per-request timeouts in the same loop. It exits when the
+ * frontend closes the channel. It listens on nothing.
+ *
+ * Why each frontend request is safe to serve:
+ *  - HELLO: paths must be absolute and clean, and the broker acts only as the user (rootless:
+ *    uid 0 in the user's own namespace; rootful: the user is root already).
+ *  - INFO: reads host facts and starts sandboxed workers; it returns no secret.
+ *  - UNSHARE: runs the user's own command in the user's own namespace (refused rootful). */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "broker/broker.h"
+#include "broker/db.h"
+#include "broker/info.h"
+#include "broker/store.h"
+#include "broker/unshare.h"
+#include "broker/userns.h"
+#include "broker/wk.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/xio.h"
+#include "ipc/dispatch.h"
+
+static int copy_path(char *dst, size_t len, const char *src, const char *what, struct berr *e)
+{
+	if (!path_is_clean_abs(src))
+		return berr_set(e, BERR_INVALID, 0, "%s must be a clean absolute path, not \"%s\"",
+				what, src);
+	if (snprintf(dst, len, "%s", src) >= (int)len)
+		return berr_set(e, BERR_INVALID, 0, "%s is too long", what);
+	return 0;
+}
+
+static int handle_hello(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct broker *b = ctx;
+	const struct msg_hello *h = m->body;
+	struct msg_hello_ok ok = { 0 };
+
+	if (h->protocol != BERTH_PROTOCOL_VERSION)
+		return berr_set(e, BERR_PROTOCOL, 0, "berth and berth-broker come from different "
+				"builds (protocol %u, expected %u): reinstall berth",
+				(unsigned)h->protocol, BERTH_PROTOCOL_VERSION);
+	if (copy_path(b->cfg.root, sizeof(b->cfg.root), h->root, "--root", e) < 0 ||
+	    copy_path(b->cfg.runroot, sizeof(b->cfg.runroot), h->runroot, "--runroot", e) < 0 ||
+	    copy_path(b->cfg.tmpdir, sizeof(b->cfg.tmpdir), h->tmpdir, "the runtime directory",
+		      e) < 0)
+		return -1;
+	if (h->runtime != NULL &&
+	    snprintf(b->cfg.runtime, sizeof(b->cfg.runtime), "%s", h->runtime) >=
+		    (int)sizeof(b->cfg.runtime))
+		return berr_set(e, BERR_INVALID, 0, "--runtime is too long");
+	b->cfg.log_level = (int)h->log_level;
+	log_init("berth-broker", b->cfg.log_level);
+
+	if (b->cfg.rootless && userns_enter(&b->cfg, &b->pause_pid, e) < 0)
+		return -1;
+	if (store_open(b, e) < 0)
+		return -1;
+	ok.rootless = b->cfg.rootless;
+	ok.broker_pid = (uint64_t)getpid();
+	if (ipc_send(b->front, MSG_HELLO_OK, m->id, &ok, NULL, 0, e) < 0)
+		return -1;
+	b->state = BS_READY;
+	return 0;
+}
+
+static int handle_info(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct broker *b = ctx;
+
+	b->state = BS_BUSY;
+	if (broker_info_start(b, m->id, e) < 0) {
+		broker_reply_error(b, m->id, e);
+		broker_command_done(b);
+	}
+	return 0;
+}
+
+static int handle_unshare(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct broker *b = ctx;
+
+	b->state = BS_BUSY;
+	if (broker_unshare_start(b, m, e) < 0) {
+		broker_reply_error(b, m->id, e);
+		broker_command_done(b);
+	}
+	return 0;
+}
+
+/* The frontend's requests. One command per broker at a time: nothing is accepted while busy. */
+static const struct ipc_dispatch front_table[] = {
+	{ MSG_HELLO, false, BS_HELLO, handle_hello },
+	{ MSG_INFO, false, BS_READY, handle_info },
+	{ MSG_UNSHARE, true, BS_READY, handle_unshare },
+};
+
+static void on_front(evutil_socket_t fd, short what, void *arg)
+{
+	struct broker *b = arg;
+	struct berr e = { 0 };
+	cleanup_ipc_msg struct ipc_msg *m = NULL;
+	const struct ipc_dispatch *d;
+	int r;
+
+	(void)fd;
+	(void)what;
+	r = ipc_recv(b->front, &m, &e);
+	if (r == 2)
+		return;
+	if (r == 1) {
+		broker_stop(b, 0); /* the frontend's command is done */
+		return;
+	}
+	if (r < 0) {
+		log_error("%s", e.msg);
+		broker_stop(b, 1);
+		return;
+	}
+	d = ipc_dispatch_find(front_table, ARRAY_SIZE(front_table), b->state, m, &e);
+	if (d == NULL) {
+		/* Out of order or unknown: the channel is done. */
+		log_error("%s", e.msg);
+		broker_stop(b, 1);
+		return;
+	}
+	if (d->handler(b, m, &e) < 0) {
+		broker_reply_error(b, m->id, &e);
+		if (b->state == BS_HELLO)
+			broker_stop(b, 1); /* nothing else can follow a failed hello */
+	}
+}
+
+static void on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct broker *b = arg;
+	int status;
+	pid_t pid;
+
+	(void)sig;
+	(void)what;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (wk_reap(b, pid, status) || broker_unshare_reap(b, pid, status))
+			continue;
+		log_debug("reaped pid %d", (int)pid);
+	}
+}
+
+static int find_libexec(struct broker *b, struct berr *e)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n < 0)
+		return berr_sys(e, "readlink /proc/self/exe");
+	exe[n] = '\0';
+	snprintf(b->cfg.libexec, sizeof(b->cfg.libexec), "%s", dirname(exe));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct broker b = { .state = BS_HELLO };
+	struct berr e = { 0 };
+	struct rlimit core = { 0, 0 };
+	int type = 0;
+	socklen_t len = sizeof(type);
+
+	(void)argv;
+	log_init("berth-broker", LOG_LVL_WARN);
+	if (xensure_stdio(&e) < 0)
+		return 1;
+	if (argc != 1 || getsockopt(BROKER_FRONT_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_SEQPACKET) {
+		fprintf(stderr, "Error: berth-broker is started by berth, not by hand\n");
+		return 125;
+	}
+	/* The broker will hold credentials and the store: no core dumps of it. */
+	setrlimit(RLIMIT_CORE, &core);
+	prctl(PR_SET_DUMPABLE, 0);
+	/* The terminal's ^C reaches the whole foreground group; the frontend decides what it
+	 * means, and the broker notices the frontend going away. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	b.cfg.rootless = geteuid() != 0;
+	b.cfg.host_uid = getuid();
+	b.cfg.host_gid = getgid();
+	if (find_libexec(&b, &e) < 0)
+		goto fail;
+	b.front = ipc_chan_new(BROKER_FRONT_FD, IPC_MAX_MSG_FRONTEND, "berth", &e);
+	if (b.front == NULL)
+		goto fail;
+
+	/* The hello comes first, read blocking: it must be handled before the event loop starts
+	 * any thread-like machinery, since joining a user namespace needs a single thread. */
+	{
+		cleanup_ipc_msg struct ipc_msg *m = NULL;
+		const struct ipc_dispatch *d;
+		int r = ipc_recv(b.front, &m, &e);
+		if (r == 1)
+			return 0;
+		if (r != 0)
+			goto fail;
+		d = ipc_dispatch_find(front_table, ARRAY_SIZE(front_table), b.state, m, &e);
+		if (d == NULL)
+			goto fail;
+		if (d->handler(&b, m, &e) < 0) {
+			broker_reply_error(&b, m->id, &e);
+			ipc_chan_free(b.front);
+			db_close(b.db);
+			return 125;
+		}
+	}
+
+	if (fcntl(BROKER_FRONT_FD, F_SETFL, O_NONBLOCK) < 0) {
+		berr_sys(&e, "fcntl");
+		goto fail;
+	}
+	b.base = event_base_new();
+	if (b.base == NULL) {
+		berr_set(&e, BERR_INTERNAL, 0, "cannot start the event loop");
+		goto fail;
+	}
+	b.front_ev = event_new(b.base, BROKER_FRONT_FD, EV_READ | EV_PERSIST, on_front, &b);
+	b.sigchld_ev = evsignal_new(b.base, SIGCHLD, on_sigchld, &b);
+	if (b.front_ev == NULL || b.sigchld_ev == NULL || event_add(b.front_ev, NULL) < 0 ||
+	    event_add(b.sigchld_ev, NULL) < 0) {
+		berr_set(&e, BERR_INTERNAL, 0, "cannot watch the frontend channel");
+		goto fail;
+	}
+	event_base_dispatch(b.base);
+
+	wk_kill_all(&b);
+	broker_info_abort(&b);
+	if (b.unshare != NULL)
+		free(b.unshare);
+	event_free(b.front_ev);
+	event_free(b.sigchld_ev);
+	event_base_free(b.base);
+	ipc_chan_free(b.front);
+	db_close(b.db);
+	return b.exit_code;
+fail:
+	log_error("%s", e.msg);
+	if (b.front != NULL)
+		ipc_chan_free(b.front);
+	return 1;
+}

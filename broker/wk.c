@@ -1,0 +1,433 @@
+#include "broker/wk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <grp.h>
+#include <sys/prctl.h>
+
+#include <event2/event.h>
+
+#include "broker/userns.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+#define WORKER_FD 3
+#define NOBODY_ID 65534
+
+struct wk {
+	struct wk *next;
+	const struct wk_role_def *def;
+	pid_t pid;
+	struct ipc_chan *ch;      /* owned; NULL once released */
+	struct event *rd_ev;      /* owned; NULL once released */
+	struct event *to_ev;      /* owned */
+	bool pending;             /* a request waits for its reply */
+	bool eof;                 /* the worker closed its channel with a request pending */
+	uint64_t req_id;
+	int timeout_ms;
+	wk_reply_fn fn;
+	void *arg;                /* not owned: belongs to the job that made the request */
+};
+
+/* Every role the broker may start, and whether it runs under the unprivileged uid. The parsers
+ * of untrusted bytes (fetch, verify) never need the user's files, so they do not get the
+ * user's uid either. unpack must create files owned by any uid, netsetup and launch need their
+ * capabilities, so they stay root (inside the user namespace when rootless) and rely on their
+ * capability set and sandbox. */
+static const struct wk_role_def roles[] = {
+	{ "fetch", "the registry client", true },
+	{ "verify", "the image metadata and signature checker", true },
+	{ "unpack", "the layer unpacker", false },
+	{ "netsetup", "the network set-up helper", false },
+	{ "launch", "the container launcher", false },
+};
+
+const struct wk_role_def *wk_role_def(const char *role)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(roles); i++)
+		if (strcmp(roles[i].role, role) == 0)
+			return &roles[i];
+	return NULL;
+}
+
+const char *wk_role(const struct wk *w)
+{
+	return w->def->role;
+}
+
+pid_t wk_pid(const struct wk *w)
+{
+	return w->pid;
+}
+
+void wk_describe_status(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status)) {
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		if (sig == SIGSYS)
+			snprintf(buf, len, "was killed by signal %d (SIGSYS: its sandbox stopped a "
+				 "forbidden system call)", sig);
+		else
+			snprintf(buf, len, "was killed by signal %d (%s)", sig, strsignal(sig));
+	} else {
+		snprintf(buf, len, "stopped with wait status %#x", (unsigned)status);
+	}
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+static void child_fail(const char *what)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "Error: starting a berth worker: %s: %s\n", what,
+			 strerror(errno));
+	if (n > 0)
+		(void)!write(STDERR_FILENO, buf, (size_t)n);
+	_exit(127);
+}
+
+static void child_exec(struct broker *b, const struct wk_role_def *def, int sock,
+		       char *const *extra_argv, bool drop)
+{
+	char path[4200];
+	int exe;
+	char *argv[16];
+	size_t argc = 0;
+	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	int devnull;
+	sigset_t all;
+
+	/* Fresh signal state: dispositions set to ignore would survive exec. */
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+
+	if (sock == WORKER_FD) {
+		if (fcntl(sock, F_SETFD, 0) < 0)
+			child_fail("fcntl");
+	} else if (dup2(sock, WORKER_FD) < 0) {
+		child_fail("dup2");
+	}
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+		child_fail("/dev/null");
+	/* Everything else goes: the worker inherits nothing by accident. */
+	if (syscall(SYS_close_range, WORKER_FD + 1, ~0U, 0U) < 0)
+		child_fail("close_range");
+	snprintf(path, sizeof(path), "%s/berth-%s", b->cfg.libexec, def->role);
+	/* Opened before the uid drop and executed by fd: the unprivileged uid need not be able
+	 * to reach the install directory (a build tree under /root, say). */
+	exe = open(path, O_PATH | O_CLOEXEC);
+	if (exe < 0)
+		child_fail(path);
+	if (drop) {
+		gid_t g = NOBODY_ID;
+		/* Empty the bounding set while CAP_SETPCAP is still held: after the uid change the
+		 * worker could no longer do it itself. */
+		for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+				child_fail("dropping the capability bounding set");
+		if (setgroups(1, &g) < 0 && errno != EPERM)
+			child_fail("setgroups");
+		if (setresgid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0 ||
+		    setresuid(NOBODY_ID, NOBODY_ID, NOBODY_ID) < 0)
+			child_fail("dropping to the unprivileged uid");
+	}
+	argv[argc++] = path;
+	for (size_t i = 0; extra_argv != NULL && extra_argv[i] != NULL && argc < 15; i++)
+		argv[argc++] = extra_argv[i];
+	argv[argc] = NULL;
+	syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
+	child_fail(path);
+}
+
+static void wk_fail(struct broker *b, struct wk *w, const struct berr *failure)
+{
+	wk_reply_fn fn = w->fn;
+	void *arg = w->arg;
+
+	if (!w->pending)
+		return;
+	w->pending = false;
+	w->fn = NULL;
+	if (w->to_ev != NULL)
+		evtimer_del(w->to_ev);
+	fn(b, w, NULL, failure, arg);
+}
+
+static void wk_kill(struct wk *w)
+{
+	if (w->pid > 0)
+		kill(w->pid, SIGKILL);
+}
+
+/* Copies a worker's own error text into a message for the user, keeping printable characters
+ * only: it came from a process that handles hostile input. */
+static void sanitize(char *dst, size_t len, const char *src)
+{
+	size_t j = 0;
+	for (size_t i = 0; src[i] != '\0' && j + 1 < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[j++] = (c >= 0x20 && c != 0x7f) ? (char)c : '?';
+	}
+	dst[j] = '\0';
+}
+
+static void handle_one(struct broker *b, struct wk *w)
+{
+	struct berr e = { 0 };
+	cleanup_ipc_msg struct ipc_msg *m = NULL;
+	int r = ipc_recv(w->ch, &m, &e);
+
+	if (r == 2)
+		return;
+	if (r == 1) {
+		if (w->pending && !w->eof) {
+			/* Almost always the worker died: wait briefly for its exit status, which says
+			 * why (a seccomp kill, a crash) far better than the end of the stream does. */
+			struct timeval grace = { 2, 0 };
+			w->eof = true;
+			event_del(w->rd_ev);
+			evtimer_del(w->to_ev);
+			evtimer_add(w->to_ev, &grace);
+			return;
+		}
+		wk_release(b, w);
+		return;
+	}
+	if (r < 0) {
+		/* Fail closed: a worker that breaks protocol is killed and its job fails. */
+		berr_wrap(&e, "berth-%s (%s) broke the IPC protocol", w->def->role,
+			  w->def->description);
+		log_debug("%s", e.msg);
+		wk_kill(w);
+		wk_fail(b, w, &e);
+		wk_release(b, w);
+		return;
+	}
+	if (!w->pending || m->id != w->req_id) {
+		berr_set(&e, BERR_PROTOCOL, 0, "berth-%s (%s) sent an unsolicited %s message",
+			 w->def->role, w->def->description, m->def->name);
+		wk_kill(w);
+		wk_fail(b, w, &e);
+		wk_release(b, w);
+		return;
+	}
+	if (m->type == MSG_ERROR) {
+		const struct msg_error *me = m->body;
+		char text[IPC_TEXT_MAX + 1];
+		int code = me->code > BERR_CODE_MAX || me->code == BERR_OK ? BERR_WORKER
+									     : (int)me->code;
+		sanitize(text, sizeof(text), me->message);
+		berr_set(&e, code, (int)me->sys_errno, "%s", text);
+		wk_fail(b, w, &e);
+		return;
+	}
+	w->pending = false;
+	evtimer_del(w->to_ev);
+	wk_reply_fn fn = w->fn;
+	w->fn = NULL;
+	fn(b, w, m, NULL, w->arg);
+}
+
+/* libevent hands us one pointer; the worker needs its broker too. */
+struct wk_cb {
+	struct broker *b;
+	struct wk *w;
+};
+
+static void on_read_cb(evutil_socket_t fd, short what, void *arg);
+static void on_timeout_cb(evutil_socket_t fd, short what, void *arg);
+
+struct wk *wk_spawn(struct broker *b, const char *role, char *const *extra_argv,
+		    struct berr *e)
+{
+	const struct wk_role_def *def = wk_role_def(role);
+	int sv[2];
+	struct wk *w;
+	pid_t pid;
+	bool drop;
+
+	if (def == NULL)
+		return berr_set(e, BERR_INTERNAL, 0, "unknown worker role %s", role), NULL;
+	drop = def->drop_uid && userns_id_mapped(NOBODY_ID);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return berr_sys(e, "creating a channel for berth-%s", role), NULL;
+	w = calloc(1, sizeof(*w) + sizeof(struct wk_cb));
+	if (w == NULL) {
+		close(sv[0]);
+		close(sv[1]);
+		return berr_sys(e, "allocating"), NULL;
+	}
+	w->def = def;
+	pid = fork();
+	if (pid < 0) {
+		berr_sys(e, "starting berth-%s", role);
+		close(sv[0]);
+		close(sv[1]);
+		free(w);
+		return NULL;
+	}
+	if (pid == 0)
+		child_exec(b, def, sv[1], extra_argv, drop);
+	close(sv[1]);
+	w->pid = pid;
+	w->next = b->workers;
+	b->workers = w;
+	char peer[64];
+	snprintf(peer, sizeof(peer), "berth-%s", role);
+	w->ch = ipc_chan_new(sv[0], IPC_MAX_MSG_WORKER, peer, e);
+	if (w->ch == NULL) {
+		wk_kill(w);
+		return NULL;
+	}
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0) {
+		berr_sys(e, "fcntl");
+		wk_kill(w);
+		wk_release(b, w);
+		return NULL;
+	}
+	struct wk_cb *cb = (struct wk_cb *)(w + 1);
+	cb->b = b;
+	cb->w = w;
+	w->rd_ev = event_new(b->base, sv[0], EV_READ | EV_PERSIST, on_read_cb, cb);
+	w->to_ev = evtimer_new(b->base, on_timeout_cb, cb);
+	if (w->rd_ev == NULL || w->to_ev == NULL || event_add(w->rd_ev, NULL) < 0) {
+		berr_set(e, BERR_INTERNAL, 0, "cannot watch berth-%s", role);
+		wk_kill(w);
+		wk_release(b, w);
+		return NULL;
+	}
+	log_debug("started berth-%s (%s) as pid %d%s", role, def->description, (int)pid,
+		  drop ? " with the unprivileged uid" : "");
+	return w;
+}
+
+static void on_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wk_cb *cb = arg;
+	(void)fd;
+	(void)what;
+	handle_one(cb->b, cb->w);
+}
+
+static void on_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct wk_cb *cb = arg;
+	struct wk *w = cb->w;
+	struct berr e = { 0 };
+	(void)fd;
+	(void)what;
+	if (w->eof)
+		berr_set(&e, BERR_WORKER, 0, "berth-%s (%s) closed its channel before answering",
+			 w->def->role, w->def->description);
+	else
+		berr_set(&e, BERR_TIMEOUT, 0, "berth-%s (%s) did not answer within %.1f seconds",
+			 w->def->role, w->def->description, w->timeout_ms / 1000.0);
+	wk_kill(w);
+	wk_fail(cb->b, w, &e);
+	wk_release(cb->b, w);
+}
+
+int wk_request(struct broker *b, struct wk *w, uint32_t type, const void *body,
+	       const int *fds, size_t nfds, int timeout_ms, wk_reply_fn fn, void *arg,
+	       struct berr *e)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+	if (w->ch == NULL || w->pending)
+		return berr_set(e, BERR_INTERNAL, 0, "berth-%s cannot take a request now",
+				w->def->role);
+	w->req_id = ++b->next_req_id;
+	if (ipc_send(w->ch, type, w->req_id, body, fds, nfds, e) < 0)
+		return berr_wrap(e, "sending a request to berth-%s", w->def->role);
+	w->pending = true;
+	w->fn = fn;
+	w->arg = arg;
+	w->timeout_ms = timeout_ms;
+	if (evtimer_add(w->to_ev, &tv) < 0)
+		return berr_set(e, BERR_INTERNAL, 0, "cannot arm a timer");
+	return 0;
+}
+
+void wk_release(struct broker *b, struct wk *w)
+{
+	(void)b;
+	if (w->rd_ev != NULL) {
+		event_free(w->rd_ev);
+		w->rd_ev = NULL;
+	}
+	if (w->to_ev != NULL) {
+		event_free(w->to_ev);
+		w->to_ev = NULL;
+	}
+	ipc_chan_free(w->ch);
+	w->ch = NULL;
+}
+
+static void wk_unlink_free(struct broker *b, struct wk *w)
+{
+	for (struct wk **pp = &b->workers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	wk_release(b, w);
+	free(w);
+}
+
+bool wk_reap(struct broker *b, pid_t pid, int status)
+{
+	struct wk *w;
+
+	for (w = b->workers; w != NULL; w = w->next)
+		if (w->pid == pid)
+			break;
+	if (w == NULL)
+		return false;
+	w->pid = 0;
+	/* A reply may be queued behind the exit: read it before calling the exit a failure. */
+	if (w->pending && w->ch != NULL && !w->eof)
+		handle_one(b, w);
+	if (w->pending) {
+		struct berr e = { 0 };
+		char how[160];
+		wk_describe_status(status, how, sizeof(how));
+		berr_set(&e, BERR_WORKER, 0, "berth-%s (%s) %s before answering", w->def->role,
+			 w->def->description, how);
+		wk_fail(b, w, &e);
+	} else if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		char how[160];
+		wk_describe_status(status, how, sizeof(how));
+		log_debug("berth-%s %s", w->def->role, how);
+	}
+	wk_unlink_free(b, w);
+	return true;
+}
+
+void wk_kill_all(struct broker *b)
+{
+	while (b->workers != NULL) {
+		struct wk *w = b->workers;
+		if (w->pid > 0) {
+			int st;
+			kill(w->pid, SIGKILL);
+			while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+				;
+		}
+		wk_unlink_free(b, w);
+	}
+}
