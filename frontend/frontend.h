@@ -1,0 +1,73 @@
+/* The frontend: Podman's command line. It runs as the user, never more, parses the command
+ * line, starts one broker for the command and prints what the broker answers. */
+#ifndef BERTH_FRONTEND_FRONTEND_H
+#define BERTH_FRONTEND_FRONTEND_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "common/err.h"
+#include "ipc/channel.h"
+
+#define EXIT_BERTH 125   /* berth itself failed */
+#define EXIT_CANNOT 126  /* the command could not be invoked */
+#define EXIT_NOTFOUND 127
+
+/* Global options, const once parsed. */
+struct fe_opts {
+	char root[4096];
+	char runroot[4096];
+	char tmpdir[4096];
+	char runtime[4096];
+	int log_level;
+	bool rootless;
+	char libexec[4096];
+};
+
+/* A running broker for this command. */
+struct fe_broker {
+	pid_t pid;
+	struct ipc_chan *ch;   /* owned */
+	bool rootless;
+	uint64_t next_id;
+};
+
+/* Starts berth-broker and says hello. On failure *e holds the broker's or the system's reason. */
+int fe_broker_start(const struct fe_opts *o, struct fe_broker *br, struct berr *e);
+/* Sends a request and waits for its reply: returns 0 with *reply (of want_type) or -1 with *e
+ * (an error reply from the broker, or a broken channel). */
+int fe_broker_call(struct fe_broker *br, uint32_t type, const void *body, const int *fds,
+		   size_t nfds, uint32_t want_type, struct ipc_msg **reply, struct berr *e);
+/* Closes the channel (the broker then exits) and reaps the broker. */
+void fe_broker_stop(struct fe_broker *br);
+
+/* Resolves default store paths for root or rootless use (XDG dirs), after the options. */
+int fe_default_paths(struct fe_opts *o, bool root_set, bool runroot_set, struct berr *e);
+
+/* Prints "Error: <msg>" to stderr. */
+void fe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Commands. Each returns the process exit code. argv[0] is the command name. */
+int cmd_version(const struct fe_opts *o, int argc, char **argv);
+int cmd_info(const struct fe_opts *o, int argc, char **argv);
+int cmd_unshare(const struct fe_opts *o, int argc, char **argv);
+
+/* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
+ * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */
+struct fe_opt {
+	const char *name;   /* long name, without dashes */
+	char shortname;     /* 0 for none */
+	bool has_arg;
+	const char *help;
+};
+
+/* Parses argv[1..] against opts. For each option found calls fn(id, value, ctx) where id is the
+ * index in opts (fn returns -1 to fail, having printed the error). Positional arguments are
+ * returned in *pos (pointing into argv) and *npos. Unknown flags print Podman's message naming
+ * `cmdpath` ("berth info") and return -1. */
+int fe_parse(const char *cmdpath, const struct fe_opt *opts, size_t nopts, int argc, char **argv,
+	     bool stop_at_arg, int (*fn)(int id, const char *value, void *ctx), void *ctx,
+	     char ***pos, int *npos);
+void fe_usage(const char *usage, const char *desc, const struct fe_opt *opts, size_t nopts);
+
+#endif
