@@ -1,5 +1,5 @@
 /* Writes the seed corpus of fuzz_ipc: one valid encoding of each message type (two for
- * info-reply), named after the type. Not built by the Makefile; rerun after a schema change,
+ * info-reply, verify-manifest-reply and verify-config-reply), named after the type. Not built by the Makefile; rerun after a schema change,
  * from the top directory:
  *   cc -std=gnu11 -I. -D_GNU_SOURCE -o /tmp/mkc fuzz/make_ipc_corpus.c $(ls ipc/[a-z]*.c) \
  *      $(ls common/[a-z]*.c) -lmsgpackc && /tmp/mkc fuzz/corpus/fuzz_ipc */
@@ -25,8 +25,12 @@ static struct msg_worker_status workers[] = {
 	{ "launch", 101, 0, 2, 2, true, "0", "0", "not supported", NULL, 0, rts, 2 },
 };
 static struct msg_error error = { BERR_NOTFOUND, ENOENT, "no such image" };
-static struct msg_hello hello = { BERTH_PROTOCOL_VERSION, "/var/lib/berth", "/run/berth", 4,
-				  "/usr/bin/crun", "/run/user/1000/berth" };
+static struct msg_hello hello = {
+	.protocol = BERTH_PROTOCOL_VERSION, .root = "/var/lib/berth", .runroot = "/run/berth",
+	.log_level = 4, .runtime = "/usr/bin/crun", .tmpdir = "/run/user/1000/berth",
+	.home = "/home/u", .config_home = "/home/u/.config",
+	.registries_conf = "/home/u/registries.conf",
+};
 static struct msg_hello_ok hello_ok = { 1, 4242 };
 static struct msg_info info = { false };
 static struct msg_info_reply info_reply = {
@@ -41,6 +45,88 @@ static struct msg_info_reply info_reply_min = {
 static struct msg_unshare unshare = { argv_sh, 3, envp, 2, "/" };
 static struct msg_unshare_done unshare_done = { -1 };
 static struct msg_w_info w_info = { true };
+
+#define DIG_A "sha256:05455a08881ea9cf0e752bc48e61bbd71a34c029bb13df01e40e3e70e0d007bd"
+#define DIG_B "sha256:4abcf20661432fb2d719aaf90656f55c287f8ca915dc1c92ec14ff61e67fbaf8"
+#define DIG_C "sha256:d4fc045c9e3a848011de66f34b81f052d4f2c15a17bb196d637e526349601820"
+#define IMG_ID "05455a08881ea9cf0e752bc48e61bbd71a34c029bb13df01e40e3e70e0d007bd"
+
+static char *names[] = { "docker.io/library/alpine:3.19", NULL };
+static char *diff_ids[] = { DIG_C, NULL };
+static char *cfg_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			   NULL };
+static char *cfg_cmd[] = { "/bin/sh", NULL };
+static char *cfg_labels[] = { "maintainer=someone", NULL };
+static char *cfg_ports[] = { "80/tcp", NULL };
+static struct msg_history history[] = {
+	{ "2024-01-27T00:30:56Z", "/bin/sh -c #(nop) ADD file:37a7 in / ", NULL, false },
+	{ "2024-01-27T00:30:57Z", "/bin/sh -c #(nop)  CMD [\"/bin/sh\"]", "c", true },
+};
+static struct msg_v_config_reply v_config_reply = {
+	.architecture = "amd64", .os = "linux", .variant = "v8", .created = "2024-01-27T00:30:57Z",
+	.author = "someone", .diff_ids = diff_ids, .n_diff_ids = 1, .env = cfg_env, .n_env = 1,
+	.cmd = cfg_cmd, .n_cmd = 1, .entrypoint = cfg_cmd, .n_entrypoint = 1, .working_dir = "/",
+	.user = "1000", .stop_signal = "SIGTERM", .labels = cfg_labels, .n_labels = 1,
+	.exposed_ports = cfg_ports, .n_exposed_ports = 1, .volumes = cfg_cmd, .n_volumes = 1,
+	.history = history, .n_history = 2,
+};
+static struct msg_v_config_reply v_config_reply_min = {
+	.architecture = "amd64", .os = "linux", .diff_ids = NULL, .n_diff_ids = 0,
+};
+static struct msg_image_summary summaries[] = {
+	{ .id = IMG_ID, .digest = DIG_B, .names = names, .n_names = 1, .created = 1706315456,
+	  .size = 7377920, .verified = "" },
+};
+static struct msg_ok ok = { false };
+static struct msg_pull pull = { .reference = "alpine", .tls_verify = TRI_UNSET, .os = "linux",
+				.arch = "amd64", .quiet = false };
+static struct msg_progress progress = { "Copying blob 4abcf2066143 done" };
+static struct msg_pull_done pull_done = { IMG_ID };
+static struct msg_images images = { false };
+static struct msg_images_reply images_reply = { summaries, 1 };
+static struct msg_image_inspect image_inspect = { "alpine" };
+static struct msg_image_inspect_reply image_inspect_reply = {
+	.summary = summaries, .n_summary = 1, .config = &v_config_reply, .n_config = 1,
+	.manifest_type = "application/vnd.oci.image.manifest.v1+json", .layer_digests = diff_ids,
+	.n_layer_digests = 1,
+};
+static struct msg_tag tag = { "alpine", names, 1 };
+static struct msg_rmi rmi = { .names = names, .n_names = 1, .force = false, .all = false };
+static struct msg_rmi_reply rmi_reply = { .untagged = names, .n_untagged = 1 };
+static char *accept_types[] = { "application/vnd.oci.image.index.v1+json",
+				"application/vnd.docker.distribution.manifest.v2+json", NULL };
+static struct msg_f_get f_get = {
+	.registry = "registry-1.docker.io", .repository = "library/alpine", .kind = FETCH_MANIFEST,
+	.reference = "latest", .accept = accept_types, .n_accept = 2, .tls_verify = true,
+	.max_size = 4194304,
+};
+static struct msg_f_get_reply f_get_reply = {
+	200, "application/vnd.oci.image.index.v1+json", DIG_A, 9218,
+};
+static struct msg_v_manifest v_manifest = { "application/vnd.oci.image.manifest.v1+json" };
+static struct msg_descriptor desc_config[] = {
+	{ "application/vnd.oci.image.config.v1+json", DIG_A, 1471, NULL, NULL, NULL },
+};
+static struct msg_descriptor desc_layers[] = {
+	{ "application/vnd.oci.image.layer.v1.tar+gzip", DIG_B, 3408729, NULL, NULL, NULL },
+};
+static struct msg_descriptor desc_entries[] = {
+	{ "application/vnd.oci.image.manifest.v1+json", DIG_A, 1638, "linux", "amd64", NULL },
+	{ "application/vnd.oci.image.manifest.v1+json", DIG_B, 1638, "linux", "arm64", "v8" },
+};
+static struct msg_v_manifest_reply v_manifest_reply = {
+	.kind = MANIFEST_IMAGE, .media_type = "application/vnd.oci.image.manifest.v1+json",
+	.schema_version = 2, .config = desc_config, .n_config = 1, .layers = desc_layers,
+	.n_layers = 1,
+};
+static struct msg_v_manifest_reply v_index_reply = {
+	.kind = MANIFEST_INDEX, .media_type = "application/vnd.oci.image.index.v1+json",
+	.schema_version = 2, .manifests = desc_entries, .n_manifests = 2,
+};
+static struct msg_v_config v_config = { false };
+static struct msg_u_layer u_layer = { "application/vnd.oci.image.layer.v1.tar+gzip", true,
+				      UINT64_C(68719476736), 1000000 };
+static struct msg_u_layer_reply u_layer_reply = { DIG_C, 527, 7377920, 1 };
 
 static const struct {
 	const char *file;
@@ -57,6 +143,28 @@ static const struct {
 	{ "unshare-done", MSG_UNSHARE_DONE, &unshare_done },
 	{ "worker-info", MSG_W_INFO, &w_info },
 	{ "worker-info-reply", MSG_W_INFO_REPLY, &workers[1] },
+	{ "ok", MSG_OK, &ok },
+	{ "pull", MSG_PULL, &pull },
+	{ "progress", MSG_PROGRESS, &progress },
+	{ "pull-done", MSG_PULL_DONE, &pull_done },
+	{ "images", MSG_IMAGES, &images },
+	{ "images-reply", MSG_IMAGES_REPLY, &images_reply },
+	{ "image-inspect", MSG_IMAGE_INSPECT, &image_inspect },
+	{ "image-inspect-reply", MSG_IMAGE_INSPECT_REPLY, &image_inspect_reply },
+	{ "tag", MSG_TAG, &tag },
+	{ "untag", MSG_UNTAG, &tag },
+	{ "rmi", MSG_RMI, &rmi },
+	{ "rmi-reply", MSG_RMI_REPLY, &rmi_reply },
+	{ "fetch-get", MSG_F_GET, &f_get },
+	{ "fetch-get-reply", MSG_F_GET_REPLY, &f_get_reply },
+	{ "verify-manifest", MSG_V_MANIFEST, &v_manifest },
+	{ "verify-manifest-reply", MSG_V_MANIFEST_REPLY, &v_manifest_reply },
+	{ "verify-manifest-reply-index", MSG_V_MANIFEST_REPLY, &v_index_reply },
+	{ "verify-config", MSG_V_CONFIG, &v_config },
+	{ "verify-config-reply", MSG_V_CONFIG_REPLY, &v_config_reply },
+	{ "verify-config-reply-min", MSG_V_CONFIG_REPLY, &v_config_reply_min },
+	{ "unpack-layer", MSG_U_LAYER, &u_layer },
+	{ "unpack-layer-reply", MSG_U_LAYER_REPLY, &u_layer_reply },
 };
 
 int main(int argc, char **argv)

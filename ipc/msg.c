@@ -22,6 +22,9 @@ static const struct ipc_field hello_fields[] = {
 	IPC_F_UINT(struct msg_hello, log_level, true, 6),
 	IPC_F_STR(struct msg_hello, runtime, false, IPC_PATH_MAX),
 	IPC_F_STR(struct msg_hello, tmpdir, true, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_hello, home, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_hello, config_home, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_hello, registries_conf, false, IPC_PATH_MAX),
 };
 const struct ipc_schema msg_hello_schema = {
 	"hello", sizeof(struct msg_hello), hello_fields, ARRAY_SIZE(hello_fields)
@@ -130,8 +133,39 @@ static const struct ipc_msgdef msgdefs[] = {
 	 * directly and nothing is copied through the broker. */
 	{ MSG_UNSHARE, "unshare", &msg_unshare_schema, 3, 3 },
 	{ MSG_UNSHARE_DONE, "unshare-done", &msg_unshare_done_schema, 0, 0 },
+	{ MSG_OK, "ok", &msg_ok_schema, 0, 0 },
+	{ MSG_PULL, "pull", &msg_pull_schema, 0, 0 },
+	{ MSG_PROGRESS, "progress", &msg_progress_schema, 0, 0 },
+	{ MSG_PULL_DONE, "pull-done", &msg_pull_done_schema, 0, 0 },
+	{ MSG_IMAGES, "images", &msg_images_schema, 0, 0 },
+	{ MSG_IMAGES_REPLY, "images-reply", &msg_images_reply_schema, 0, 0 },
+	{ MSG_IMAGE_INSPECT, "image-inspect", &msg_image_inspect_schema, 0, 0 },
+	{ MSG_IMAGE_INSPECT_REPLY, "image-inspect-reply", &msg_image_inspect_reply_schema, 0, 0 },
+	{ MSG_TAG, "tag", &msg_tag_schema, 0, 0 },
+	{ MSG_UNTAG, "untag", &msg_tag_schema, 0, 0 },
+	{ MSG_RMI, "rmi", &msg_rmi_schema, 0, 0 },
+	{ MSG_RMI_REPLY, "rmi-reply", &msg_rmi_reply_schema, 0, 0 },
+	{ MSG_PUSH, "push", &msg_push_schema, 0, 0 },
+	{ MSG_LOGIN, "login", &msg_login_schema, 0, 0 },
+	{ MSG_LOGOUT, "logout", &msg_logout_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
+	/* The output file, and optionally the registry's extra CA certificates. */
+	{ MSG_F_GET, "fetch-get", &msg_f_get_schema, 2, 1 },
+	{ MSG_F_GET_REPLY, "fetch-get-reply", &msg_f_get_reply_schema, 0, 0 },
+	/* The content to upload (read-only), and optionally the registry's CA certificates. */
+	{ MSG_F_PUT, "fetch-put", &msg_f_put_schema, 2, 1 },
+	{ MSG_F_PUT_REPLY, "fetch-put-reply", &msg_f_put_reply_schema, 0, 0 },
+	{ MSG_F_PROGRESS, "fetch-progress", &msg_f_progress_schema, 0, 0 },
+	/* The stored bytes to parse, read-only. */
+	{ MSG_V_MANIFEST, "verify-manifest", &msg_v_manifest_schema, 1, 1 },
+	{ MSG_V_MANIFEST_REPLY, "verify-manifest-reply", &msg_v_manifest_reply_schema, 0, 0 },
+	{ MSG_V_CONFIG, "verify-config", &msg_v_config_schema, 1, 1 },
+	{ MSG_V_CONFIG_REPLY, "verify-config-reply", &msg_v_config_reply_schema, 0, 0 },
+	/* The verified blob, read-only. (The layer directory is given at spawn, at fd 5, so the
+	 * worker's Landlock ruleset can name it.) */
+	{ MSG_U_LAYER, "unpack-layer", &msg_u_layer_schema, 1, 1 },
+	{ MSG_U_LAYER_REPLY, "unpack-layer-reply", &msg_u_layer_reply_schema, 0, 0 },
 };
 
 const struct ipc_msgdef *ipc_msgdef(uint32_t type)

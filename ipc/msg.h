@@ -18,7 +18,10 @@
 /* Channel limits: a packet larger than this is a protocol violation, checked before any
  * allocation. Bulk data never travels inline (it goes as an fd). */
 #define IPC_MAX_MSG_FRONTEND (256 * 1024) /* frontend <-> broker */
-#define IPC_MAX_MSG_WORKER (64 * 1024)    /* broker <-> worker */
+/* broker <-> worker: a parsed image config with a long history is the largest reply. Kept
+ * under the default AF_UNIX send buffer (net.core.wmem_default, 208 KiB), the real bound on
+ * one SOCK_SEQPACKET message. */
+#define IPC_MAX_MSG_WORKER (192 * 1024)
 #define IPC_MAX_FDS 4
 
 #define IPC_PATH_MAX 4096
@@ -36,9 +39,41 @@ enum ipc_msg_type {
 	MSG_UNSHARE = 6,        /* frontend -> broker: run a command in the user namespace;
 				   carries the frontend's stdin, stdout, stderr */
 	MSG_UNSHARE_DONE = 7,   /* broker -> frontend: the command's exit status */
+	MSG_OK = 8,             /* broker -> frontend: done, nothing to report */
+	MSG_PULL = 9,           /* frontend -> broker: `berth pull` */
+	MSG_PROGRESS = 10,      /* broker -> frontend: a progress line for the running request */
+	MSG_PULL_DONE = 11,     /* broker -> frontend: the image ID */
+	MSG_IMAGES = 12,        /* frontend -> broker: list images */
+	MSG_IMAGES_REPLY = 13,
+	MSG_IMAGE_INSPECT = 14, /* frontend -> broker: one image's details */
+	MSG_IMAGE_INSPECT_REPLY = 15,
+	MSG_TAG = 18,           /* frontend -> broker: add names to an image */
+	MSG_UNTAG = 19,         /* frontend -> broker: remove names (all when none given) */
+	MSG_RMI = 20,           /* frontend -> broker: remove images */
+	MSG_RMI_REPLY = 21,
+	MSG_PUSH = 22,          /* frontend -> broker: `berth push`; answered by MSG_OK */
+	MSG_LOGIN = 23,         /* frontend -> broker: check credentials, store them in auth.json */
+	MSG_LOGOUT = 24,        /* frontend -> broker: remove them; both answered by MSG_OK */
 	MSG_W_INFO = 16,        /* broker -> worker: report role, sandbox state, libraries */
 	MSG_W_INFO_REPLY = 17,  /* worker -> broker */
-	MSG_TYPE_MAX = 17,
+
+	/* berth-fetch: the registry client. */
+	MSG_F_GET = 32,         /* broker -> fetch: GET (or HEAD) a manifest or blob into fds[0] */
+	MSG_F_GET_REPLY = 33,   /* fetch -> broker */
+	MSG_F_PUT = 34,         /* broker -> fetch: upload a blob or a manifest from fds[0] */
+	MSG_F_PUT_REPLY = 35,   /* fetch -> broker */
+	MSG_F_PROGRESS = 36,    /* fetch -> broker: bytes of a download so far (same id) */
+
+	/* berth-verify: untrusted image metadata. */
+	MSG_V_MANIFEST = 48,    /* broker -> verify: parse the manifest or index in fds[0] */
+	MSG_V_MANIFEST_REPLY = 49,
+	MSG_V_CONFIG = 50,      /* broker -> verify: parse the image config in fds[0] */
+	MSG_V_CONFIG_REPLY = 51,
+
+	/* berth-unpack: one layer. */
+	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
+	MSG_U_LAYER_REPLY = 65,
+	MSG_TYPE_MAX = 65,
 };
 
 struct msg_error {
@@ -54,6 +89,9 @@ struct msg_hello {
 	uint64_t log_level;
 	char *runtime;      /* --runtime, or NULL */
 	char *tmpdir;       /* the user's runtime dir for berth (pause pid, locks), absolute */
+	char *home;         /* the user's home, for user configuration (certs.d, registries.conf) */
+	char *config_home;  /* $XDG_CONFIG_HOME, or NULL */
+	char *registries_conf; /* $CONTAINERS_REGISTRIES_CONF, or NULL */
 };
 
 struct msg_hello_ok {
@@ -130,6 +168,278 @@ struct msg_w_info {
 	bool debug;
 };
 
+/* ---- images (frontend <-> broker) -------------------------------------------------------- */
+
+struct msg_ok {
+	bool debug;
+};
+
+enum tri { TRI_UNSET = 0, TRI_TRUE = 1, TRI_FALSE = 2 };
+
+struct msg_pull {
+	char *reference;     /* as the user typed it */
+	uint64_t tls_verify; /* enum tri: --tls-verify, unset = registries.conf decides */
+	char *creds;         /* --creds "user[:password]", or NULL; wiped after use */
+	char *authfile;      /* --authfile, or NULL */
+	char *cert_dir;      /* --cert-dir: CA certificates (*.crt) for the registry, or NULL */
+	char *os;            /* --os / --platform, or NULL: the host's */
+	char *arch;
+	char *variant;
+	bool quiet;
+};
+
+struct msg_progress {
+	char *line;          /* one line for stderr, already worded for the user, or NULL */
+	char *layer;         /* byte progress of this blob (short hex), or NULL */
+	uint64_t current;
+	uint64_t total;      /* 0: unknown */
+};
+
+struct msg_pull_done {
+	char *image_id;      /* 64 hex */
+};
+
+struct msg_images {
+	bool all;
+};
+
+struct msg_image_summary {
+	char *id;            /* 64 hex */
+	char *digest;        /* manifest digest */
+	char **names;        /* "registry/repo:tag" */
+	size_t n_names;
+	int64_t created;     /* seconds since the epoch, from the image config; 0 unknown */
+	uint64_t size;       /* uncompressed layers */
+	char *verified;      /* provenance of the trust decision; empty: not verified */
+};
+
+struct msg_images_reply {
+	struct msg_image_summary *images;
+	size_t n_images;
+};
+
+struct msg_image_inspect {
+	char *name;          /* a name, an ID or an ID prefix */
+};
+
+struct msg_v_config_reply;
+
+struct msg_layer_info {
+	char *blob_digest;
+	uint64_t size;       /* uncompressed bytes */
+};
+
+struct msg_image_inspect_reply {
+	struct msg_image_summary *summary;        /* exactly one */
+	size_t n_summary;
+	struct msg_v_config_reply *config;        /* exactly one: the config as verify parsed it */
+	size_t n_config;
+	char *manifest_type;
+	char **layer_digests;                     /* compressed blobs, in order */
+	size_t n_layer_digests;
+	struct msg_layer_info *layers;            /* per layer: blob and unpacked size */
+	size_t n_layers;
+};
+
+struct msg_tag {
+	char *image;
+	char **names;        /* full references ("localhost/x:latest" after normalising) */
+	size_t n_names;
+};
+
+struct msg_rmi {
+	char **names;
+	size_t n_names;
+	bool force;
+	bool all;
+	bool prune;          /* image prune: images without names (with all: every image) */
+};
+
+struct msg_rmi_reply {
+	char **untagged;
+	size_t n_untagged;
+	char **deleted;
+	size_t n_deleted;
+	char **missing;      /* names that matched nothing (exit status 1 as Podman) */
+	size_t n_missing;
+};
+
+/* ---- berth-fetch ---------------------------------------------------------------------- */
+
+enum fetch_kind { FETCH_MANIFEST = 1, FETCH_BLOB = 2, FETCH_PING = 3 /* GET /v2/: login */ };
+
+/* One GET of a registry object. The broker names the registry and the object; fetch does the
+ * HTTP, TLS and authentication (token exchange included) and writes the body, at most max_size
+ * bytes, into fds[0] (a file the broker opened: a memfd for a manifest, a temp file in the
+ * store for a blob). fds[1], when present, holds extra CA certificates (PEM) for this registry,
+ * read by fetch since Landlock keeps it out of the user's certs.d. Credentials, when present,
+ * are wiped by both sides after use. */
+struct msg_f_get {
+	char *registry;      /* "host[:port]" as the broker resolved it (mirror or location) */
+	char *repository;    /* "library/busybox" */
+	uint64_t kind;       /* enum fetch_kind */
+	char *reference;     /* tag or "sha256:<hex>" */
+	char **accept;       /* media types for Accept (manifests) */
+	size_t n_accept;
+	bool tls_verify;
+	bool plain_http;     /* registries.conf insecure = true and TLS refused: http:// */
+	bool head;           /* HEAD only: size, media type and digest, no body */
+	uint64_t max_size;   /* refuse bodies larger than this before writing them whole */
+	char *username;      /* NULL: anonymous */
+	char *password;      /* or an identity token; NULL with username NULL */
+	bool has_ca;         /* fds[1] holds CA certificates */
+};
+
+struct msg_f_get_reply {
+	uint64_t http_status;
+	char *media_type;    /* Content-Type, or empty */
+	char *digest;        /* Docker-Content-Digest header, or empty: evidence only */
+	uint64_t size;       /* bytes written to fds[0] (HEAD: Content-Length) */
+};
+
+/* One upload. Blobs: HEAD first (already there: nothing sent, existed = true), then a
+ * cross-repository mount when mount_from names a repository on the same registry, else an
+ * upload session (POST, then one PUT for small blobs or PATCH chunks and a final PUT). The body
+ * is fds[0] (read-only, from offset 0, exactly size bytes); fds[1] optional CA certificates as
+ * for MSG_F_GET. Manifests: PUT to reference (a tag or a digest) with media_type. Push scope
+ * (pull,push) for tokens. */
+struct msg_f_put {
+	char *registry;
+	char *repository;
+	uint64_t kind;       /* enum fetch_kind */
+	char *reference;     /* blob: its digest; manifest: tag or digest */
+	char *media_type;    /* manifests: Content-Type */
+	uint64_t size;
+	char *mount_from;    /* blob: another repository on the same registry, or NULL */
+	bool tls_verify;
+	char *username;
+	char *password;
+	bool has_ca;
+};
+
+struct msg_f_progress {
+	uint64_t done;
+	uint64_t total;      /* 0: unknown */
+};
+
+struct msg_f_put_reply {
+	uint64_t http_status;
+	bool existed;        /* the registry had the blob already (HEAD) or mounted it */
+	char *digest;        /* Docker-Content-Digest of the stored object, or empty */
+};
+
+struct msg_push {
+	char *source;        /* local image: name, ID or ID prefix */
+	char *destination;   /* where to: a full reference; NULL: the source name */
+	uint64_t tls_verify; /* enum tri */
+	char *creds;
+	char *cert_dir;
+	char *authfile;      /* auth.json to read credentials from when no --creds */
+	bool quiet;
+};
+
+struct msg_login {
+	char *registry;      /* host[:port] */
+	char *username;
+	char *password;      /* wiped after use */
+	char *authfile;      /* where to store them */
+	uint64_t tls_verify; /* enum tri */
+	char *cert_dir;
+};
+
+struct msg_logout {
+	char *registry;      /* NULL with all */
+	char *authfile;
+	bool all;
+};
+
+/* ---- berth-verify ---------------------------------------------------------------------- */
+
+enum manifest_kind { MANIFEST_IMAGE = 1, MANIFEST_INDEX = 2 };
+
+struct msg_descriptor {
+	char *media_type;
+	char *digest;        /* "sha256:<64 hex>" or "sha512:<128 hex>" */
+	uint64_t size;
+	char *os;            /* index entries: platform; else NULL */
+	char *architecture;
+	char *variant;
+};
+
+struct msg_v_manifest {
+	char *media_type;    /* Content-Type the registry or archive claimed, or empty */
+};
+
+struct msg_v_manifest_reply {
+	uint64_t kind;       /* enum manifest_kind */
+	char *media_type;    /* the manifest's own, checked against the claim */
+	uint64_t schema_version;
+	struct msg_descriptor *config;      /* image manifests: exactly one */
+	size_t n_config;
+	struct msg_descriptor *layers;      /* image manifests, in order */
+	size_t n_layers;
+	struct msg_descriptor *manifests;   /* indexes */
+	size_t n_manifests;
+};
+
+struct msg_history {
+	char *created;
+	char *created_by;
+	char *comment;
+	bool empty_layer;
+};
+
+struct msg_v_config {
+	bool debug;
+};
+
+struct msg_v_config_reply {
+	char *architecture;
+	char *os;
+	char *variant;
+	char *created;       /* RFC 3339 as in the config, or empty */
+	char *author;
+	char **diff_ids;     /* rootfs.diff_ids, in order */
+	size_t n_diff_ids;
+	char **env;
+	size_t n_env;
+	char **cmd;
+	size_t n_cmd;
+	char **entrypoint;
+	size_t n_entrypoint;
+	char *working_dir;
+	char *user;
+	char *stop_signal;
+	char **labels;       /* "key=value" */
+	size_t n_labels;
+	char **exposed_ports;
+	size_t n_exposed_ports;
+	char **volumes;
+	size_t n_volumes;
+	struct msg_history *history;
+	size_t n_history;
+};
+
+/* ---- berth-unpack ---------------------------------------------------------------------- */
+
+/* One berth-unpack process per layer: the new, empty layer directory is its fd 5 from spawn on
+ * (so its Landlock ruleset can grant that directory and nothing else); fds[0] of this request is
+ * the verified blob (read-only). The worker extracts beneath fd 5 only, converting OCI whiteouts to the overlay form, and reports the
+ * uncompressed stream's digest, which the broker compares with the config's diff_id. */
+struct msg_u_layer {
+	char *media_type;    /* the layer's media type (compression is also sniffed) */
+	bool rootless;       /* user.overlay.* xattrs, no device nodes, no setuid/setgid */
+	uint64_t max_bytes;  /* decompression-bomb limit on the uncompressed stream */
+	uint64_t max_entries;
+};
+
+struct msg_u_layer_reply {
+	char *diff_id;       /* "sha256:<hex>" of the uncompressed tar stream */
+	uint64_t entries;
+	uint64_t bytes;      /* uncompressed size */
+	uint64_t skipped;    /* hostile or unsupported entries neutralised */
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -152,5 +462,36 @@ extern const struct ipc_schema msg_unshare_done_schema;
 extern const struct ipc_schema msg_w_info_schema;
 extern const struct ipc_schema msg_w_info_reply_schema;
 extern const struct ipc_schema msg_runtime_schema;
+extern const struct ipc_schema msg_ok_schema;
+extern const struct ipc_schema msg_pull_schema;
+extern const struct ipc_schema msg_progress_schema;
+extern const struct ipc_schema msg_pull_done_schema;
+extern const struct ipc_schema msg_images_schema;
+extern const struct ipc_schema msg_image_summary_schema;
+extern const struct ipc_schema msg_images_reply_schema;
+extern const struct ipc_schema msg_image_inspect_schema;
+extern const struct ipc_schema msg_image_inspect_reply_schema;
+extern const struct ipc_schema msg_tag_schema;
+extern const struct ipc_schema msg_rmi_schema;
+extern const struct ipc_schema msg_rmi_reply_schema;
+extern const struct ipc_schema msg_f_get_schema;
+extern const struct ipc_schema msg_f_put_schema;
+extern const struct ipc_schema msg_f_progress_schema;
+extern const struct ipc_schema msg_f_put_reply_schema;
+extern const struct ipc_schema msg_push_schema;
+extern const struct ipc_schema msg_login_schema;
+extern const struct ipc_schema msg_logout_schema;
+extern const struct ipc_schema msg_f_get_reply_schema;
+extern const struct ipc_schema msg_descriptor_schema;
+extern const struct ipc_schema msg_v_manifest_schema;
+extern const struct ipc_schema msg_v_manifest_reply_schema;
+extern const struct ipc_schema msg_history_schema;
+extern const struct ipc_schema msg_v_config_schema;
+extern const struct ipc_schema msg_v_config_reply_schema;
+extern const struct ipc_schema msg_u_layer_schema;
+extern const struct ipc_schema msg_u_layer_reply_schema;
+
+/* Digest syntax: "sha256:" + 64 or "sha512:" + 128 lowercase hex. Pure. */
+bool ipc_digest_valid(const char *s);
 
 #endif

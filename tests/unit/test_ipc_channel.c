@@ -117,8 +117,11 @@ static char *argv_sh[] = { "sh", "-c", "echo \xc3\xa9t\xc3\xa9", NULL };
 static char *envp[] = { "HOME=/home/u", "PATH=/usr/bin:/bin", "EMPTY=", NULL };
 
 static struct msg_error m_error = { BERR_NOTFOUND, ENOENT, "no such image: \"alpine\"" };
-static struct msg_hello m_hello = { BERTH_PROTOCOL_VERSION, "/var/lib/berth", "/run/berth", 4,
-				    "/usr/bin/crun", "/run/user/1000/berth" };
+static struct msg_hello m_hello = {
+	.protocol = BERTH_PROTOCOL_VERSION, .root = "/var/lib/berth", .runroot = "/run/berth",
+	.log_level = 4, .runtime = "/usr/bin/crun", .tmpdir = "/run/user/1000/berth",
+	.home = "/home/u", .config_home = "/home/u/.config", .registries_conf = NULL,
+};
 static struct msg_hello_ok m_hello_ok = { 1, 4242 };
 static struct msg_info m_info = { true };
 static struct msg_info_reply m_info_reply = {
@@ -129,6 +132,137 @@ static struct msg_info_reply m_info_reply = {
 static struct msg_unshare m_unshare = { argv_sh, 3, envp, 3, "/home/u" };
 static struct msg_unshare_done m_unshare_done = { -130 };
 static struct msg_w_info m_w_info = { false };
+
+/* The image path: frontend <-> broker. */
+#define DIG_A "sha256:05455a08881ea9cf0e752bc48e61bbd71a34c029bb13df01e40e3e70e0d007bd"
+#define DIG_B "sha256:4abcf20661432fb2d719aaf90656f55c287f8ca915dc1c92ec14ff61e67fbaf8"
+#define DIG_C "sha256:d4fc045c9e3a848011de66f34b81f052d4f2c15a17bb196d637e526349601820"
+#define IMG_ID "05455a08881ea9cf0e752bc48e61bbd71a34c029bb13df01e40e3e70e0d007bd"
+
+static char *img_names[] = { "docker.io/library/alpine:3.19", "docker.io/library/alpine:latest",
+			     NULL };
+static char *diff_ids[] = { DIG_C, "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef",
+			    NULL };
+static char *cfg_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			   "LANG=C.UTF-8", NULL };
+static char *cfg_cmd[] = { "nginx", "-g", "daemon off;", NULL };
+static char *cfg_entrypoint[] = { "/docker-entrypoint.sh", NULL };
+static char *cfg_labels[] = { "maintainer=NGINX Docker Maintainers <docker-maint@nginx.com>",
+			      "org.opencontainers.image.title=caf\xc3\xa9", "empty=", NULL };
+static char *cfg_ports[] = { "80/tcp", "443/tcp", NULL };
+static char *cfg_volumes[] = { "/var/cache/nginx", NULL };
+static struct msg_history cfg_history[] = {
+	{ "2024-01-27T00:30:56.0016446Z", "/bin/sh -c #(nop) ADD file:37a76ec18f98 in / ", NULL,
+	  false },
+	{ "2024-01-27T00:30:56.150825642Z", "/bin/sh -c #(nop)  CMD [\"nginx\"]", NULL, true },
+	{ NULL, "RUN /bin/sh -c apt-get update # buildkit", "buildkit.dockerfile.v0", false },
+};
+static struct msg_v_config_reply m_v_config_reply = {
+	.architecture = "arm", .os = "linux", .variant = "v7",
+	.created = "2024-01-27T00:30:56.150825642Z",
+	.author = "NGINX Docker Maintainers <docker-maint@nginx.com>",
+	.diff_ids = diff_ids, .n_diff_ids = 2, .env = cfg_env, .n_env = 2,
+	.cmd = cfg_cmd, .n_cmd = 3, .entrypoint = cfg_entrypoint, .n_entrypoint = 1,
+	.working_dir = "/usr/share/nginx", .user = "101:101", .stop_signal = "SIGQUIT",
+	.labels = cfg_labels, .n_labels = 3, .exposed_ports = cfg_ports, .n_exposed_ports = 2,
+	.volumes = cfg_volumes, .n_volumes = 1, .history = cfg_history, .n_history = 3,
+};
+static struct msg_image_summary img_summary[] = {
+	{ .id = IMG_ID, .digest = DIG_B, .names = img_names, .n_names = 2, .created = 1706315456,
+	  .size = 7377920, .verified = "" },
+	{ .id = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef",
+	  .digest = DIG_C, .names = NULL, .n_names = 0, .created = 0, .size = 0,
+	  .verified = "signed by release@example.com (policy.json: signedBy)" },
+};
+static char *layer_digests[] = { DIG_B, NULL };
+static char *rmi_untagged[] = { "docker.io/library/alpine:3.19", NULL };
+static char *rmi_deleted[] = { IMG_ID, NULL };
+static char *rmi_missing[] = { "nosuch:latest", NULL };
+static struct msg_ok m_ok = { .debug = false };
+static struct msg_pull m_pull = {
+	.reference = "alpine:3.19", .tls_verify = TRI_FALSE, .creds = "user:pa:ss",
+	.authfile = "/run/user/1000/containers/auth.json", .cert_dir = "/etc/certs",
+	.os = "linux", .arch = "arm64", .variant = "v8", .quiet = true,
+};
+static struct msg_progress m_progress = { .line = "Copying blob 4abcf2066143 done" };
+static struct msg_pull_done m_pull_done = { .image_id = IMG_ID };
+static struct msg_images m_images = { .all = true };
+static struct msg_images_reply m_images_reply = { .images = img_summary, .n_images = 2 };
+static struct msg_image_inspect m_image_inspect = { .name = "05455a0888" };
+static struct msg_image_inspect_reply m_image_inspect_reply = {
+	.summary = img_summary, .n_summary = 1, .config = &m_v_config_reply, .n_config = 1,
+	.manifest_type = "application/vnd.oci.image.manifest.v1+json",
+	.layer_digests = layer_digests, .n_layer_digests = 1,
+};
+static struct msg_tag m_tag = { .image = "alpine", .names = img_names, .n_names = 2 };
+static struct msg_tag m_untag = { .image = IMG_ID, .names = NULL, .n_names = 0 };
+static struct msg_rmi m_rmi = { .names = img_names, .n_names = 2, .force = true, .all = false };
+static struct msg_rmi_reply m_rmi_reply = {
+	.untagged = rmi_untagged, .n_untagged = 1, .deleted = rmi_deleted, .n_deleted = 1,
+	.missing = rmi_missing, .n_missing = 1,
+};
+
+/* The image path: broker <-> workers. */
+static char *accept_types[] = {
+	"application/vnd.oci.image.index.v1+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.docker.distribution.manifest.v2+json", NULL,
+};
+static struct msg_f_get m_f_get = {
+	.registry = "registry-1.docker.io", .repository = "library/alpine",
+	.kind = FETCH_MANIFEST, .reference = "3.19", .accept = accept_types, .n_accept = 4,
+	.tls_verify = true, .plain_http = false, .head = false, .max_size = 4194304,
+	.username = "someone", .password = "dckr_pat_0123456789", .has_ca = false,
+};
+static struct msg_f_put m_f_put = {
+	.registry = "127.0.0.1:5000", .repository = "team/app", .kind = FETCH_BLOB,
+	.reference = DIG_B, .size = 2811, .mount_from = "team/base", .tls_verify = true,
+	.username = "someone", .password = "s3cret", .has_ca = true,
+};
+static struct msg_f_put_reply m_f_put_reply = {
+	.http_status = 201, .existed = false, .digest = DIG_B,
+};
+static struct msg_push m_push = {
+	.source = "localhost/app:1", .destination = "127.0.0.1:5000/team/app:1",
+	.tls_verify = TRI_FALSE, .creds = "u:p", .cert_dir = "/etc/certs", .quiet = true,
+};
+static struct msg_login m_login = {
+	.registry = "127.0.0.1:5000", .username = "berth", .password = "pw",
+	.authfile = "/run/user/1000/containers/auth.json", .tls_verify = TRI_UNSET,
+	.cert_dir = NULL,
+};
+static struct msg_logout m_logout = {
+	.registry = NULL, .authfile = "/run/containers/0/auth.json", .all = true,
+};
+static struct msg_f_progress m_f_progress = { .done = 1234567, .total = 9999999 };
+static struct msg_f_get_reply m_f_get_reply = {
+	.http_status = 200, .media_type = "application/vnd.oci.image.index.v1+json",
+	.digest = DIG_A, .size = 9218,
+};
+static struct msg_v_manifest m_v_manifest = {
+	.media_type = "application/vnd.oci.image.manifest.v1+json",
+};
+static struct msg_descriptor mf_config[] = {
+	{ "application/vnd.oci.image.config.v1+json", DIG_A, 1471, NULL, NULL, NULL },
+};
+static struct msg_descriptor mf_layers[] = {
+	{ "application/vnd.oci.image.layer.v1.tar+gzip", DIG_B, 3408729, NULL, NULL, NULL },
+	{ "application/vnd.oci.image.layer.v1.tar+zstd", DIG_C, 0, NULL, NULL, NULL },
+};
+static struct msg_v_manifest_reply m_v_manifest_reply = {
+	.kind = MANIFEST_IMAGE, .media_type = "application/vnd.oci.image.manifest.v1+json",
+	.schema_version = 2, .config = mf_config, .n_config = 1, .layers = mf_layers,
+	.n_layers = 2, .manifests = NULL, .n_manifests = 0,
+};
+static struct msg_v_config m_v_config = { .debug = false };
+static struct msg_u_layer m_u_layer = {
+	.media_type = "application/vnd.oci.image.layer.v1.tar+gzip", .rootless = true,
+	.max_bytes = UINT64_C(68719476736), .max_entries = 1000000,
+};
+static struct msg_u_layer_reply m_u_layer_reply = {
+	.diff_id = DIG_C, .entries = 527, .bytes = 7377920, .skipped = 1,
+};
 
 static const struct {
 	uint32_t type;
@@ -143,6 +277,32 @@ static const struct {
 	{ MSG_UNSHARE_DONE, &m_unshare_done },
 	{ MSG_W_INFO, &m_w_info },
 	{ MSG_W_INFO_REPLY, &workers[1] },
+	{ MSG_OK, &m_ok },
+	{ MSG_PULL, &m_pull },
+	{ MSG_PROGRESS, &m_progress },
+	{ MSG_PULL_DONE, &m_pull_done },
+	{ MSG_IMAGES, &m_images },
+	{ MSG_IMAGES_REPLY, &m_images_reply },
+	{ MSG_IMAGE_INSPECT, &m_image_inspect },
+	{ MSG_IMAGE_INSPECT_REPLY, &m_image_inspect_reply },
+	{ MSG_TAG, &m_tag },
+	{ MSG_UNTAG, &m_untag },
+	{ MSG_RMI, &m_rmi },
+	{ MSG_RMI_REPLY, &m_rmi_reply },
+	{ MSG_F_GET, &m_f_get },
+	{ MSG_F_PUT, &m_f_put },
+	{ MSG_F_PUT_REPLY, &m_f_put_reply },
+	{ MSG_PUSH, &m_push },
+	{ MSG_LOGIN, &m_login },
+	{ MSG_F_PROGRESS, &m_f_progress },
+	{ MSG_LOGOUT, &m_logout },
+	{ MSG_F_GET_REPLY, &m_f_get_reply },
+	{ MSG_V_MANIFEST, &m_v_manifest },
+	{ MSG_V_MANIFEST_REPLY, &m_v_manifest_reply },
+	{ MSG_V_CONFIG, &m_v_config },
+	{ MSG_V_CONFIG_REPLY, &m_v_config_reply },
+	{ MSG_U_LAYER, &m_u_layer },
+	{ MSG_U_LAYER_REPLY, &m_u_layer_reply },
 };
 
 /* A new type in msg.c without a case here fails this test. */
@@ -444,12 +604,19 @@ static void test_decode_fd_rules(void **state)
 					    0, 4, 0xa2, 'i', 'd', 0x01 };
 	static const uint8_t no_id[] = { 0x81, 0xa4, 't', 'y', 'p', 'e', 0x04 };
 	static const uint8_t type99[] = { 0x82, 0xa4, 't', 'y', 'p', 'e', 99, 0xa2, 'i', 'd', 0x01 };
-	cleanup_free uint8_t *hello = NULL, *unshare = NULL;
-	size_t hlen, ulen;
+	cleanup_free uint8_t *hello = NULL, *unshare = NULL, *vman = NULL, *fget = NULL;
+	size_t hlen, ulen, vlen, flen;
 
 	(void)state;
 	hello = encode(MSG_HELLO, &m_hello, &hlen);
 	unshare = encode(MSG_UNSHARE, &m_unshare, &ulen);
+	vman = encode(MSG_V_MANIFEST, &m_v_manifest, &vlen);
+	fget = encode(MSG_F_GET, &m_f_get, &flen);
+	/* The document to parse is the request's one fd; the output file (and CA file) too. */
+	expect_decode_refused(vman, vlen, 0, "message verify-manifest carries 0 fds, not 1");
+	expect_decode_refused(vman, vlen, 2, "message verify-manifest carries 2 fds, not 1");
+	expect_decode_refused(fget, flen, 0, "message fetch-get carries 0 fds, not 1 to 2");
+	expect_decode_refused(fget, flen, 3, "message fetch-get carries 3 fds, not 1 to 2");
 	expect_decode_refused(hello, hlen, 1, "message hello carries 1 fds, not 0");
 	expect_decode_refused(unshare, ulen, 2, "message unshare carries 2 fds, not 3");
 	expect_decode_refused(unshare, ulen, 0, "message unshare carries 0 fds, not 3");
