@@ -1,16 +1,35 @@
 /* berth-verify: parses untrusted image metadata (manifests, indexes, configs; jansson) and
- * checks signatures (gpgme, OpenSSL). No network, no filesystem. Today it answers MSG_W_INFO.
+ * checks signatures (gpgme, OpenSSL). No network, no filesystem.
  *
- * gpgme_check_version() must run once before any other gpgme call and sets up the library's
- * global state; it runs here, before the sandbox. */
+ * Requests (beyond MSG_W_INFO): MSG_V_MANIFEST and MSG_V_CONFIG, each with the document in
+ * fds[0] (a sealed memfd or a read-only file of the store). The worker reads it whole with
+ * fstat + pread (nothing else is needed, so the base seccomp group suffices), after refusing
+ * anything over VERIFY_MAX_INPUT, and answers with the typed reply that manifest.c fills. A bad
+ * document is an error reply, never the end of the worker: the broker may send the next one.
+ *
+ * Set up before the sandbox: gpgme_check_version() must run once before any other gpgme call;
+ * jansson's hash seed comes from /dev/urandom, which Landlock will not let it open later (it
+ * would fall back to the time and pid, a guessable seed for hash flooding). */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gpgme.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "common/cleanup.h"
 #include "workers/common/worker.h"
+#include "workers/verify/manifest.h"
 #include "workers/verify/policy.h"
+
+/* The largest manifest or config accepted. Real ones are a few KiB (a 64-entry index, a config
+ * with a long history: tens of KiB); the bound keeps a hostile document from costing more than
+ * a bounded amount of memory in the parser. */
+#define VERIFY_MAX_INPUT (4 * 1024 * 1024)
 
 struct verify_state {
 	const char *gpgme_version; /* static string owned by gpgme */
@@ -26,6 +45,7 @@ static int verify_init(struct worker *w, int argc, char **argv, struct berr *e)
 	vs->gpgme_version = gpgme_check_version(NULL);
 	if (vs->gpgme_version == NULL)
 		return berr_set(e, BERR_INTERNAL, 0, "gpgme failed to initialise");
+	json_object_seed(0);
 	return 0;
 }
 
@@ -44,11 +64,124 @@ static int verify_info(struct worker *w, struct msg_worker_status *st, struct be
 	return worker_strv_add(&st->libraries, &st->n_libraries, buf, e);
 }
 
+/* Reads the whole document in fd (a regular file: a memfd or a file of the store) into a heap
+ * buffer (*buf owned by the caller). The size is checked before anything is allocated. */
+static int read_document(int fd, const char *what, uint8_t **buf, size_t *len, struct berr *e)
+{
+	cleanup_free uint8_t *data = NULL;
+	struct stat st;
+	size_t size, done = 0;
+	ssize_t n;
+	uint8_t extra;
+
+	*buf = NULL;
+	*len = 0;
+	if (fstat(fd, &st) < 0)
+		return berr_sys(e, "%s: fstat", what);
+	/* A pipe or socket has no size to check first, and the broker never sends one. */
+	if (!S_ISREG(st.st_mode))
+		return berr_set(e, BERR_INVALID, 0, "%s: the fd is not a regular file", what);
+	if (st.st_size < 0 || st.st_size > VERIFY_MAX_INPUT)
+		return berr_set(e, BERR_INVALID, 0, "%s is %jd bytes, more than the %d MiB allowed",
+				what, (intmax_t)st.st_size, VERIFY_MAX_INPUT / (1024 * 1024));
+	size = (size_t)st.st_size;
+	data = malloc(size > 0 ? size : 1);
+	if (data == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "%s: out of memory", what);
+	/* pread from 0: the fd's offset is shared with the broker's copy and is not ours. */
+	while (done < size) {
+		n = pread(fd, data + done, size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return berr_sys(e, "reading the %s", what);
+		if (n == 0)
+			return berr_set(e, BERR_INVALID, 0, "%s: the file shrank while it was read",
+					what);
+		done += (size_t)n;
+	}
+	/* The bytes parsed must be the bytes the broker hashed: a file still growing is not. */
+	do {
+		n = pread(fd, &extra, 1, (off_t)size);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return berr_sys(e, "reading the %s", what);
+	if (n > 0)
+		return berr_set(e, BERR_INVALID, 0, "%s: the file grew while it was read", what);
+	*buf = TAKE_PTR(data);
+	*len = size;
+	return 0;
+}
+
+/* Sends a reply, or says in words why it cannot go: the channel's packet limit is the one
+ * bound the parser does not know (the sum of many fields within their own limits). */
+static int send_reply(struct worker *w, uint32_t type, uint64_t id, const void *body,
+		      const char *what, struct berr *e)
+{
+	cleanup_free uint8_t *enc = NULL;
+	size_t len;
+
+	if (ipc_msg_encode(type, id, body, &enc, &len, e) < 0)
+		return berr_wrap(e, "%s", what);
+	if (len > IPC_MAX_MSG_WORKER)
+		return berr_set(e, BERR_INVALID, 0, "%s: the parsed result is %zu bytes, more than "
+				"the %d a worker may send", what, len, IPC_MAX_MSG_WORKER);
+	return ipc_send(worker_chan(w), type, id, body, NULL, 0, e);
+}
+
+static int handle_manifest(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	const struct msg_v_manifest *req = m->body;
+	cleanup_close int fd = TAKE_FD(m->fds[0]);
+	cleanup_free uint8_t *buf = NULL;
+	struct msg_v_manifest_reply reply;
+	size_t len;
+	int r;
+
+	if (read_document(fd, "manifest", &buf, &len, e) < 0)
+		return -1;
+	close(TAKE_FD(fd));
+	if (verify_parse_manifest(buf, len, req->media_type, &reply, e) < 0)
+		return -1;
+	r = send_reply(w, MSG_V_MANIFEST_REPLY, m->id, &reply, "manifest", e);
+	ipc_struct_free(&msg_v_manifest_reply_schema, &reply);
+	return r;
+}
+
+static int handle_config(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	cleanup_close int fd = TAKE_FD(m->fds[0]);
+	cleanup_free uint8_t *buf = NULL;
+	struct msg_v_config_reply reply;
+	size_t len;
+	int r;
+
+	if (read_document(fd, "image config", &buf, &len, e) < 0)
+		return -1;
+	close(TAKE_FD(fd));
+	if (verify_parse_config(buf, len, &reply, e) < 0)
+		return -1;
+	r = send_reply(w, MSG_V_CONFIG_REPLY, m->id, &reply, "image config", e);
+	ipc_struct_free(&msg_v_config_reply_schema, &reply);
+	return r;
+}
+
+/* berth-verify's requests. Both carry their document as fds[0] (the message table requires
+ * exactly one) and are allowed whenever the worker is ready: each is independent. */
+static const struct ipc_dispatch verify_table[] = {
+	{ MSG_V_MANIFEST, true, WS_READY, handle_manifest },
+	{ MSG_V_CONFIG, true, WS_READY, handle_config },
+};
+
 static const struct worker_role verify_role = {
 	.name = "verify",
 	.policy = &verify_sandbox_policy,
 	.init = verify_init,
 	.info = verify_info,
+	.table = verify_table,
+	.n_table = ARRAY_SIZE(verify_table),
 	.role_state_size = sizeof(struct verify_state),
 };
 
