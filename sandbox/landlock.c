@@ -136,6 +136,50 @@ static int add_path_rule(int ruleset, const struct sandbox_ll_path *lp, int abi,
 	return 0;
 }
 
+/* Rules on directories the process already holds (the layer directory berth-unpack was
+ * spawned with): no path lookup at all, so what is granted is exactly the directory the parent
+ * opened, whatever its path is or becomes.
+ *
+ * Checked before the ruleset exists: creating the ruleset takes the lowest free fd, which is the
+ * number of a listed fd that is absent (berth info starts berth-unpack without its fd 5), and
+ * a later fstat of that number would find the ruleset. Returns the number of fds put in out. */
+#define LL_MAX_RW_FDS 8
+static int check_rw_fds(const struct sandbox_policy *p, int *out, struct berr *e)
+{
+	int n = 0;
+
+	if (p->n_ll_rw_fds > LL_MAX_RW_FDS)
+		return berr_set(e, BERR_INTERNAL, 0, "landlock: too many directory fds");
+	for (size_t i = 0; i < p->n_ll_rw_fds; i++) {
+		struct stat st;
+		int fd = p->ll_rw_fds[i];
+
+		if (fstat(fd, &st) < 0) {
+			if (errno == EBADF)
+				continue;       /* not given this time: nothing to grant */
+			return berr_sys(e, "landlock: fstat of fd %d", fd);
+		}
+		if (!S_ISDIR(st.st_mode))
+			return berr_set(e, BERR_INTERNAL, 0, "landlock: fd %d is not a directory",
+					fd);
+		out[n++] = fd;
+	}
+	return n;
+}
+
+static int add_fd_rule(int ruleset, int fd, int abi, struct berr *e)
+{
+	struct landlock_path_beneath_attr pb;
+
+	pb.allowed_access = sandbox_ll_fs_rights(SB_LL_READ | SB_LL_WRITE, abi, true);
+	pb.parent_fd = fd;
+	if (pb.allowed_access == 0)
+		return 0;
+	if (syscall(__NR_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+		return berr_sys(e, "landlock: adding a rule for fd %d", fd);
+	return 0;
+}
+
 int sandbox_landlock_apply(const struct sandbox_policy *p, int *abi_out, bool *enforced,
 			   struct berr *e)
 {
@@ -143,6 +187,8 @@ int sandbox_landlock_apply(const struct sandbox_policy *p, int *abi_out, bool *e
 	size_t attr_size;
 	cleanup_close int ruleset = -1;
 	int abi = sandbox_landlock_abi();
+	int rw_fds[LL_MAX_RW_FDS];
+	int n_rw;
 
 	*abi_out = abi;
 	*enforced = false;
@@ -171,11 +217,17 @@ int sandbox_landlock_apply(const struct sandbox_policy *p, int *abi_out, bool *e
 		attr_size = sizeof(attr);
 	}
 
+	n_rw = check_rw_fds(p, rw_fds, e);
+	if (n_rw < 0)
+		return -1;
 	ruleset = (int)syscall(__NR_landlock_create_ruleset, &attr, attr_size, 0U);
 	if (ruleset < 0)
 		return berr_sys(e, "landlock: creating the ruleset (ABI %d)", abi);
 	for (size_t i = 0; i < p->n_ll_paths; i++)
 		if (add_path_rule(ruleset, &p->ll_paths[i], abi, e) < 0)
+			return -1;
+	for (int i = 0; i < n_rw; i++)
+		if (add_fd_rule(ruleset, rw_fds[i], abi, e) < 0)
 			return -1;
 	if (syscall(__NR_landlock_restrict_self, ruleset, 0U) < 0)
 		return berr_sys(e, "landlock: enforcing the ruleset");

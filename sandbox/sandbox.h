@@ -44,6 +44,13 @@ struct sandbox_policy {
 	bool landlock;                /* apply a Landlock ruleset (when the kernel has Landlock) */
 	const struct sandbox_ll_path *ll_paths;
 	size_t n_ll_paths;
+	const int *ll_rw_fds;         /* directories already open (inherited at spawn), beneath
+					 which READ and WRITE (SB_LL_READ | SB_LL_WRITE: create
+					 any kind of file, devices included, remove, rename,
+					 link, truncate) are granted; an fd that is not open is
+					 skipped, one that is not a directory is an error. List
+					 them in keep_fds too. */
+	size_t n_ll_rw_fds;
 	bool ll_allow_tcp_connect;    /* leave TCP connect unrestricted (the registry client) */
 	bool ll_signal_unscoped;      /* no LANDLOCK_SCOPE_SIGNAL (ABI 6): the role signals
 					 processes it started before sandbox_enter (the launch
