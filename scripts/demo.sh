@@ -1,11 +1,13 @@
 #!/bin/bash
 # `make demo`: what berth can show today, with no network.
 #
-#  1. Builds a tiny OCI image layout from the host's busybox-static in build/demo/image: one
-#     gzip layer (bin/busybox and applet symlinks, a minimal /etc), an image config and a
-#     manifest, byte-for-byte reproducible (sorted tar, mtime 0, uid/gid 0, gzip -n).
-#  2. Checks what it wrote: every blob's sha256 matches its name, every descriptor's size
-#     matches its blob, and the config's diff_id is the sha256 of the uncompressed layer.
+#  1. Builds a tiny OCI image layout from the host's busybox-static in build/demo/image
+#     (scripts/mkimage.sh): one gzip layer (bin/busybox and applet symlinks, a minimal /etc),
+#     an image config and a manifest, byte-for-byte reproducible (sorted tar, mtime 0,
+#     uid/gid 0, gzip -n).
+#  2. Checks what it wrote (mkimage.sh again): every blob's sha256 matches its name, every
+#     descriptor's size matches its blob, and the config's diff_id is the sha256 of the
+#     uncompressed layer.
 #  3. Runs `berth info` and `berth info --format json | jq .workers`: the frontend, the broker
 #     and every sandboxed worker, round trip.
 #
@@ -18,7 +20,6 @@ BERTH_TOP=${BERTH_TOP:-$top}
 berth_bin=$BERTH_TOP/bin/berth
 demo=$top/build/demo
 img=$demo/image
-busybox=/bin/busybox
 
 die() {
 	echo "demo: $*" >&2
@@ -26,189 +27,12 @@ die() {
 }
 
 [ -x "$berth_bin" ] || die "$berth_bin is missing: build first ('make')"
-for t in jq sha256sum gzip tar dpkg; do
-	command -v "$t" >/dev/null || die "$t is missing: run scripts/deps.sh as root"
-done
-[ -x "$busybox" ] || die "$busybox is missing: install busybox-static (scripts/deps.sh)"
-if ldd "$busybox" >/dev/null 2>&1; then
-	die "$busybox is dynamically linked; the image needs busybox-static's static binary"
-fi
+command -v jq >/dev/null || die "jq is missing: run scripts/deps.sh as root"
 
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-size() { stat -c %s "$1"; }
+# ---------------------------------------------------------------- 1 and 2. the image
 
-# The OCI platform of this machine, from Debian's architecture name.
-variant=
-case $(dpkg --print-architecture) in
-amd64) arch=amd64 ;;
-arm64) arch=arm64 variant=v8 ;;
-armhf) arch=arm variant=v7 ;;
-armel) arch=arm variant=v5 ;;
-i386) arch=386 ;;
-ppc64el) arch=ppc64le ;;
-s390x) arch=s390x ;;
-riscv64) arch=riscv64 ;;
-mips64el) arch=mips64le ;;
-*) die "no OCI architecture name known for $(dpkg --print-architecture)" ;;
-esac
-
-# ---------------------------------------------------------------- 1. the image
-
-rm -rf "$demo/rootfs" "$img"
-mkdir -p "$demo/rootfs" "$img/blobs/sha256"
-rootfs=$demo/rootfs
-work=$(mktemp -d "$demo/work.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-install -d -m 0755 "$rootfs/bin" "$rootfs/etc" "$rootfs/dev" "$rootfs/proc" "$rootfs/sys"
-install -d -m 0700 "$rootfs/root"
-install -d -m 1777 "$rootfs/tmp"
-install -m 0755 "$busybox" "$rootfs/bin/busybox"
-applets=(sh ash ls echo cat cp mv rm mkdir rmdir ln chmod chown id env true false sleep ps uname
-	hostname wc head tail grep sed awk find sort uniq date du df mount umount ip ping wget vi
-	touch pwd which kill free top printf test expr)
-have=$("$busybox" --list)
-n_applets=0
-for a in "${applets[@]}"; do
-	if grep -qxF "$a" <<<"$have"; then
-		ln -s busybox "$rootfs/bin/$a"
-		n_applets=$((n_applets + 1))
-	fi
-done
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
-	>"$rootfs/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
-chmod 0644 "$rootfs/etc/passwd" "$rootfs/etc/group"
-
-# The layer: reproducible tar (ustar: short names only, no pax times), then gzip without a name
-# or timestamp.
-tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=ustar \
-	-C "$rootfs" -cf "$work/layer.tar" bin dev etc proc root sys tmp
-diff_id=$(sha "$work/layer.tar")
-tar_size=$(size "$work/layer.tar")
-gzip -n -9 -c "$work/layer.tar" >"$work/layer.tar.gz"
-layer_digest=$(sha "$work/layer.tar.gz")
-layer_size=$(size "$work/layer.tar.gz")
-mv "$work/layer.tar.gz" "$img/blobs/sha256/$layer_digest"
-
-# put_json FILE-IN-WORK: stores a JSON document (compact, no trailing newline) as a blob and
-# prints its digest.
-put_json() {
-	local d
-	d=$(sha "$work/$1")
-	mv "$work/$1" "$img/blobs/sha256/$d"
-	echo "$d"
-}
-
-bb_version=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo unknown)
-jq -cjn --arg arch "$arch" --arg variant "$variant" --arg diff "sha256:$diff_id" \
-	--arg by "scripts/demo.sh: busybox-static $bb_version from the build host" '
-	{
-		created: "1970-01-01T00:00:00Z",
-		architecture: $arch,
-		os: "linux",
-		config: {
-			Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-			Cmd: ["/bin/sh"],
-			WorkingDir: "/"
-		},
-		rootfs: { type: "layers", diff_ids: [$diff] },
-		history: [{ created: "1970-01-01T00:00:00Z", created_by: $by }]
-	} + (if $variant == "" then {} else { variant: $variant } end)' >"$work/config.json"
-config_size=$(size "$work/config.json")
-config_digest=$(put_json config.json)
-
-jq -cjn --arg cd "sha256:$config_digest" --argjson cs "$config_size" \
-	--arg ld "sha256:$layer_digest" --argjson ls "$layer_size" '
-	{
-		schemaVersion: 2,
-		mediaType: "application/vnd.oci.image.manifest.v1+json",
-		config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs },
-		layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $ld, size: $ls }]
-	}' >"$work/manifest.json"
-manifest_size=$(size "$work/manifest.json")
-manifest_digest=$(put_json manifest.json)
-
-jq -cjn --arg md "sha256:$manifest_digest" --argjson ms "$manifest_size" --arg arch "$arch" \
-	--arg variant "$variant" '
-	{
-		schemaVersion: 2,
-		mediaType: "application/vnd.oci.image.index.v1+json",
-		manifests: [{
-			mediaType: "application/vnd.oci.image.manifest.v1+json",
-			digest: $md,
-			size: $ms,
-			platform: ({ architecture: $arch, os: "linux" }
-				+ (if $variant == "" then {} else { variant: $variant } end)),
-			annotations: { "org.opencontainers.image.ref.name": "latest" }
-		}]
-	}' >"$img/index.json"
-printf '{"imageLayoutVersion":"1.0.0"}' >"$img/oci-layout"
-
-# ---------------------------------------------------------------- 2. check what was written
-
-bad() {
-	echo "demo: the image layout is invalid: $*" >&2
-	exit 1
-}
-
-# blob_ok DESCRIPTOR-JSON: the blob it names exists with that size.
-blob_ok() {
-	local digest sz hex
-	digest=$(jq -r .digest <<<"$1")
-	sz=$(jq -r .size <<<"$1")
-	[[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || bad "malformed digest '$digest'"
-	hex=${digest#sha256:}
-	[ -f "$img/blobs/sha256/$hex" ] || bad "blob $digest is missing"
-	[ "$(size "$img/blobs/sha256/$hex")" = "$sz" ] || bad "blob $digest is not $sz bytes"
-}
-
-jq -e '.imageLayoutVersion == "1.0.0"' "$img/oci-layout" >/dev/null || bad "oci-layout"
-n_blobs=0
-for b in "$img"/blobs/sha256/*; do
-	name=$(basename "$b")
-	[[ $name =~ ^[0-9a-f]{64}$ ]] || bad "blob file name '$name' is not a sha256 hex digest"
-	[ "$(sha "$b")" = "$name" ] || bad "blob $name does not hash to its name"
-	n_blobs=$((n_blobs + 1))
-done
-[ "$n_blobs" -eq 3 ] || bad "expected 3 blobs (layer, config, manifest), found $n_blobs"
-
-jq -e '.schemaVersion == 2 and (.manifests | length) == 1' "$img/index.json" >/dev/null ||
-	bad "index.json"
-mdesc=$(jq -c '.manifests[0]' "$img/index.json")
-blob_ok "$mdesc"
-manifest=$img/blobs/sha256/$(jq -r '.digest | ltrimstr("sha256:")' <<<"$mdesc")
-jq -e '.schemaVersion == 2 and .mediaType == "application/vnd.oci.image.manifest.v1+json"' \
-	"$manifest" >/dev/null || bad "manifest"
-blob_ok "$(jq -c .config "$manifest")"
-config=$img/blobs/sha256/$(jq -r '.config.digest | ltrimstr("sha256:")' "$manifest")
-n_layers=$(jq '.layers | length' "$manifest")
-[ "$(jq '.rootfs.diff_ids | length' "$config")" = "$n_layers" ] ||
-	bad "the config's diff_ids do not match the manifest's layers"
-for ((i = 0; i < n_layers; i++)); do
-	ldesc=$(jq -c ".layers[$i]" "$manifest")
-	blob_ok "$ldesc"
-	layer=$img/blobs/sha256/$(jq -r '.digest | ltrimstr("sha256:")' <<<"$ldesc")
-	want=$(jq -r ".rootfs.diff_ids[$i]" "$config")
-	got=sha256:$(gzip -dc "$layer" | sha256sum | cut -d' ' -f1)
-	[ "$got" = "$want" ] || bad "layer $i: uncompressed sha256 $got, config says $want"
-done
-jq -e --slurpfile c "$config" '.manifests[0].platform.architecture == $c[0].architecture
-	and .manifests[0].platform.os == $c[0].os' "$img/index.json" >/dev/null ||
-	bad "index platform differs from the config"
-listing=$(tar -tvzf "$img/blobs/sha256/$layer_digest")
-grep -qE '^-rwxr-xr-x 0/0 .* bin/busybox$' <<<"$listing" || bad "layer lacks an executable bin/busybox"
-grep -qE ' bin/sh -> busybox$' <<<"$listing" || bad "layer lacks the bin/sh symlink"
-
-short() { echo "${1:0:12}"; }
-cat <<EOF
-== OCI image layout: ${img#"$top"/} (checked: $n_blobs blobs, digests and sizes match)
-   index.json  -> manifest  sha256:$(short "$manifest_digest")  $manifest_size bytes  (ref.name "latest", linux/$arch)
-   manifest    -> config    sha256:$(short "$config_digest")  $config_size bytes  (Cmd ["/bin/sh"])
-               -> layer     sha256:$(short "$layer_digest")  $layer_size bytes gzip
-   layer diff_id            sha256:$(short "$diff_id")  $tar_size bytes tar: bin/busybox + $n_applets applet links, /etc/passwd, /etc/group
-
-EOF
+# Built and checked by scripts/mkimage.sh, which prints its summary.
+"$top/scripts/mkimage.sh" "$img" | sed "s|$top/||"
 
 # ---------------------------------------------------------------- 3. berth itself
 

@@ -15,8 +15,12 @@ packages=(
 	libcmocka-dev clang libclang-rt-14-dev
 	# integration tests: runner, rootless ID mapping, OCI runtimes, inspection tools
 	bats uidmap crun runc sqlite3 openssl passwd procps util-linux iproute2 jq
+	# registry client tests: a real registry (Debian's distribution 2.8), skopeo to push test
+	# images into it, htpasswd -B for its bcrypt password file, python3 for the redirect and
+	# header-recording stand-in servers, curl to wait for a registry to answer
+	docker-registry skopeo apache2-utils python3 curl
 	# demo (busybox-static is the demo image's only binary) and benchmark (GNU time)
-	busybox-static time
+	busybox-static time bc
 )
 
 missing=()
