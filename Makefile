@@ -39,11 +39,11 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 # Libraries, each linked only into the binaries that use it (STYLE.md 11).
 PKG_IPC := msgpack
 PKG_SANDBOX := libseccomp libcap-ng
-PKG_FRONTEND := $(PKG_IPC) jansson
-PKG_BROKER := $(PKG_IPC) libevent sqlite3
-PKG_FETCH := libcurl openssl
+PKG_FRONTEND := $(PKG_IPC) jansson libcrypto
+PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson
+PKG_FETCH := libcurl openssl jansson
 PKG_VERIFY := jansson gpgme openssl
-PKG_UNPACK := libarchive
+PKG_UNPACK := libarchive libcrypto
 ALL_PKGS := msgpack libseccomp libcap-ng libselinux libevent gpgme libcurl openssl cmocka \
 	jansson libarchive sqlite3 yaml-0.1
 
@@ -73,8 +73,9 @@ $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# Seccomp allowlists are compiled in with .incbin: rebuild when a policy file changes.
-$(O)/obj/workers/%/policy.o: workers/%/seccomp.policy
+# Seccomp allowlists are compiled in with .incbin: rebuild when a policy file changes. (Explicit
+# rules: a pattern rule without a recipe would cancel the compile rule instead.)
+$(foreach w,$(WORKERS) pause,$(eval $(O)/obj/workers/$(w)/policy.o: workers/$(w)/seccomp.policy))
 $(O)/obj/sandbox/sanitizer_policy.o: sandbox/sanitizer.policy
 $(O)/obj/sandbox/seccomp.o: sandbox/base.policy
 
@@ -115,13 +116,18 @@ $(LIBEXEC)/berth-pause: $(call obj_of,$(call src_of,workers/pause)) $(SANDBOX_OB
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
-UNIT_LIB_OBJS := $(SANDBOX_OBJS) $(IPC_OBJS) $(COMMON_OBJS) \
+# Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
+# tests and the fuzz harnesses as well as their worker.
+PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/fetch/wwwauth.c \
+	workers/unpack/extract.c policy/*.c))
+PURE_OBJS := $(call obj_of,$(PURE_SRCS))
+UNIT_LIB_OBJS := $(SANDBOX_OBJS) $(IPC_OBJS) $(COMMON_OBJS) $(PURE_OBJS) \
 	$(filter-out %/main.o,$(BROKER_OBJS) $(FRONTEND_OBJS))
 
 $(O)/tests/unit/test_%: $(O)/obj/tests/unit/test_%.o $(UNIT_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(call pc_libs,cmocka $(PKG_IPC) $(PKG_SANDBOX) $(PKG_BROKER) \
-		$(PKG_FRONTEND))
+		$(PKG_FRONTEND) $(PKG_VERIFY) $(PKG_UNPACK))
 
 # A misbehaving stand-in worker for test_broker_workers (never installed).
 FAKE_WORKER := $(O)/tests/unit/fake-worker
@@ -132,25 +138,35 @@ $(O)/obj/tests/unit/test_broker_workers.o: override CFLAGS += \
 	-DFAKE_WORKER_DIR='"$(O)/tests/unit"'
 $(O)/tests/unit/test_broker_workers: $(FAKE_WORKER)
 
-.PHONY: test-unit test-integration fuzz fuzz-smoke check demo deps bench install clean
+# Test tools: small programs that drive one real worker over IPC, as the broker would, so the
+# integration tests can aim it at a real registry or a hostile layer (never installed).
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(TOOL_SRCS))
+$(O)/tests/tools/%: $(O)/obj/tests/tools/%.o $(IPC_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC))
+tools: $(TOOL_BINS)
+
+.PHONY: test-unit test-integration tools fuzz fuzz-smoke check demo deps bench install clean
 # The sandbox sets detect_leaks=0 for sandboxed processes (LeakSanitizer needs ptrace); the
 # unit tests are not sandboxed, so leak checking is turned back on for them.
 test-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $$t; done
 
-test-integration: all
+test-integration: all $(TOOL_BINS)
 	BERTH_TOP=$(abspath $(O)) SANITIZE=$(SANITIZE) tests/integration/run
 
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_PKGS := msgpack jansson libarchive libcrypto
 FUZZ_CFLAGS := -std=gnu11 -I. -D_GNU_SOURCE -DBERTH_VERSION='"$(VERSION)"' -DBERTH_FUZZ=1 -g -O1 \
-	-fsanitize=fuzzer,address,undefined $(call pc_cflags,msgpack)
-FUZZ_LIB_SRCS := $(call src_of,ipc) $(call src_of,common)
+	-fsanitize=fuzzer,address,undefined $(call pc_cflags,$(FUZZ_PKGS))
+FUZZ_LIB_SRCS := $(call src_of,ipc) $(call src_of,common) $(PURE_SRCS)
 
 $(O)/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(call pc_libs,msgpack)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(call pc_libs,$(FUZZ_PKGS))
 
 fuzz: $(FUZZ_BINS)
 
@@ -182,6 +198,10 @@ demo: deps
 
 bench: all
 	scripts/bench.sh
+	scripts/bench-pull.sh
+
+bench-pull: all
+	scripts/bench-pull.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/berth \
@@ -192,6 +212,6 @@ install: all
 
 clean:
 	rm -rf $(O)/obj $(O)/bin $(O)/libexec build
-	rm -f $(UNIT_BINS) $(FUZZ_BINS) $(FAKE_WORKER)
+	rm -f $(UNIT_BINS) $(FUZZ_BINS) $(FAKE_WORKER) $(TOOL_BINS)
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -32,6 +32,9 @@ struct broker_cfg {
 	char tmpdir[4096];       /* pause pid file and lock (rootless) */
 	char runtime[4096];      /* --runtime, or empty */
 	char libexec[4096];      /* directory of the berth-* executables */
+	char home[4096];         /* the user's home, or empty */
+	char config_home[4096];  /* $XDG_CONFIG_HOME or <home>/.config, or empty */
+	char registries_conf[4096]; /* $CONTAINERS_REGISTRIES_CONF, or empty */
 	int log_level;
 	bool rootless;           /* the broker was started by a non-root user */
 	uid_t host_uid;          /* the user's uid and gid on the host */
@@ -54,6 +57,12 @@ struct broker {
 	struct info_job *info;         /* owned: the running `info` command, if any */
 	struct unshare_job *unshare;   /* owned: the running `unshare` command, if any */
 	uint64_t next_req_id;          /* ids of requests to workers */
+	bool stopping;                 /* broker_stop() was called: wind down */
+	/* A command that runs as straight-line code (pull): its handler parks the request here
+	 * and leaves the event loop; main runs it at the top level, where it may drive the loop
+	 * itself (libevent loops do not nest). */
+	int (*deferred)(struct broker *b, struct ipc_msg *m, struct berr *e);
+	struct ipc_msg *deferred_msg;  /* owned */
 	int exit_code;
 };
 
@@ -64,5 +73,14 @@ void broker_reply_error(struct broker *b, uint64_t id, const struct berr *err);
 void broker_command_done(struct broker *b);
 /* Stops the event loop and makes the broker exit with code. */
 void broker_stop(struct broker *b, int code);
+/* Parks m (taken) for fn, to run once the current event-loop pass is over. */
+void broker_defer(struct broker *b, int (*fn)(struct broker *, struct ipc_msg *, struct berr *),
+		  struct ipc_msg *m);
+/* Sends byte progress of one blob (named by its short hex) to the frontend (best effort). */
+void broker_progress_bytes(struct broker *b, uint64_t id, const char *blob, uint64_t current,
+			   uint64_t total);
+/* Sends a progress line to the frontend for request id (best effort). */
+void broker_progress(struct broker *b, uint64_t id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

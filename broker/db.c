@@ -50,6 +50,14 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL,"
 	"  config BLOB"
 	");",
+	/* 2: what an image needs besides its layers: the manifest's media type, its config as
+	 * berth-verify parsed it (msgpack, decoded again with the strict schema when read), the
+	 * config blob's digest, and which layer blobs it was pulled from. */
+	"ALTER TABLE images ADD COLUMN manifest_type TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE images ADD COLUMN config BLOB;"
+	"ALTER TABLE image_layers ADD COLUMN blob_digest TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX image_names_by_image ON image_names(image_id);"
+	"CREATE INDEX image_layers_by_chain ON image_layers(chain_id);",
 };
 
 int db_latest_version(void)
@@ -152,4 +160,14 @@ void db_close(struct db *db)
 int db_schema_version(const struct db *db)
 {
 	return db->version;
+}
+
+struct sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+int db_exec(struct db *db, const char *sql, struct berr *e)
+{
+	return exec(db->h, sql, e);
 }

@@ -14,4 +14,11 @@ int db_schema_version(const struct db *db);
 /* The schema version this build writes. */
 int db_latest_version(void);
 
+
+
+/* The SQLite handle, for the broker modules that run their own statements (imgstore). */
+struct sqlite3;
+struct sqlite3 *db_handle(struct db *db);
+/* Runs a statement with no result rows. */
+int db_exec(struct db *db, const char *sql, struct berr *e);
 #endif

@@ -26,7 +26,11 @@
 
 #include "broker/broker.h"
 #include "broker/db.h"
+#include "broker/imagecmds.h"
 #include "broker/info.h"
+#include "broker/login.h"
+#include "broker/pull.h"
+#include "broker/push.h"
 #include "broker/store.h"
 #include "broker/unshare.h"
 #include "broker/userns.h"
@@ -62,6 +66,22 @@ static int handle_hello(void *ctx, struct ipc_msg *m, struct berr *e)
 	    copy_path(b->cfg.tmpdir, sizeof(b->cfg.tmpdir), h->tmpdir, "the runtime directory",
 		      e) < 0)
 		return -1;
+	/* Where the user's own configuration lives. A variable that is not a clean absolute path
+	 * is ignored, as if unset: it only ever names the user's own files. */
+	if (h->home != NULL && path_is_clean_abs(h->home))
+		snprintf(b->cfg.home, sizeof(b->cfg.home), "%s", h->home);
+	if (h->config_home != NULL && path_is_clean_abs(h->config_home))
+		snprintf(b->cfg.config_home, sizeof(b->cfg.config_home), "%s", h->config_home);
+	if (b->cfg.config_home[0] == '\0' && b->cfg.home[0] != '\0') {
+		size_t hl = strlen(b->cfg.home);
+		if (hl + sizeof("/.config") <= sizeof(b->cfg.config_home)) {
+			memcpy(b->cfg.config_home, b->cfg.home, hl);
+			memcpy(b->cfg.config_home + hl, "/.config", sizeof("/.config"));
+		}
+	}
+	if (h->registries_conf != NULL && path_is_clean_abs(h->registries_conf))
+		snprintf(b->cfg.registries_conf, sizeof(b->cfg.registries_conf), "%s",
+			 h->registries_conf);
 	if (h->runtime != NULL &&
 	    snprintf(b->cfg.runtime, sizeof(b->cfg.runtime), "%s", h->runtime) >=
 		    (int)sizeof(b->cfg.runtime))
@@ -105,11 +125,54 @@ static int handle_unshare(void *ctx, struct ipc_msg *m, struct berr *e)
 	return 0;
 }
 
-/* The frontend's requests. One command per broker at a time: nothing is accepted while busy. */
+static int defer_msg(struct broker *b, struct ipc_msg *m,
+		     int (*fn)(struct broker *, struct ipc_msg *, struct berr *), struct berr *e)
+{
+	struct ipc_msg *copy = calloc(1, sizeof(*copy));
+
+	if (copy == NULL)
+		return berr_sys(e, "allocating");
+	/* The pull runs as straight-line code once this loop pass is over: it takes the
+	 * message (the caller frees only the empty shell). */
+	*copy = *m;
+	m->body = NULL;
+	m->nfds = 0;
+	m->def = NULL;
+	b->state = BS_BUSY;
+	broker_defer(b, fn, copy);
+	return 0;
+}
+
+static int handle_pull(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_pull, e);
+}
+
+static int handle_push(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_push, e);
+}
+
+static int handle_login(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_login, e);
+}
+
+/* The frontend's requests. One command per broker at a time: nothing is accepted while busy.
+ * Image requests are the user's own store: names are checked and normalised here. */
 static const struct ipc_dispatch front_table[] = {
 	{ MSG_HELLO, false, BS_HELLO, handle_hello },
 	{ MSG_INFO, false, BS_READY, handle_info },
 	{ MSG_UNSHARE, true, BS_READY, handle_unshare },
+	{ MSG_PULL, false, BS_READY, handle_pull },
+	{ MSG_PUSH, false, BS_READY, handle_push },
+	{ MSG_LOGIN, false, BS_READY, handle_login },
+	{ MSG_LOGOUT, false, BS_READY, broker_logout },
+	{ MSG_IMAGES, false, BS_READY, imagecmd_images },
+	{ MSG_IMAGE_INSPECT, false, BS_READY, imagecmd_inspect },
+	{ MSG_TAG, false, BS_READY, imagecmd_tag },
+	{ MSG_UNTAG, false, BS_READY, imagecmd_untag },
+	{ MSG_RMI, false, BS_READY, imagecmd_rmi },
 };
 
 static void on_front(evutil_socket_t fd, short what, void *arg)
@@ -246,12 +309,30 @@ int main(int argc, char **argv)
 		berr_set(&e, BERR_INTERNAL, 0, "cannot watch the frontend channel");
 		goto fail;
 	}
-	event_base_dispatch(b.base);
+	for (;;) {
+		event_base_dispatch(b.base);
+		if (b.stopping || b.deferred == NULL)
+			break;
+		/* A straight-line command: it drives the loop itself until it is done. */
+		int (*fn)(struct broker *, struct ipc_msg *, struct berr *) = b.deferred;
+		struct ipc_msg *m = b.deferred_msg;
+		b.deferred = NULL;
+		b.deferred_msg = NULL;
+		berr_clear(&e);
+		if (fn(&b, m, &e) < 0 && !b.stopping)
+			broker_reply_error(&b, m->id, &e);
+		ipc_msg_free(m);
+		broker_command_done(&b);
+	}
 
 	wk_kill_all(&b);
 	broker_info_abort(&b);
 	if (b.unshare != NULL)
 		free(b.unshare);
+	struct rusage ru;
+	/* For `make bench`: the broker's own peak memory, without its workers. */
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		log_debug("peak RSS of berth-broker: %ld kB", ru.ru_maxrss);
 	event_free(b.front_ev);
 	event_free(b.sigchld_ev);
 	event_base_free(b.base);

@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker/blobs.h"
 #include "broker/db.h"
+#include "broker/imgstore.h"
 #include "common/log.h"
 #include "common/path.h"
 
@@ -41,7 +43,12 @@ int store_open(struct broker *b, struct berr *e)
 		return -1;
 	snprintf(dbpath, sizeof(dbpath), "%s/state.db", b->cfg.root);
 	b->db = db_open(dbpath, e);
-	return b->db == NULL ? -1 : 0;
+	if (b->db == NULL)
+		return -1;
+	if (blobs_init(b->cfg.root, e) < 0)
+		return berr_wrap(e, "creating the blob store");
+	/* Whatever an interrupted command left half-done goes before anything else looks. */
+	return imgstore_scan(b->db, b->cfg.root, e);
 }
 
 const char *store_probe_driver(const struct broker *b, char *reason, size_t len)
@@ -62,9 +69,10 @@ const char *store_probe_driver(const struct broker *b, char *reason, size_t len)
 			goto out;
 		}
 	}
-	/* Inside a user namespace overlayfs keeps its metadata in user.* xattrs (userxattr). */
-	snprintf(opts, sizeof(opts), "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work%s", base,
-		 base, base, b->cfg.rootless ? ",userxattr" : "");
+	/* berth's overlays keep their metadata in user.overlay.* xattrs (userxattr) rootful as
+	 * well as rootless: layers are unpacked that way, so the unpacker needs no CAP_SYS_ADMIN. */
+	snprintf(opts, sizeof(opts), "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work,userxattr",
+		 base, base, base);
 	snprintf(sub, sizeof(sub), "%s/merged", base);
 	if (mount("overlay", sub, "overlay", MS_NODEV | MS_NOSUID, opts) == 0) {
 		umount2(sub, MNT_DETACH);

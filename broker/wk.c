@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <grp.h>
 #include <sys/prctl.h>
@@ -35,7 +36,15 @@ struct wk {
 	int timeout_ms;
 	wk_reply_fn fn;
 	void *arg;                /* not owned: belongs to the job that made the request */
+	wk_progress_fn progress;
+	void *progress_arg;       /* not owned */
 };
+
+void wk_set_progress(struct wk *w, wk_progress_fn fn, void *arg)
+{
+	w->progress = fn;
+	w->progress_arg = arg;
+}
 
 /* Every role the broker may start, and whether it runs under the unprivileged uid. The parsers
  * of untrusted bytes (fetch, verify) never need the user's files, so they do not get the
@@ -96,7 +105,7 @@ static void child_fail(const char *what)
 }
 
 static void child_exec(struct broker *b, const struct wk_role_def *def, int sock,
-		       char *const *extra_argv, bool drop)
+		       char *const *extra_argv, const int *fds, size_t nfds, bool drop)
 {
 	char path[4200];
 	int exe;
@@ -123,8 +132,22 @@ static void child_exec(struct broker *b, const struct wk_role_def *def, int sock
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
 		child_fail("/dev/null");
-	/* Everything else goes: the worker inherits nothing by accident. */
-	if (syscall(SYS_close_range, WORKER_FD + 1, ~0U, 0U) < 0)
+	/* Spawn-time fds go to 5, 6, ...: first out of the way (above every target), then down. */
+	if (nfds > 0) {
+		int moved[8];
+		for (size_t i = 0; i < nfds && i < 8; i++) {
+			moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 64);
+			if (moved[i] < 0)
+				child_fail("fcntl");
+		}
+		for (size_t i = 0; i < nfds && i < 8; i++)
+			if (dup2(moved[i], WK_SPAWN_FD_BASE + (int)i) < 0)
+				child_fail("dup2");
+	}
+	/* Everything else goes: the worker inherits nothing by accident. Fd 4 stays free for the
+	 * worker's own status fd. */
+	if (syscall(SYS_close_range, WORKER_FD + 1, WORKER_FD + 1, 0U) < 0 ||
+	    syscall(SYS_close_range, WK_SPAWN_FD_BASE + (unsigned)nfds, ~0U, 0U) < 0)
 		child_fail("close_range");
 	snprintf(path, sizeof(path), "%s/berth-%s", b->cfg.libexec, def->role);
 	/* Opened before the uid drop and executed by fd: the unprivileged uid need not be able
@@ -217,6 +240,14 @@ static void handle_one(struct broker *b, struct wk *w)
 		wk_release(b, w);
 		return;
 	}
+	if (m->type == MSG_F_PROGRESS && w->pending && m->id == w->req_id &&
+	    strcmp(w->def->role, "fetch") == 0) {
+		/* Not the reply: a progress report for the display, if anyone shows one. */
+		const struct msg_f_progress *pr = m->body;
+		if (w->progress != NULL)
+			w->progress(b, pr->done, pr->total, w->progress_arg);
+		return;
+	}
 	if (!w->pending || m->id != w->req_id) {
 		berr_set(&e, BERR_PROTOCOL, 0, "berth-%s (%s) sent an unsolicited %s message",
 			 w->def->role, w->def->description, m->def->name);
@@ -254,6 +285,12 @@ static void on_timeout_cb(evutil_socket_t fd, short what, void *arg);
 struct wk *wk_spawn(struct broker *b, const char *role, char *const *extra_argv,
 		    struct berr *e)
 {
+	return wk_spawn_fds(b, role, extra_argv, NULL, 0, e);
+}
+
+struct wk *wk_spawn_fds(struct broker *b, const char *role, char *const *extra_argv,
+			const int *fds, size_t nfds, struct berr *e)
+{
 	const struct wk_role_def *def = wk_role_def(role);
 	int sv[2];
 	struct wk *w;
@@ -262,6 +299,8 @@ struct wk *wk_spawn(struct broker *b, const char *role, char *const *extra_argv,
 
 	if (def == NULL)
 		return berr_set(e, BERR_INTERNAL, 0, "unknown worker role %s", role), NULL;
+	if (nfds > 8)
+		return berr_set(e, BERR_INTERNAL, 0, "too many spawn fds"), NULL;
 	drop = def->drop_uid && userns_id_mapped(NOBODY_ID);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return berr_sys(e, "creating a channel for berth-%s", role), NULL;
@@ -281,7 +320,7 @@ struct wk *wk_spawn(struct broker *b, const char *role, char *const *extra_argv,
 		return NULL;
 	}
 	if (pid == 0)
-		child_exec(b, def, sv[1], extra_argv, drop);
+		child_exec(b, def, sv[1], extra_argv, fds, nfds, drop);
 	close(sv[1]);
 	w->pid = pid;
 	w->next = b->workers;
@@ -429,5 +468,104 @@ void wk_kill_all(struct broker *b)
 				;
 		}
 		wk_unlink_free(b, w);
+	}
+}
+
+struct call_state {
+	bool done;
+	bool failed;
+	uint32_t want;
+	void *out;
+	int *out_fds;
+	struct berr err;
+};
+
+static void call_cb(struct broker *b, struct wk *w, struct ipc_msg *reply,
+		    const struct berr *failure, void *arg)
+{
+	struct call_state *cs = arg;
+
+	cs->done = true;
+	if (failure != NULL) {
+		cs->failed = true;
+		cs->err = *failure;
+		return;
+	}
+	if (reply->type != cs->want) {
+		cs->failed = true;
+		berr_set(&cs->err, BERR_PROTOCOL, 0, "berth-%s (%s) sent %s where %s was expected",
+			 w->def->role, w->def->description, reply->def->name,
+			 ipc_msgdef(cs->want)->name);
+		wk_kill(w);
+		wk_release(b, w);
+		return;
+	}
+	memcpy(cs->out, reply->body, reply->def->schema->size);
+	memset(reply->body, 0, reply->def->schema->size);
+	for (size_t i = 0; i < reply->nfds && cs->out_fds != NULL; i++) {
+		cs->out_fds[i] = reply->fds[i];
+		reply->fds[i] = -1;
+	}
+}
+
+void wk_loop_once(struct broker *b)
+{
+	event_base_loop(b->base, EVLOOP_ONCE);
+}
+
+int wk_call(struct broker *b, struct wk *w, uint32_t type, const void *body, const int *fds,
+	    size_t nfds, int timeout_ms, uint32_t want, void *out, int *out_fds, struct berr *e)
+{
+	struct call_state cs = { .want = want, .out = out, .out_fds = out_fds };
+
+	if (wk_request(b, w, type, body, fds, nfds, timeout_ms, call_cb, &cs, e) < 0)
+		return -1;
+	while (!cs.done && !b->stopping)
+		wk_loop_once(b);
+	if (!cs.done) {
+		/* The frontend went away: the worker's job is abandoned with it. */
+		wk_kill(w);
+		w->pending = false;
+		w->fn = NULL;
+		return berr_set(e, BERR_INTERNAL, 0, "interrupted");
+	}
+	if (cs.failed) {
+		*e = cs.err;
+		return -1;
+	}
+	return 0;
+}
+
+static bool wk_alive(struct broker *b, pid_t pid)
+{
+	for (struct wk *w = b->workers; w != NULL; w = w->next)
+		if (w->pid == pid)
+			return true;
+	return false;
+}
+
+void wk_finish(struct broker *b, struct wk *w, int timeout_ms)
+{
+	pid_t pid = w->pid;
+	struct timespec start, now;
+
+	if (pid <= 0)
+		return;
+	wk_release(b, w);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (wk_alive(b, pid)) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (ms > timeout_ms || b->stopping) {
+			kill(pid, SIGKILL);
+			int st;
+			if (waitpid(pid, &st, 0) == pid)
+				wk_reap(b, pid, st);
+			return;
+		}
+		/* SIGCHLD wakes the loop; the timer keeps this from waiting forever if it is lost. */
+		struct timeval tv = { 0, 50000 };
+		event_base_loopexit(b->base, &tv);
+		event_base_loop(b->base, EVLOOP_ONCE);
 	}
 }

@@ -27,12 +27,37 @@ struct wk_role_def {
 /* Spawns berth-<role> with extra argv (NULL-terminated, may be NULL). */
 struct wk *wk_spawn(struct broker *b, const char *role, char *const *extra_argv,
 		    struct berr *e);
+/* First fd number of the extra fds a worker gets at spawn (fd 4 is its own status fd). */
+#define WK_SPAWN_FD_BASE 5
+/* Like wk_spawn, and the worker finds fds[i] (not taken) at WK_SPAWN_FD_BASE + i. For fds its
+ * sandbox must name, e.g. the one layer directory berth-unpack may write beneath. */
+struct wk *wk_spawn_fds(struct broker *b, const char *role, char *const *extra_argv,
+			const int *fds, size_t nfds, struct berr *e);
 /* Sends one request and waits (in the event loop) for its reply, at most timeout_ms. */
 int wk_request(struct broker *b, struct wk *w, uint32_t type, const void *body,
 	       const int *fds, size_t nfds, int timeout_ms, wk_reply_fn fn, void *arg,
 	       struct berr *e);
+/* Straight-line form of wk_request, for deferred commands only (never from inside an event
+ * callback): sends the request and drives the event loop until the reply or the failure.
+ * On success the reply's body (of type want) is moved into *out (a zeroed struct of that
+ * schema's size, owned by the caller afterwards) and its fds into out_fds (may be NULL when
+ * none are expected). Stops early, with an error, when the broker is stopping. */
+int wk_call(struct broker *b, struct wk *w, uint32_t type, const void *body, const int *fds,
+	    size_t nfds, int timeout_ms, uint32_t want, void *out, int *out_fds, struct berr *e);
+/* Drives the event loop once (for deferred commands waiting on several workers). */
+void wk_loop_once(struct broker *b);
+
+/* Byte progress of the worker's current download (berth-fetch only), or fn NULL to stop. */
+typedef void (*wk_progress_fn)(struct broker *b, uint64_t done, uint64_t total, void *arg);
+void wk_set_progress(struct wk *w, wk_progress_fn fn, void *arg);
+
 /* Closes the channel (the worker exits on EOF); the worker is reaped later. */
 void wk_release(struct broker *b, struct wk *w);
+/* Closes the channel and waits (driving the event loop, at most timeout_ms, then SIGKILL) until
+ * the worker has been reaped: after this no fd the worker was given is open anywhere but here.
+ * For deferred commands only. */
+void wk_finish(struct broker *b, struct wk *w, int timeout_ms);
+
 /* Kills and reaps every worker (at broker exit). */
 void wk_kill_all(struct broker *b);
 /* SIGCHLD: reaps exited workers and fails their pending request. Returns true if pid was a

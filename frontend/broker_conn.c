@@ -14,6 +14,7 @@
 
 #include "common/cleanup.h"
 #include "frontend/frontend.h"
+#include "frontend/progress.h"
 #include "ipc/msg.h"
 
 #define BROKER_FD 3
@@ -92,6 +93,12 @@ int fe_broker_start(const struct fe_opts *o, struct fe_broker *br, struct berr *
 	hello.tmpdir = (char *)o->tmpdir;
 	hello.runtime = o->runtime[0] != '\0' ? (char *)o->runtime : NULL;
 	hello.log_level = (uint64_t)o->log_level;
+	/* User configuration lives under the user's home; the broker has a clean environment. */
+	const char *home = getenv("HOME"), *xch = getenv("XDG_CONFIG_HOME"),
+		   *rc = getenv("CONTAINERS_REGISTRIES_CONF");
+	hello.home = home != NULL && home[0] == '/' ? (char *)home : NULL;
+	hello.config_home = xch != NULL && xch[0] == '/' ? (char *)xch : NULL;
+	hello.registries_conf = rc != NULL && rc[0] == '/' ? (char *)rc : NULL;
 	if (fe_broker_call(br, MSG_HELLO, &hello, NULL, 0, MSG_HELLO_OK, &reply, e) < 0) {
 		fe_broker_stop(br);
 		return -1;
@@ -109,6 +116,7 @@ int fe_broker_call(struct fe_broker *br, uint32_t type, const void *body, const 
 
 	if (ipc_send(br->ch, type, id, body, fds, nfds, e) < 0)
 		return -1;
+again:
 	r = ipc_recv(br->ch, &m, e);
 	if (r == 1) {
 		char how[128];
@@ -121,6 +129,16 @@ int fe_broker_call(struct fe_broker *br, uint32_t type, const void *body, const 
 	if (m->id != id) {
 		ipc_msg_free(m);
 		return berr_set(e, BERR_PROTOCOL, 0, "berth-broker answered another request");
+	}
+	if (m->type == MSG_PROGRESS && want_type != MSG_PROGRESS) {
+		/* Progress of a long request: shown, then keep waiting. */
+		if (br->progress == NULL)
+			br->progress = progress_new();
+		if (br->progress != NULL)
+			progress_show(br->progress, m->body);
+		ipc_msg_free(m);
+		m = NULL;
+		goto again;
 	}
 	if (m->type == MSG_ERROR) {
 		const struct msg_error *me = m->body;
@@ -139,6 +157,8 @@ int fe_broker_call(struct fe_broker *br, uint32_t type, const void *body, const 
 
 void fe_broker_stop(struct fe_broker *br)
 {
+	progress_free(br->progress);
+	br->progress = NULL;
 	ipc_chan_free(br->ch);
 	br->ch = NULL;
 	if (br->pid > 0) {

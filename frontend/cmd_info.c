@@ -29,7 +29,7 @@ static int info_opt(int id, const char *val, void *ctx)
 	if (id == I_FORMAT)
 		c->format = val;
 	else
-		c->help = true;
+		c->help = val == NULL;
 	return 0;
 }
 

@@ -24,8 +24,7 @@ static const struct fe_opt unshare_opts[] = {
 static int unshare_opt(int id, const char *val, void *ctx)
 {
 	(void)id;
-	(void)val;
-	*(bool *)ctx = true;
+	*(bool *)ctx = val == NULL;
 	return 0;
 }
 

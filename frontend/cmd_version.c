@@ -27,7 +27,7 @@ static int version_opt(int id, const char *val, void *ctx)
 	if (id == V_FORMAT)
 		v->format = val;
 	else
-		v->help = true;
+		v->help = val == NULL;
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 #define EXIT_NOTFOUND 127
 
 /* Global options, const once parsed. */
+struct progress;
+
 struct fe_opts {
 	char root[4096];
 	char runroot[4096];
@@ -22,6 +24,7 @@ struct fe_opts {
 	int log_level;
 	bool rootless;
 	char libexec[4096];
+	char authfile[4096];    /* default auth.json: $REGISTRY_AUTH_FILE, else the runtime dir's */
 };
 
 /* A running broker for this command. */
@@ -30,6 +33,7 @@ struct fe_broker {
 	struct ipc_chan *ch;   /* owned */
 	bool rootless;
 	uint64_t next_id;
+	struct progress *progress; /* owned: the progress display, made on first use */
 };
 
 /* Starts berth-broker and says hello. On failure *e holds the broker's or the system's reason. */
@@ -51,6 +55,18 @@ void fe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_version(const struct fe_opts *o, int argc, char **argv);
 int cmd_info(const struct fe_opts *o, int argc, char **argv);
 int cmd_unshare(const struct fe_opts *o, int argc, char **argv);
+int cmd_pull(const struct fe_opts *o, int argc, char **argv);
+int cmd_images(const struct fe_opts *o, int argc, char **argv);
+int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv);
+int cmd_tag(const struct fe_opts *o, int argc, char **argv);
+int cmd_untag(const struct fe_opts *o, int argc, char **argv);
+int cmd_rmi(const struct fe_opts *o, int argc, char **argv);
+int cmd_image(const struct fe_opts *o, int argc, char **argv);
+int cmd_login(const struct fe_opts *o, int argc, char **argv);
+int cmd_logout(const struct fe_opts *o, int argc, char **argv);
+int cmd_push(const struct fe_opts *o, int argc, char **argv);
+int cmd_history(const struct fe_opts *o, int argc, char **argv);
+int cmd_image_prune(const struct fe_opts *o, int argc, char **argv);
 
 /* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
  * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */
@@ -62,7 +78,7 @@ struct fe_opt {
 };
 
 /* Parses argv[1..] against opts. For each option found calls fn(id, value, ctx) where id is the
- * index in opts (fn returns -1 to fail, having printed the error). Positional arguments are
+ * index in opts (a boolean flag gets NULL, or "false" for --flag=false) (fn returns -1 to fail, having printed the error). Positional arguments are
  * returned in *pos (pointing into argv) and *npos. Unknown flags print Podman's message naming
  * `cmdpath` ("berth info") and return -1. */
 int fe_parse(const char *cmdpath, const struct fe_opt *opts, size_t nopts, int argc, char **argv,

@@ -14,6 +14,14 @@
 #include "common/xio.h"
 #include "frontend/frontend.h"
 
+/* For `make bench`: the frontend's own peak memory, at debug level. */
+static void report_rss(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		log_debug("peak RSS of berth: %ld kB", ru.ru_maxrss);
+}
+
 struct command {
 	const char *name;
 	int (*run)(const struct fe_opts *o, int argc, char **argv);
@@ -22,8 +30,19 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "history", cmd_history, true, "Show history of a specified image" },
+	{ "image", cmd_image, true, "Manage images" },
+	{ "images", cmd_images, true, "List images in local storage" },
 	{ "info", cmd_info, true, "Display berth related system information" },
+	{ "inspect", cmd_image_inspect, true, "Display the configuration of an image" },
+	{ "login", cmd_login, true, "Log in to a container registry" },
+	{ "logout", cmd_logout, true, "Log out of a container registry" },
+	{ "pull", cmd_pull, true, "Pull an image from a registry" },
+	{ "push", cmd_push, true, "Push an image to a specified destination" },
+	{ "rmi", cmd_rmi, true, "Remove one or more images from local storage" },
+	{ "tag", cmd_tag, true, "Add an additional name to a local image" },
 	{ "unshare", cmd_unshare, true, "Run a command in a modified user namespace" },
+	{ "untag", cmd_untag, true, "Remove a name from a local image" },
 	{ "version", cmd_version, false, "Display the berth version information" },
 };
 
@@ -95,10 +114,10 @@ static int global_opt(int id, const char *val, void *ctx)
 		snprintf(g->o->runtime, sizeof(g->o->runtime), "%s", val);
 		return 0;
 	case G_HELP:
-		g->help = true;
+		g->help = val == NULL;
 		return 0;
 	case G_VERSION:
-		g->version = true;
+		g->version = val == NULL;
 		return 0;
 	}
 	return -1;
@@ -137,6 +156,8 @@ int main(int argc, char **argv)
 		     &g, &pos, &npos) < 0)
 		return EXIT_BERTH;
 	log_init("berth", o.log_level);
+	if (o.log_level >= LOG_LVL_DEBUG)
+		atexit(report_rss);
 	if (g.version) {
 		printf("berth version %s\n", BERTH_VERSION);
 		free(pos);

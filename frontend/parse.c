@@ -89,7 +89,7 @@ int fe_parse(const char *cmdpath, const struct fe_opt *opts, size_t nopts, int a
 				if (strcmp(eq + 1, "true") == 0)
 					val = NULL;
 				else if (strcmp(eq + 1, "false") == 0)
-					continue;
+					val = "false";
 				else {
 					fe_error("invalid argument \"%s\" for \"--%s\" flag: "
 						 "strconv.ParseBool: parsing \"%s\": invalid syntax",

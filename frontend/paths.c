@@ -51,7 +51,13 @@ int fe_default_paths(struct fe_opts *o, bool root_set, bool runroot_set, struct 
 	char rt[4096];
 
 	o->rootless = geteuid() != 0;
+	const char *raf = getenv("REGISTRY_AUTH_FILE");
+	if (raf != NULL && raf[0] == '/')
+		snprintf(o->authfile, sizeof(o->authfile), "%s", raf);
 	if (!o->rootless) {
+		/* Podman's rootful default. */
+		if (o->authfile[0] == '\0')
+			snprintf(o->authfile, sizeof(o->authfile), "/run/containers/0/auth.json");
 		if (!root_set)
 			snprintf(o->root, sizeof(o->root), "/var/lib/berth");
 		if (!runroot_set)
@@ -61,6 +67,10 @@ int fe_default_paths(struct fe_opts *o, bool root_set, bool runroot_set, struct 
 	}
 	if (runtime_dir(rt, sizeof(rt), e) < 0)
 		return -1;
+	if (o->authfile[0] == '\0' &&
+	    snprintf(o->authfile, sizeof(o->authfile), "%s/containers/auth.json", rt) >=
+		    (int)sizeof(o->authfile))
+		return berr_set(e, BERR_INVALID, 0, "runtime directory path too long");
 	if (snprintf(o->tmpdir, sizeof(o->tmpdir), "%s/berth", rt) >= (int)sizeof(o->tmpdir))
 		return berr_set(e, BERR_INVALID, 0, "runtime directory path too long");
 	if (!runroot_set)

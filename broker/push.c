@@ -1,0 +1,230 @@
+#include "broker/push.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "broker/auth.h"
+#include "broker/blobs.h"
+#include "broker/imgstore.h"
+#include "broker/registries.h"
+#include "broker/resolve.h"
+#include "broker/wk.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/reference.h"
+#include "ipc/codec.h"
+
+#define PUSH_TIMEOUT_MS (60 * 60 * 1000)
+
+struct pusher {
+	struct broker *b;
+	uint64_t req_id;
+	bool quiet;
+	struct wk *fetch;        /* not owned */
+	int ca_fd;               /* owned, -1 none */
+	char registry[256];
+	char repository[512];
+	bool tls_verify;
+	char *user;              /* owned, wiped */
+	char *pass;              /* owned, wiped */
+};
+
+static void say(struct pusher *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct pusher *p, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (p->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	broker_progress(p->b, p->req_id, "%s", line);
+}
+
+static const char *hex_of(const char *digest)
+{
+	const char *c = strchr(digest, ':');
+	return c != NULL ? c + 1 : digest;
+}
+
+static int put(struct pusher *p, uint64_t kind, const char *reference, const char *media_type,
+	       const char *blob_digest, struct msg_f_put_reply *rep, struct berr *e)
+{
+	cleanup_close int fd = blobs_open(p->b->cfg.root, blob_digest, e);
+	struct msg_f_put req = { 0 };
+	struct stat st;
+	int fds[2];
+
+	if (fd < 0)
+		return berr_wrap(e, "image content missing from the store");
+	if (fstat(fd, &st) < 0)
+		return berr_sys(e, "fstat");
+	req.registry = p->registry;
+	req.repository = p->repository;
+	req.kind = kind;
+	req.reference = (char *)reference;
+	req.media_type = (char *)media_type;
+	req.size = (uint64_t)st.st_size;
+	req.tls_verify = p->tls_verify;
+	req.username = p->user;
+	req.password = p->pass;
+	req.has_ca = p->ca_fd >= 0;
+	fds[0] = fd;
+	fds[1] = p->ca_fd;
+	memset(rep, 0, sizeof(*rep));
+	return wk_call(p->b, p->fetch, MSG_F_PUT, &req, fds, p->ca_fd >= 0 ? 2 : 1,
+		       PUSH_TIMEOUT_MS, MSG_F_PUT_REPLY, rep, NULL, e);
+}
+
+static int destination(struct broker *b, const char *dest, const char *source, struct pusher *p,
+		       char *name, size_t namelen, char *tag, size_t taglen, uint64_t tls,
+		       struct berr *e)
+{
+	struct image_ref ref;
+	struct registries *regs = NULL;
+	struct registry_match m;
+	int rc = -1;
+
+	if (ref_parse(dest != NULL ? dest : source, &ref, e) < 0)
+		return berr_wrap(e, "invalid destination");
+	if (ref_is_short(&ref) && ref_normalize_docker_io(&ref, e) < 0)
+		return -1;
+	if (ref.tag[0] == '\0' && ref.digest[0] == '\0')
+		snprintf(ref.tag, sizeof(ref.tag), "latest");
+	regs = registries_load_conf(b->cfg.registries_conf[0] != '\0' ? b->cfg.registries_conf
+								    : NULL,
+				    b->cfg.rootless, b->cfg.home[0] != '\0' ? b->cfg.home : NULL, e);
+	if (regs == NULL)
+		return -1;
+	if (registries_find(regs, &ref, &m, e) < 0)
+		goto out;
+	if (m.blocked) {
+		berr_set(e, BERR_DENIED, 0, "registry %s is blocked in %s", ref.domain,
+			 registries_sources(regs));
+		goto out;
+	}
+	ref_format(&ref, name, namelen);
+	snprintf(tag, taglen, "%s", ref.digest[0] != '\0' ? ref.digest : ref.tag);
+	snprintf(p->registry, sizeof(p->registry), "%s",
+		 strcmp(m.primary.ref.domain, "docker.io") == 0 ? "registry-1.docker.io"
+								: m.primary.ref.domain);
+	snprintf(p->repository, sizeof(p->repository), "%s", m.primary.ref.path);
+	p->tls_verify = tls == TRI_TRUE ? true : tls == TRI_FALSE ? false : !m.primary.insecure;
+	rc = 0;
+out:
+	registries_free(regs);
+	return rc;
+}
+
+int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
+{
+	struct msg_push *req = m->body;
+	struct pusher p = { .b = b, .req_id = m->id, .quiet = req->quiet, .ca_fd = -1 };
+	struct msg_image_inspect_reply img = { 0 };
+	struct msg_f_put_reply rep = { 0 };
+	char id[65], name[600], tag[160], cfg[80];
+	int rc = -1;
+
+	if (imgstore_lookup(b->db, req->source, id, e) < 0 ||
+	    imgstore_inspect(b->db, id, &img, e) < 0)
+		goto out;
+	/* No destination: the stored name the source stands for ("mybox" is localhost/mybox:latest
+	 * if that is what the store holds), not the typed text read as a Docker Hub name. */
+	const char *src_name = req->source;
+	if (req->destination == NULL) {
+		char want[600];
+		const char *last = strrchr(req->source, '/');
+		bool tagged = strchr(last != NULL ? last : req->source, ':') != NULL;
+		snprintf(want, sizeof(want), "%s%s", req->source, tagged ? "" : ":latest");
+		for (size_t i = 0; i < img.summary[0].n_names; i++) {
+			const char *n = img.summary[0].names[i];
+			size_t nl = strlen(n), wl = strlen(want);
+			if (strcmp(n, want) == 0 ||
+			    (nl > wl && strcmp(n + nl - wl, want) == 0 && n[nl - wl - 1] == '/')) {
+				src_name = n;
+				break;
+			}
+		}
+	}
+	if (destination(b, req->destination, src_name, &p, name, sizeof(name), tag,
+			sizeof(tag), req->tls_verify, e) < 0)
+		goto out;
+	if (req->creds != NULL) {
+		const char *colon = strchr(req->creds, ':');
+		if (colon == NULL || colon == req->creds) {
+			berr_set(e, BERR_INVALID, 0, "--creds must be USERNAME:PASSWORD");
+			goto out;
+		}
+		p.user = strndup(req->creds, (size_t)(colon - req->creds));
+		p.pass = strdup(colon + 1);
+		OPENSSL_cleanse(req->creds, strlen(req->creds));
+	}
+	if (req->creds == NULL &&
+	    auth_lookup(req->authfile, strcmp(p.registry, "registry-1.docker.io") == 0
+						? "docker.io" : p.registry,
+			p.repository, &p.user, &p.pass, e) < 0)
+		goto out;
+	p.ca_fd = resolve_certs(b, p.registry, req->cert_dir, e);
+	if (p.ca_fd < 0 && e->code != BERR_OK)
+		goto out;
+	p.fetch = wk_spawn(b, "fetch", NULL, e);
+	if (p.fetch == NULL)
+		goto out;
+	say(&p, "Getting image source signatures");
+	for (size_t i = 0; i < img.n_layer_digests; i++) {
+		const char *d = img.layer_digests[i];
+		if (put(&p, FETCH_BLOB, d, NULL, d, &rep, e) < 0) {
+			berr_wrap(e, "pushing blob %s to %s", d, name);
+			goto out;
+		}
+		say(&p, rep.existed ? "Copying blob %.12s skipped: already exists"
+				    : "Copying blob %.12s done", hex_of(d));
+		ipc_struct_free(&msg_f_put_reply_schema, &rep);
+	}
+	snprintf(cfg, sizeof(cfg), "sha256:%s", id);
+	if (put(&p, FETCH_BLOB, cfg, NULL, cfg, &rep, e) < 0) {
+		berr_wrap(e, "pushing the image config to %s", name);
+		goto out;
+	}
+	ipc_struct_free(&msg_f_put_reply_schema, &rep);
+	say(&p, "Copying config %.10s done", id);
+	say(&p, "Writing manifest to image destination");
+	if (put(&p, FETCH_MANIFEST, tag, img.manifest_type, img.summary[0].digest, &rep, e) < 0) {
+		berr_wrap(e, "pushing the manifest to %s", name);
+		goto out;
+	}
+	/* The registry's digest of what it stored must be the digest of the bytes sent. */
+	if (rep.digest[0] != '\0' && strcmp(rep.digest, img.summary[0].digest) != 0) {
+		berr_set(e, BERR_INVALID, 0, "the registry stored the manifest as %.80s, berth sent %s",
+			 rep.digest, img.summary[0].digest);
+		goto out;
+	}
+	ipc_struct_free(&msg_f_put_reply_schema, &rep);
+	say(&p, "Storing signatures");
+	struct msg_ok ok = { 0 };
+	rc = ipc_send(b->front, MSG_OK, m->id, &ok, NULL, 0, e);
+out:
+	ipc_struct_free(&msg_f_put_reply_schema, &rep);
+	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
+	if (p.ca_fd >= 0)
+		close(p.ca_fd);
+	if (p.user != NULL) {
+		OPENSSL_cleanse(p.user, strlen(p.user));
+		free(p.user);
+	}
+	if (p.pass != NULL) {
+		OPENSSL_cleanse(p.pass, strlen(p.pass));
+		free(p.pass);
+	}
+	if (p.fetch != NULL)
+		wk_release(b, p.fetch);
+	return rc;
+}
