@@ -452,6 +452,20 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
+static bool layer_row_exists(sqlite3 *h, const char *chain)
+{
+	sqlite3_stmt *q = NULL;
+	bool found = true; /* when in doubt, keep the files */
+
+	if (sqlite3_prepare_v2(h, "SELECT 1 FROM layers WHERE chain_id = ?", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(q, 1, chain, -1, SQLITE_STATIC);
+		found = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	return found;
+}
+
 int imgstore_delete(struct db *db, const char *root, const char *id, char ***deleted,
 		    size_t *n_deleted, struct berr *e)
 {
@@ -489,6 +503,8 @@ int imgstore_delete(struct db *db, const char *root, const char *id, char ***del
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (step_done(h, st, "removing an image", e) < 0)
 		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
 	/* Layers nothing references any more (deepest first: a parent may be shared). */
 	if (collect(h, "SELECT chain_id FROM layers WHERE chain_id NOT IN"
 		       " (SELECT chain_id FROM image_layers) AND chain_id NOT IN"
@@ -525,8 +541,11 @@ int imgstore_delete(struct db *db, const char *root, const char *id, char ***del
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; dfd >= 0 && i < nl; i++) {
 		struct berr e2 = { 0 };
+		/* A pull holds a layer's lock from before it looks at the layer until its image is
+		 * recorded. Once we hold the lock, a row for the layer means such a pull recorded
+		 * it again meanwhile: then its directory stays. */
 		int lk = lock_object(root, "layer", layers[i], false, &e2);
-		if (rmtree_at(dfd, layers[i], &e2) < 0)
+		if (!layer_row_exists(h, layers[i]) && rmtree_at(dfd, layers[i], &e2) < 0)
 			log_warn("removing layer %.12s: %s", layers[i], e2.msg);
 		if (lk >= 0)
 			close(lk);
@@ -546,6 +565,7 @@ int imgstore_delete(struct db *db, const char *root, const char *id, char ***del
 			log_warn("%s", e2.msg);
 	}
 out:
+	sqlite3_finalize(st);
 	if (rc < 0)
 		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 	free_strv(layers, nl);

@@ -169,3 +169,22 @@ void fe_broker_stop(struct fe_broker *br)
 		br->pid = 0;
 	}
 }
+
+int fe_request(const struct fe_opts *o, uint32_t type, const void *body, uint32_t want,
+	       struct ipc_msg **reply)
+{
+	struct fe_broker br;
+	struct berr e = { 0 };
+
+	if (fe_broker_start(o, &br, &e) < 0) {
+		fe_error("%s", e.msg);
+		return -1;
+	}
+	if (fe_broker_call(&br, type, body, NULL, 0, want, reply, &e) < 0) {
+		fe_broker_stop(&br);
+		fe_error("%s", e.msg);
+		return -1;
+	}
+	fe_broker_stop(&br);
+	return 0;
+}

@@ -14,23 +14,6 @@
 #include "frontend/template.h"
 #include "ipc/msg.h"
 
-static int call(const struct fe_opts *o, uint32_t type, const void *body, uint32_t want,
-		struct ipc_msg **reply)
-{
-	struct fe_broker br;
-	struct berr e = { 0 };
-
-	if (fe_broker_start(o, &br, &e) < 0 ||
-	    fe_broker_call(&br, type, body, NULL, 0, want, reply, &e) < 0) {
-		if (br.ch != NULL)
-			fe_broker_stop(&br);
-		fe_error("%s", e.msg);
-		return -1;
-	}
-	fe_broker_stop(&br);
-	return 0;
-}
-
 enum { H_FORMAT, H_NOTRUNC, H_QUIET, H_HUMAN, H_HELP };
 static const struct fe_opt history_opts[] = {
 	[H_FORMAT] = { "format", 0, true, "Change the output to JSON or a Go template" },
@@ -92,7 +75,7 @@ int cmd_history(const struct fe_opts *o, int argc, char **argv)
 		return EXIT_BERTH;
 	}
 	struct msg_image_inspect req = { .name = pos[0] };
-	if (call(o, MSG_IMAGE_INSPECT, &req, MSG_IMAGE_INSPECT_REPLY, &reply) < 0) {
+	if (fe_request(o, MSG_IMAGE_INSPECT, &req, MSG_IMAGE_INSPECT_REPLY, &reply) < 0) {
 		free(pos);
 		return EXIT_BERTH;
 	}
@@ -230,7 +213,7 @@ int cmd_image_prune(const struct fe_opts *o, int argc, char **argv)
 			return 0;
 	}
 	struct msg_rmi req = { .prune = true, .all = c.all, .force = true };
-	if (call(o, MSG_RMI, &req, MSG_RMI_REPLY, &reply) < 0)
+	if (fe_request(o, MSG_RMI, &req, MSG_RMI_REPLY, &reply) < 0)
 		return EXIT_BERTH;
 	const struct msg_rmi_reply *r = reply->body;
 	for (size_t i = 0; i < r->n_deleted; i++)

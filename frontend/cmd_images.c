@@ -16,26 +16,6 @@
 #include "frontend/template.h"
 #include "ipc/msg.h"
 
-/* Runs one request through a fresh broker; *reply is the answer of want type. */
-static int call(const struct fe_opts *o, uint32_t type, const void *body, uint32_t want,
-		struct ipc_msg **reply)
-{
-	struct fe_broker br;
-	struct berr e = { 0 };
-
-	if (fe_broker_start(o, &br, &e) < 0) {
-		fe_error("%s", e.msg);
-		return -1;
-	}
-	if (fe_broker_call(&br, type, body, NULL, 0, want, reply, &e) < 0) {
-		fe_broker_stop(&br);
-		fe_error("%s", e.msg);
-		return -1;
-	}
-	fe_broker_stop(&br);
-	return 0;
-}
-
 /* ------------------------------------------------------------------------------------ pull */
 
 enum { P_TLS, P_CREDS, P_AUTHFILE, P_CERTDIR, P_PLATFORM, P_ARCH, P_OS, P_VARIANT, P_QUIET, P_HELP };
@@ -156,7 +136,7 @@ int cmd_pull(const struct fe_opts *o, int argc, char **argv)
 	c.req.variant = c.variant[0] ? c.variant : NULL;
 	for (int i = 0; i < npos; i++) {
 		c.req.reference = pos[i];
-		if (call(o, MSG_PULL, &c.req, MSG_PULL_DONE, &reply) < 0) {
+		if (fe_request(o, MSG_PULL, &c.req, MSG_PULL_DONE, &reply) < 0) {
 			free(pos);
 			return EXIT_BERTH;
 		}
@@ -433,7 +413,7 @@ int cmd_images(const struct fe_opts *o, int argc, char **argv)
 	const char *want = npos == 1 ? pos[0] : NULL;
 	free(pos);
 	req.all = c.all;
-	if (call(o, MSG_IMAGES, &req, MSG_IMAGES_REPLY, &reply) < 0)
+	if (fe_request(o, MSG_IMAGES, &req, MSG_IMAGES_REPLY, &reply) < 0)
 		return EXIT_BERTH;
 	r = reply->body;
 	rows = json_array();
@@ -683,7 +663,7 @@ int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv)
 	for (int i = 0; i < npos; i++) {
 		struct msg_image_inspect req = { .name = pos[i] };
 		struct ipc_msg *reply = NULL;
-		if (call(o, MSG_IMAGE_INSPECT, &req, MSG_IMAGE_INSPECT_REPLY, &reply) < 0) {
+		if (fe_request(o, MSG_IMAGE_INSPECT, &req, MSG_IMAGE_INSPECT_REPLY, &reply) < 0) {
 			rc = EXIT_BERTH;
 			continue;
 		}
@@ -750,7 +730,7 @@ static int tag_like(const struct fe_opts *o, int argc, char **argv, bool untag)
 		return EXIT_BERTH;
 	}
 	struct msg_tag req = { .image = pos[0], .names = pos + 1, .n_names = (size_t)npos - 1 };
-	int rc = call(o, untag ? MSG_UNTAG : MSG_TAG, &req, MSG_OK, &reply) < 0 ? EXIT_BERTH : 0;
+	int rc = fe_request(o, untag ? MSG_UNTAG : MSG_TAG, &req, MSG_OK, &reply) < 0 ? EXIT_BERTH : 0;
 	ipc_msg_free(reply);
 	free(pos);
 	return rc;
@@ -816,7 +796,7 @@ int cmd_rmi(const struct fe_opts *o, int argc, char **argv)
 	}
 	req.names = pos;
 	req.n_names = (size_t)npos;
-	if (call(o, MSG_RMI, &req, MSG_RMI_REPLY, &reply) < 0) {
+	if (fe_request(o, MSG_RMI, &req, MSG_RMI_REPLY, &reply) < 0) {
 		free(pos);
 		return EXIT_BERTH;
 	}
@@ -940,7 +920,7 @@ int cmd_push(const struct fe_opts *o, int argc, char **argv)
 		c.req.authfile = (char *)o->authfile;
 	c.req.source = pos[0];
 	c.req.destination = npos == 2 ? pos[1] : NULL;
-	int rc = call(o, MSG_PUSH, &c.req, MSG_OK, &reply) < 0 ? EXIT_BERTH : 0;
+	int rc = fe_request(o, MSG_PUSH, &c.req, MSG_OK, &reply) < 0 ? EXIT_BERTH : 0;
 	ipc_msg_free(reply);
 	free(pos);
 	return rc;

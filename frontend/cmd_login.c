@@ -89,20 +89,10 @@ static int read_secret(const char *prompt, char *buf, size_t len, bool echo)
 
 static int run_one(const struct fe_opts *o, uint32_t type, const void *body)
 {
-	struct fe_broker br;
-	struct berr e = { 0 };
 	struct ipc_msg *reply = NULL;
 
-	if (fe_broker_start(o, &br, &e) < 0) {
-		fe_error("%s", e.msg);
+	if (fe_request(o, type, body, MSG_OK, &reply) < 0)
 		return -1;
-	}
-	if (fe_broker_call(&br, type, body, NULL, 0, MSG_OK, &reply, &e) < 0) {
-		fe_broker_stop(&br);
-		fe_error("%s", e.msg);
-		return -1;
-	}
-	fe_broker_stop(&br);
 	ipc_msg_free(reply);
 	return 0;
 }

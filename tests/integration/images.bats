@@ -372,3 +372,61 @@ CONF
 	[ -z "$stderr" ] || fail "-q printed: $stderr"
 	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
 }
+
+# Every layer the database names has its directory, and nothing half-done is left.
+store_consistent() {
+	local root=$BATS_TEST_TMPDIR/root c
+	for c in $(sqlite3 "$root/state.db" 'SELECT chain_id FROM layers'); do
+		[ -d "$root/layers/$c" ] || fail "layer $c is recorded but its directory is gone"
+	done
+	for c in $(sqlite3 "$root/state.db" 'SELECT chain_id FROM image_layers'); do
+		[ -n "$(sqlite3 "$root/state.db" "SELECT 1 FROM layers WHERE chain_id = '$c'")" ] ||
+			fail "an image names layer $c that is not recorded"
+	done
+	[ -z "$(ls "$root/layers" | grep -v '^[0-9a-f]\{64\}$' || true)" ] || fail "leftovers: $(ls "$root/layers")"
+}
+
+@test "concurrent pulls sharing layers, and pulls beside rmi, keep the store consistent" {
+	berth pull -q --cert-dir "$CERTS" "$REF" >"$BATS_TEST_TMPDIR/a" 2>&1 &
+	p1=$!
+	berth pull -q --cert-dir "$CERTS" "$REGISTRY_MAIN_ADDR/test/busybox:v2" >"$BATS_TEST_TMPDIR/b" 2>&1 &
+	p2=$!
+	wait "$p1" || fail "first pull: $(cat "$BATS_TEST_TMPDIR/a")"
+	wait "$p2" || fail "second pull: $(cat "$BATS_TEST_TMPDIR/b")"
+	[ "$(ls "$BATS_TEST_TMPDIR/root/layers" | wc -l)" -eq 3 ]
+	store_consistent
+	for i in 1 2 3; do
+		berth rmi -a >/dev/null 2>&1 &
+		r=$!
+		berth pull -q --cert-dir "$CERTS" "$REF" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || true
+		wait "$r" || true
+		store_consistent
+	done
+	# Whatever the interleaving, a final pull makes a complete image.
+	run berth pull -q --cert-dir "$CERTS" "$REF"
+	[ "$status" -eq 0 ]
+	store_consistent
+	[ "$(sqlite3 "$BATS_TEST_TMPDIR/root/state.db" 'SELECT COUNT(*) FROM image_layers')" -eq 3 ]
+}
+
+@test "kill -9 of a pull at any moment: no partial blob is visible, the next command cleans up" {
+	local root=$BATS_TEST_TMPDIR/root
+	for delay in 0.05 0.1 0.15 0.2 0.3; do
+		berth pull -q --cert-dir "$CERTS" "$REF" >/dev/null 2>&1 &
+		sleep "$delay"
+		# The whole command: frontend, broker and workers.
+		pkill -9 -f "$BERTH_TOP/(bin/berth|libexec/berth/berth-(broker|fetch|verify|unpack))" || true
+		wait || true
+		# Every stored blob is what its name says.
+		for b in "$root"/blobs/sha256/*; do
+			[ -e "$b" ] || continue
+			[ "$(sha256sum "$b" | cut -d' ' -f1)" = "$(basename "$b")" ] || fail "partial blob $b"
+		done
+		berth images >/dev/null
+		store_consistent
+		berth rmi -a >/dev/null 2>&1 || true
+	done
+	run berth pull -q --cert-dir "$CERTS" "$REF"
+	[ "$status" -eq 0 ]
+	store_consistent
+}
