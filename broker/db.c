@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -91,11 +93,25 @@ static int read_version(sqlite3 *h, int *v, struct berr *e)
 	return 0;
 }
 
+/* Runs sql, retrying while another connection holds a lock the busy handler does not wait
+ * for (journal mode changes, WAL recovery), for about as long as the busy timeout. */
+static int exec_retry(sqlite3 *h, const char *sql, struct berr *e)
+{
+	for (int tries = 0;; tries++) {
+		int r = sqlite3_exec(h, sql, NULL, NULL, NULL);
+		if (r == SQLITE_OK)
+			return 0;
+		if ((r != SQLITE_BUSY && r != SQLITE_LOCKED) || tries == 200)
+			return berr_set(e, BERR_SYSTEM, 0, "state database: %s", sqlite3_errmsg(h));
+		usleep(50 * 1000);
+	}
+}
+
 static int migrate(struct db *db, struct berr *e)
 {
 	/* BEGIN IMMEDIATE takes the write lock first, so two commands opening a new store at once
 	 * do not both run a migration: the second waits, then sees the new version. */
-	if (exec(db->h, "BEGIN IMMEDIATE", e) < 0)
+	if (exec_retry(db->h, "BEGIN IMMEDIATE", e) < 0)
 		return -1;
 	if (read_version(db->h, &db->version, e) < 0)
 		goto rollback;
@@ -137,7 +153,9 @@ struct db *db_open(const char *path, struct berr *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, 10000);
-	if (exec(db->h, "PRAGMA journal_mode = WAL", e) < 0 ||
+	/* Switching a new database to WAL takes an exclusive lock and does not wait on the busy
+	 * handler: two first commands at once would see "database is locked". */
+	if (exec_retry(db->h, "PRAGMA journal_mode = WAL", e) < 0 ||
 	    exec(db->h, "PRAGMA synchronous = FULL", e) < 0 ||
 	    exec(db->h, "PRAGMA foreign_keys = ON", e) < 0 || migrate(db, e) < 0) {
 		berr_wrap(e, "%s", path);
@@ -169,5 +187,8 @@ struct sqlite3 *db_handle(struct db *db)
 
 int db_exec(struct db *db, const char *sql, struct berr *e)
 {
+	/* Transactions start with a retry too, for the same reason as in db_open. */
+	if (strncmp(sql, "BEGIN", 5) == 0)
+		return exec_retry(db->h, sql, e);
 	return exec(db->h, sql, e);
 }

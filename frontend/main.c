@@ -133,8 +133,15 @@ static int find_libexec(struct fe_opts *o)
 		return -1;
 	}
 	exe[n] = '\0';
-	/* bin/berth -> libexec/berth/, the same in the build tree and once installed. */
-	snprintf(o->libexec, sizeof(o->libexec), "%s/../libexec/berth", dirname(exe));
+	/* bin/berth -> libexec/berth/, the same in the build tree and once installed (resolved,
+	 * so the helpers show up in ps under their real path). */
+	char rel[sizeof(o->libexec)];
+	if (snprintf(rel, sizeof(rel), "%s/../libexec/berth", dirname(exe)) >= (int)sizeof(rel)) {
+		fe_error("the installation path is too long");
+		return -1;
+	}
+	if (realpath(rel, o->libexec) == NULL)
+		memcpy(o->libexec, rel, sizeof(rel));
 	return 0;
 }
 

@@ -414,9 +414,11 @@ store_consistent() {
 	for delay in 0.05 0.1 0.15 0.2 0.3; do
 		berth pull -q --cert-dir "$CERTS" "$REF" >/dev/null 2>&1 &
 		sleep "$delay"
-		# The whole command: frontend, broker and workers.
-		pkill -9 -f "$BERTH_TOP/(bin/berth|libexec/berth/berth-(broker|fetch|verify|unpack))" || true
+		# The whole command: frontend, broker and workers, and none of them left running.
+		local pat="$BERTH_TOP/(bin/berth|libexec/berth/berth-(broker|fetch|verify|unpack))"
+		pkill -9 -f "$pat" || true
 		wait || true
+		for _ in $(seq 50); do pgrep -f "$pat" >/dev/null || break; pkill -9 -f "$pat" || true; sleep 0.1; done
 		# Every stored blob is what its name says.
 		for b in "$root"/blobs/sha256/*; do
 			[ -e "$b" ] || continue
