@@ -125,16 +125,10 @@ int cmd_history(const struct fe_opts *o, int argc, char **argv)
 	} else if (c.format != NULL && strcmp(c.format, "json") == 0) {
 		out_json(stdout, rows);
 	} else if (c.format != NULL) {
-		size_t i;
-		json_t *row;
 		struct berr e = { 0 };
-		json_array_foreach(rows, i, row) {
-			if (tmpl_render(stdout, c.format, row, &e) < 0) {
-				fe_error("%s", e.msg);
-				rc = EXIT_BERTH;
-				break;
-			}
-			fputc('\n', stdout);
+		if (tmpl_render_each(stdout, c.format, rows, &e) < 0) {
+			fe_error("%s", e.msg);
+			rc = EXIT_BERTH;
 		}
 	} else {
 		size_t i;

@@ -672,16 +672,10 @@ int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv)
 	}
 	free(pos);
 	if (c.format != NULL && strcmp(c.format, "json") != 0) {
-		size_t i;
-		json_t *el;
 		struct berr e = { 0 };
-		json_array_foreach(all, i, el) {
-			if (tmpl_render(stdout, c.format, el, &e) < 0) {
-				fe_error("%s", e.msg);
-				rc = EXIT_BERTH;
-				break;
-			}
-			fputc('\n', stdout);
+		if (tmpl_render_each(stdout, c.format, all, &e) < 0) {
+			fe_error("%s", e.msg);
+			rc = EXIT_BERTH;
 		}
 	} else if (json_array_size(all) > 0 || rc == 0) {
 		out_json(stdout, all);

@@ -230,3 +230,16 @@ int tmpl_render(FILE *f, const char *tmpl, const json_t *root, struct berr *e)
 	free(buf);
 	return rc;
 }
+
+int tmpl_render_each(FILE *f, const char *tmpl, const json_t *rows, struct berr *e)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row) {
+		if (tmpl_render(f, tmpl, row, e) < 0)
+			return -1;
+		fputc('\n', f);
+	}
+	return 0;
+}

@@ -14,5 +14,8 @@
 /* Renders tmpl with root as "." to f. Returns 0 or -1 with *e set (nothing is printed for a
  * template that does not parse). */
 int tmpl_render(FILE *f, const char *tmpl, const json_t *root, struct berr *e);
+/* Renders tmpl once per element of the array rows, each followed by a newline; stops at the
+ * first error. */
+int tmpl_render_each(FILE *f, const char *tmpl, const json_t *rows, struct berr *e);
 
 #endif
