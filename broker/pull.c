@@ -36,6 +36,8 @@
 #define BLOB_TIMEOUT_MS (30 * 60 * 1000)
 #define UNPACK_TIMEOUT_MS (30 * 60 * 1000)
 #define PARALLEL_DOWNLOADS 3
+/* 2^53, the largest size a JSON number carries exactly; also keeps bomb_limit from wrapping. */
+#define DESCRIPTOR_SIZE_MAX (1ULL << 53)
 #define UNPACK_MAX_ENTRIES 1000000u
 
 static const char *const manifest_types[] = {
@@ -187,7 +189,27 @@ static int verify_manifest(struct puller *p, int fd, const char *media_type,
 	if (wk_call(p->b, p->verify, MSG_V_MANIFEST, &req, &fd, 1, META_TIMEOUT_MS,
 		    MSG_V_MANIFEST_REPLY, out, NULL, e) < 0)
 		return -1;
-	/* Evidence, checked again: kinds, digests, counts. */
+	/* Evidence, checked again: kinds, media types, digests, sizes, counts. The media type is
+	 * stored with the image and sent back as Content-Type on push; a size bounds a download
+	 * and the unpacker's bomb limit. */
+	bool index = out->kind == MANIFEST_INDEX;
+	bool known = false;
+	for (size_t i = 0; i < ARRAY_SIZE(manifest_types); i++)
+		if (strcmp(out->media_type, manifest_types[i]) == 0 &&
+		    index == (strstr(manifest_types[i], "index") != NULL ||
+			      strstr(manifest_types[i], "list") != NULL))
+			known = true;
+	if (!known)
+		return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent a media type that does not "
+				"fit the manifest kind");
+	const struct msg_descriptor *lists[] = { out->config, out->layers, out->manifests };
+	const size_t counts[] = { out->n_config, out->n_layers, out->n_manifests };
+	for (size_t l = 0; l < 3; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			if (lists[l][i].size > DESCRIPTOR_SIZE_MAX)
+				return berr_set(e, BERR_INVALID, 0, "the manifest names a blob of %llu "
+						"bytes, more than berth accepts",
+						(unsigned long long)lists[l][i].size);
 	if (out->kind == MANIFEST_IMAGE) {
 		if (out->n_config != 1 || out->n_manifests != 0)
 			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent an inconsistent "

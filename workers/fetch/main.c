@@ -112,6 +112,19 @@ static void send_progress(void *ud, uint64_t done, int64_t total)
 	(void)ipc_send(worker_chan(p->w), MSG_F_PROGRESS, p->id, &msg, NULL, 0, &e);
 }
 
+/* fds[1] exactly when has_ca (a mismatch is the broker's bug, refused rather than guessed
+ * at), and the CA bundle it holds. */
+static int request_ca(const struct ipc_msg *m, bool has_ca, const char *what, char **ca,
+		      size_t *ca_len, struct berr *e)
+{
+	if (m->nfds != (has_ca ? 2u : 1u))
+		return berr_set(e, BERR_INVALID, 0, "%s request with %zu fds (has_ca is %s)", what,
+				m->nfds, has_ca ? "set" : "not set");
+	if (has_ca && read_ca(m->fds[1], ca, ca_len, e) < 0)
+		return -1;
+	return 0;
+}
+
 static int handle_get(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	struct worker *w = ctx;
@@ -123,14 +136,7 @@ static int handle_get(void *ctx, struct ipc_msg *m, struct berr *e)
 	struct msg_f_get_reply reply;
 	int rc = -1;
 
-	/* fds[1] exactly when has_ca: a mismatch is the broker's bug, refused rather than
-	 * guessed at. */
-	if (m->nfds != (q->has_ca ? 2u : 1u)) {
-		berr_set(e, BERR_INVALID, 0, "fetch request with %zu fds (has_ca is %s)", m->nfds,
-			 q->has_ca ? "set" : "not set");
-		goto out;
-	}
-	if (q->has_ca && read_ca(m->fds[1], &ca, &ca_len, e) < 0)
+	if (request_ca(m, q->has_ca, "fetch", &ca, &ca_len, e) < 0)
 		goto out;
 
 	struct registry_req req = {
@@ -185,12 +191,7 @@ static int handle_put(void *ctx, struct ipc_msg *m, struct berr *e)
 	struct msg_f_put_reply reply;
 	int rc = -1;
 
-	if (m->nfds != (q->has_ca ? 2u : 1u)) {
-		berr_set(e, BERR_INVALID, 0, "upload request with %zu fds (has_ca is %s)", m->nfds,
-			 q->has_ca ? "set" : "not set");
-		goto out;
-	}
-	if (q->has_ca && read_ca(m->fds[1], &ca, &ca_len, e) < 0)
+	if (request_ca(m, q->has_ca, "upload", &ca, &ca_len, e) < 0)
 		goto out;
 
 	struct registry_put_req req = {
