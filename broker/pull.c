@@ -1,7 +1,6 @@
 #include "broker/pull.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,36 +8,24 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "broker/auth.h"
 #include "broker/blobs.h"
 #include "broker/db.h"
-#include "broker/hostinfo.h"
-#include "broker/imgstore.h"
-#include "broker/locks.h"
+#include "broker/ingest.h"
 #include "broker/resolve.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "common/rmtree.h"
-#include "common/xio.h"
 #include "ipc/codec.h"
 
-#define MANIFEST_MAX (4u * 1024 * 1024)
-#define CONFIG_MAX (4u * 1024 * 1024)
+#define MANIFEST_MAX INGEST_MANIFEST_MAX
 #define META_TIMEOUT_MS (120 * 1000)
 #define BLOB_TIMEOUT_MS (30 * 60 * 1000)
-#define UNPACK_TIMEOUT_MS (30 * 60 * 1000)
 #define PARALLEL_DOWNLOADS 3
-/* 2^53, the largest size a JSON number carries exactly; also keeps bomb_limit from wrapping. */
-#define DESCRIPTOR_SIZE_MAX (1ULL << 53)
-#define UNPACK_MAX_ENTRIES 1000000u
 
 static const char *const manifest_types[] = {
 	"application/vnd.oci.image.index.v1+json",
@@ -55,7 +42,6 @@ struct layer_job {
 	bool fetched;
 	bool failed;
 	int tmp_fd;              /* owned: the download, until committed */
-	int lock_fd;             /* owned: the layer's lock, held until the image is recorded */
 	struct wk *w;            /* not owned */
 	const char *digest;      /* not owned: the manifest's */
 	uint64_t size;
@@ -73,25 +59,9 @@ struct puller {
 	const struct pull_source *src;
 	const struct msg_pull *req;
 	struct wk *fetch;        /* not owned (the broker's list owns workers) */
-	struct wk *verify;
 	int ca_fd;               /* owned; -1 none */
-	char **new_blobs;        /* blobs this pull stored: removed again if it fails */
-	size_t n_new_blobs;
+	struct ingest in;        /* the shared steps; its source is this puller */
 };
-
-static void progress(struct puller *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void progress(struct puller *p, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	if (p->quiet)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	broker_progress(p->b, p->req_id, "%s", line);
-}
 
 static void wipe_free(char *s)
 {
@@ -99,24 +69,6 @@ static void wipe_free(char *s)
 		OPENSSL_cleanse(s, strlen(s));
 		free(s);
 	}
-}
-
-static const char *short_hex(const char *digest)
-{
-	const char *c = strchr(digest, ':');
-	return c != NULL ? c + 1 : digest;
-}
-
-static int note_new_blob(struct puller *p, const char *digest)
-{
-	char **nv = realloc(p->new_blobs, (p->n_new_blobs + 1) * sizeof(char *));
-	if (nv == NULL)
-		return -1;
-	p->new_blobs = nv;
-	nv[p->n_new_blobs] = strdup(digest);
-	if (nv[p->n_new_blobs] != NULL)
-		p->n_new_blobs++;
-	return 0;
 }
 
 static int fetch_request(struct puller *p, uint64_t kind, const char *ref, uint64_t max,
@@ -180,131 +132,19 @@ static int get_manifest(struct puller *p, const char *ref, int *out, char digest
 	return 0;
 }
 
-static int verify_manifest(struct puller *p, int fd, const char *media_type,
-			   struct msg_v_manifest_reply *out, struct berr *e)
-{
-	struct msg_v_manifest req = { .media_type = (char *)media_type };
-
-	memset(out, 0, sizeof(*out));
-	if (wk_call(p->b, p->verify, MSG_V_MANIFEST, &req, &fd, 1, META_TIMEOUT_MS,
-		    MSG_V_MANIFEST_REPLY, out, NULL, e) < 0)
-		return -1;
-	/* Evidence, checked again: kinds, media types, digests, sizes, counts. The media type is
-	 * stored with the image and sent back as Content-Type on push; a size bounds a download
-	 * and the unpacker's bomb limit. */
-	bool index = out->kind == MANIFEST_INDEX;
-	bool known = false;
-	for (size_t i = 0; i < ARRAY_SIZE(manifest_types); i++)
-		if (strcmp(out->media_type, manifest_types[i]) == 0 &&
-		    index == (strstr(manifest_types[i], "index") != NULL ||
-			      strstr(manifest_types[i], "list") != NULL))
-			known = true;
-	if (!known)
-		return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent a media type that does not "
-				"fit the manifest kind");
-	const struct msg_descriptor *lists[] = { out->config, out->layers, out->manifests };
-	const size_t counts[] = { out->n_config, out->n_layers, out->n_manifests };
-	for (size_t l = 0; l < 3; l++)
-		for (size_t i = 0; i < counts[l]; i++)
-			if (lists[l][i].size > DESCRIPTOR_SIZE_MAX)
-				return berr_set(e, BERR_INVALID, 0, "the manifest names a blob of %llu "
-						"bytes, more than berth accepts",
-						(unsigned long long)lists[l][i].size);
-	if (out->kind == MANIFEST_IMAGE) {
-		if (out->n_config != 1 || out->n_manifests != 0)
-			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent an inconsistent "
-					"manifest summary");
-		if (!ipc_digest_valid(out->config[0].digest))
-			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent a bad digest");
-		for (size_t i = 0; i < out->n_layers; i++)
-			if (!ipc_digest_valid(out->layers[i].digest))
-				return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent a bad digest");
-	} else if (out->kind == MANIFEST_INDEX) {
-		if (out->n_config != 0 || out->n_layers != 0)
-			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent an inconsistent "
-					"index summary");
-		for (size_t i = 0; i < out->n_manifests; i++)
-			if (!ipc_digest_valid(out->manifests[i].digest))
-				return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent a bad digest");
-	} else {
-		return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent an unknown manifest kind");
-	}
-	return 0;
-}
-
-static const char *want_os(const struct puller *p)
-{
-	return p->req->os != NULL ? p->req->os : "linux";
-}
-
-static const char *want_arch(const struct puller *p, char *buf, size_t len)
-{
-	struct utsname u;
-
-	if (p->req->arch != NULL)
-		return p->req->arch;
-	if (uname(&u) < 0)
-		return "amd64";
-	snprintf(buf, len, "%s", host_arch(u.machine));
-	return buf;
-}
-
-static int choose_platform(struct puller *p, const struct msg_v_manifest_reply *idx,
-			   const struct msg_descriptor **out, struct berr *e)
-{
-	char archbuf[64];
-	const char *os = want_os(p), *arch = want_arch(p, archbuf, sizeof(archbuf));
-	const char *variant = p->req->variant;
-
-	for (size_t i = 0; i < idx->n_manifests; i++) {
-		const struct msg_descriptor *d = &idx->manifests[i];
-		if (d->os == NULL || d->architecture == NULL || strcmp(d->os, os) != 0 ||
-		    strcmp(d->architecture, arch) != 0)
-			continue;
-		if (variant != NULL && (d->variant == NULL || strcmp(d->variant, variant) != 0))
-			continue;
-		*out = d;
-		return 0;
-	}
-	return berr_set(e, BERR_NOTFOUND, 0,
-			"choosing an image from manifest list docker://%s/%s:%s: no image found in "
-			"manifest list for architecture %s, variant \"%s\", OS %s",
-			p->src->registry, p->src->repository, p->src->reference, arch,
-			variant != NULL ? variant : "", os);
-}
-
-static int copy_fd(int from, int to, struct berr *e)
-{
-	char buf[64 * 1024];
-	off_t off = 0;
-
-	for (;;) {
-		ssize_t n = pread(from, buf, sizeof(buf), off);
-		if (n < 0)
-			return berr_sys(e, "copying");
-		if (n == 0)
-			return 0;
-		if (xwrite_all(to, buf, (size_t)n, e) < 0)
-			return -1;
-		off += n;
-	}
-}
-
 /* GET a small blob (the config) into a memfd that is sealed once the worker is done, so no
  * copy of the fd the worker might keep can change it; check its size and digest; store a copy.
  * Layer blobs go straight to the store instead and are hashed only after their workers are
  * gone (download_layers). */
-static int get_blob_now(struct puller *p, const struct msg_descriptor *d, struct berr *e)
+static int get_blob_now(struct ingest *in, const struct msg_descriptor *d, struct berr *e)
 {
+	struct puller *p = in->src.ctx;
 	struct msg_f_get req;
 	struct msg_f_get_reply rep = { 0 };
 	cleanup_close int fd = -1;
-	cleanup_close int copy = -1;
 	int fds[2];
 	uint64_t size;
 
-	if (blobs_exists(p->b->cfg.root, d->digest))
-		return 0;
 	fd = memfd_create("berth-blob", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return berr_sys(e, "memfd_create");
@@ -319,76 +159,7 @@ static int get_blob_now(struct puller *p, const struct msg_descriptor *d, struct
 		return berr_sys(e, "sealing blob %s", d->digest);
 	if (blobs_verify_fd(fd, d->digest, &size, e) < 0)
 		return berr_wrap(e, "blob %s", d->digest);
-	if (size != d->size)
-		return berr_set(e, BERR_INVALID, 0, "blob %s is %llu bytes, the manifest says %llu",
-				d->digest, (unsigned long long)size, (unsigned long long)d->size);
-	copy = blobs_tmpfile(p->b->cfg.root, e);
-	if (copy < 0 || copy_fd(fd, copy, e) < 0 || blobs_verify_fd(copy, d->digest, &size, e) < 0 ||
-	    blobs_commit(p->b->cfg.root, copy, d->digest, e) < 0)
-		return -1;
-	note_new_blob(p, d->digest);
-	return 0;
-}
-
-static int verify_config(struct puller *p, const char *digest, struct msg_v_config_reply *out,
-			 struct berr *e)
-{
-	struct msg_v_config req = { 0 };
-	cleanup_close int fd = blobs_open(p->b->cfg.root, digest, e);
-
-	memset(out, 0, sizeof(*out));
-	if (fd < 0)
-		return -1;
-	if (wk_call(p->b, p->verify, MSG_V_CONFIG, &req, &fd, 1, META_TIMEOUT_MS,
-		    MSG_V_CONFIG_REPLY, out, NULL, e) < 0)
-		return -1;
-	for (size_t i = 0; i < out->n_diff_ids; i++)
-		if (!ipc_digest_valid(out->diff_ids[i]))
-			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify sent a bad diff_id");
-	return 0;
-}
-
-static int sha256_text(const char *text, char out[65])
-{
-	unsigned char md[32];
-	unsigned n = 0;
-	static const char hex[] = "0123456789abcdef";
-
-	if (EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-		return -1;
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
-	return 0;
-}
-
-/* OCI chain IDs: ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
-static int chain_ids(const struct msg_v_config_reply *cfg, struct image_record *rec,
-		     struct berr *e)
-{
-	char prev[140] = "";
-
-	for (size_t i = 0; i < cfg->n_diff_ids; i++) {
-		const char *diff = cfg->diff_ids[i];
-		char hex[65];
-		if (strncmp(diff, "sha256:", 7) != 0)
-			return berr_set(e, BERR_UNSUPPORTED, 0, "layer diff_id %s: only sha256 "
-					"diff_ids are supported", diff);
-		if (i == 0) {
-			snprintf(hex, sizeof(hex), "%s", diff + 7);
-		} else {
-			char text[300];
-			snprintf(text, sizeof(text), "%s %s", prev, diff);
-			if (sha256_text(text, hex) < 0)
-				return berr_set(e, BERR_INTERNAL, 0, "sha256 failed");
-		}
-		snprintf(prev, sizeof(prev), "sha256:%s", hex);
-		snprintf(rec->layers[i].chain_id, sizeof(rec->layers[i].chain_id), "%s", hex);
-		snprintf(rec->layers[i].diff_id, sizeof(rec->layers[i].diff_id), "%s", diff);
-	}
-	return 0;
+	return ingest_store_blob_fd(in, fd, d, e);
 }
 
 static void on_layer_bytes(struct broker *b, uint64_t done, uint64_t total, void *arg)
@@ -427,8 +198,8 @@ static void on_blob(struct broker *b, struct wk *w, struct ipc_msg *reply,
 /* Downloads the needed layer blobs, PARALLEL_DOWNLOADS at a time, each through its own
  * berth-fetch (one transfer per worker keeps a stalled registry connection from holding up
  * the others, and a worker's failure from touching them). */
-static int download_layers(struct puller *p, const struct msg_v_manifest_reply *man,
-			   struct layer_job *jobs, size_t n, struct berr *e)
+static int download_jobs(struct puller *p, const struct msg_descriptor *layers,
+			 struct layer_job *jobs, size_t n, struct berr *e)
 {
 	struct wk *pool[PARALLEL_DOWNLOADS] = { 0 };
 	size_t next = 0, active = 0;
@@ -448,7 +219,7 @@ static int download_layers(struct puller *p, const struct msg_v_manifest_reply *
 			if (next == n)
 				break;
 			struct layer_job *j = &jobs[next++];
-			const struct msg_descriptor *d = &man->layers[j->idx];
+			const struct msg_descriptor *d = &layers[j->idx];
 			if (pool[s] == NULL) {
 				pool[s] = wk_spawn(p->b, "fetch", NULL, e);
 				if (pool[s] == NULL) {
@@ -475,7 +246,7 @@ static int download_layers(struct puller *p, const struct msg_v_manifest_reply *
 				rc = -1;
 				break;
 			}
-			progress(p, "Copying blob %.12s", short_hex(d->digest));
+			ingest_progress(&p->in, "Copying blob %.12s", ingest_hex(d->digest));
 		}
 		active = 0;
 		for (size_t k = 0; k < n; k++)
@@ -510,7 +281,7 @@ static int download_layers(struct puller *p, const struct msg_v_manifest_reply *
 		return -1;
 	for (size_t k = 0; k < n; k++) {
 		struct layer_job *j = &jobs[k];
-		const struct msg_descriptor *d = &man->layers[j->idx];
+		const struct msg_descriptor *d = &layers[j->idx];
 		uint64_t size;
 		if (!j->fetched)
 			continue;
@@ -522,164 +293,62 @@ static int download_layers(struct puller *p, const struct msg_v_manifest_reply *
 					(unsigned long long)d->size);
 		if (blobs_commit(p->b->cfg.root, j->tmp_fd, d->digest, e) < 0)
 			return -1;
-		note_new_blob(p, d->digest);
+		ingest_note_new_blob(&p->in, d->digest);
 		close(j->tmp_fd);
 		j->tmp_fd = -1;
 		j->have_blob = true;
-		progress(p, "Copying blob %.12s done", short_hex(d->digest));
+		ingest_progress(&p->in, "Copying blob %.12s done", ingest_hex(d->digest));
 	}
 	return 0;
 }
 
-/* A decompression-bomb limit: generous for real layers (text compresses ~10x, sparse files far
- * more), fatal for a few megabytes that claim to be terabytes. */
-static uint64_t bomb_limit(uint64_t compressed)
+static int download_layers(struct ingest *in, const struct msg_descriptor *layers,
+			   const bool *want, size_t n, struct berr *e)
 {
-	uint64_t lim = compressed * 200 + (256u << 20);
-	return lim > (64ULL << 30) ? (64ULL << 30) : lim;
-}
+	struct layer_job *jobs = calloc(n + 1, sizeof(*jobs));
+	int rc;
 
-static int unpack_layer(struct puller *p, const struct msg_descriptor *d,
-			struct image_layer_rec *l, struct berr *e)
-{
-	char tmpname[128], final[4300], dir[4300];
-	cleanup_close int layers_fd = -1;
-	cleanup_close int dfd = -1;
-	cleanup_close int blob = -1;
-	struct msg_u_layer req = { 0 };
-	struct msg_u_layer_reply rep = { 0 };
-	struct wk *w;
-	int rc = -1;
-
-	snprintf(dir, sizeof(dir), "%s/layers", p->b->cfg.root);
-	layers_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (layers_fd < 0)
-		return berr_sys(e, "opening %s", dir);
-	snprintf(tmpname, sizeof(tmpname), "tmp-%s-%d", l->chain_id, (int)getpid());
-	(void)rmtree_at(layers_fd, tmpname, NULL);
-	if (mkdirat(layers_fd, tmpname, 0755) < 0)
-		return berr_sys(e, "creating a layer directory");
-	dfd = openat(layers_fd, tmpname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	blob = blobs_open(p->b->cfg.root, d->digest, e);
-	if (dfd < 0 || blob < 0) {
-		if (dfd < 0)
-			berr_sys(e, "opening a layer directory");
-		goto out;
+	if (jobs == NULL)
+		return berr_sys(e, "allocating");
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].idx = i;
+		jobs[i].p = in->src.ctx;
+		jobs[i].needed = want[i];
+		jobs[i].tmp_fd = -1;
 	}
-	w = wk_spawn_fds(p->b, "unpack", NULL, &dfd, 1, e);
-	if (w == NULL)
-		goto out;
-	req.media_type = d->media_type;
-	req.rootless = p->b->cfg.rootless;
-	req.max_bytes = bomb_limit(d->size);
-	req.max_entries = UNPACK_MAX_ENTRIES;
-	if (wk_call(p->b, w, MSG_U_LAYER, &req, &blob, 1, UNPACK_TIMEOUT_MS, MSG_U_LAYER_REPLY,
-		    &rep, NULL, e) < 0) {
-		berr_wrap(e, "extracting layer %s", d->digest);
-		wk_release(p->b, w);
-		goto out;
-	}
-	wk_release(p->b, w);
-	/* The unpacker's diff_id is checked against the config the user asked for: a layer that
-	 * does not match is not this image's layer. */
-	if (!ipc_digest_valid(rep.diff_id) || strcmp(rep.diff_id, l->diff_id) != 0) {
-		berr_set(e, BERR_INVALID, 0, "layer %s does not match the image config: its content "
-			 "has diff_id %.80s, the config says %s", d->digest, rep.diff_id, l->diff_id);
-		goto out;
-	}
-	l->size = rep.bytes;
-	if (rep.skipped > 0)
-		log_warn("layer %.12s: %llu entries were not extracted (unsafe or not possible "
-			 "here)", short_hex(d->digest), (unsigned long long)rep.skipped);
-	snprintf(final, sizeof(final), "%s", l->chain_id);
-	(void)rmtree_at(layers_fd, final, NULL); /* an orphan of an interrupted pull */
-	if (renameat(layers_fd, tmpname, layers_fd, final) < 0) {
-		berr_sys(e, "storing layer %.12s", l->chain_id);
-		goto out;
-	}
-	rc = 0;
-out:
-	ipc_struct_free(&msg_u_layer_reply_schema, &rep);
-	if (rc < 0)
-		(void)rmtree_at(layers_fd, tmpname, NULL);
+	rc = download_jobs(in->src.ctx, layers, jobs, n, e);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].tmp_fd >= 0)
+			close(jobs[i].tmp_fd);
+	free(jobs);
 	return rc;
-}
-
-static int64_t parse_created(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *rest;
-
-	if (s == NULL || (rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return 0;
-	time_t t = timegm(&tm);
-	if (*rest == '.')
-		while (*++rest >= '0' && *rest <= '9')
-			;
-	if ((*rest == '+' || *rest == '-') && strlen(rest) == 6) {
-		int hh = (rest[1] - '0') * 10 + (rest[2] - '0');
-		int mm = (rest[4] - '0') * 10 + (rest[5] - '0');
-		int off = (hh * 60 + mm) * 60;
-		t += *rest == '+' ? -off : off;
-	}
-	return (int64_t)t;
-}
-
-static int store_manifest(struct puller *p, int mfd, const char *digest, struct berr *e)
-{
-	cleanup_close int fd = -1;
-	char buf[64 * 1024];
-	off_t off = 0;
-	uint64_t size;
-
-	if (blobs_exists(p->b->cfg.root, digest))
-		return 0;
-	fd = blobs_tmpfile(p->b->cfg.root, e);
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t n = pread(mfd, buf, sizeof(buf), off);
-		if (n < 0)
-			return berr_sys(e, "copying the manifest");
-		if (n == 0)
-			break;
-		if (write(fd, buf, (size_t)n) != n)
-			return berr_sys(e, "copying the manifest");
-		off += n;
-	}
-	if (blobs_verify_fd(fd, digest, &size, e) < 0 || blobs_commit(p->b->cfg.root, fd, digest, e) < 0)
-		return -1;
-	note_new_blob(p, digest);
-	return 0;
 }
 
 static int pull_one(struct puller *p, char image_id[65], struct berr *e)
 {
-	char digest[140], mtype[256], top_digest[140];
+	char digest[140], mtype[256], where[1400];
 	cleanup_close int mfd = -1;
 	struct msg_v_manifest_reply man = { 0 };
-	struct msg_v_config_reply cfg = { 0 };
-	struct image_record *rec = NULL;
-	struct layer_job *jobs = NULL;
-	struct ipc_enc *enc = NULL;
+	const char *name = p->src->name;
 	int rc = -1;
 
-	progress(p, "Trying to pull %s...", p->src->name);
+	ingest_progress(&p->in, "Trying to pull %s...", p->src->name);
 	if (get_manifest(p, p->src->reference, &mfd, digest, mtype, e) < 0 ||
-	    verify_manifest(p, mfd, mtype, &man, e) < 0)
+	    ingest_verify_manifest(&p->in, mfd, mtype, &man, e) < 0)
 		goto out;
-	snprintf(top_digest, sizeof(top_digest), "%s", digest);
 	if (man.kind == MANIFEST_INDEX) {
 		const struct msg_descriptor *d = NULL;
 		char child[140];
-		if (choose_platform(p, &man, &d, e) < 0)
+		snprintf(where, sizeof(where), "docker://%s/%s:%s", p->src->registry,
+			 p->src->repository, p->src->reference);
+		if (ingest_choose_platform(&p->in, &man, where, &d, e) < 0)
 			goto out;
 		snprintf(child, sizeof(child), "%s", d->digest);
 		ipc_struct_free(&msg_v_manifest_reply_schema, &man);
 		close(mfd);
 		mfd = -1;
 		if (get_manifest(p, child, &mfd, digest, mtype, e) < 0 ||
-		    verify_manifest(p, mfd, mtype, &man, e) < 0)
+		    ingest_verify_manifest(&p->in, mfd, mtype, &man, e) < 0)
 			goto out;
 		if (man.kind != MANIFEST_IMAGE) {
 			berr_set(e, BERR_INVALID, 0, "manifest list entry %s is not an image manifest",
@@ -687,105 +356,10 @@ static int pull_one(struct puller *p, char image_id[65], struct berr *e)
 			goto out;
 		}
 	}
-	progress(p, "Getting image source signatures");
-	const struct msg_descriptor *cd = &man.config[0];
-	if (strncmp(cd->digest, "sha256:", 7) != 0) {
-		berr_set(e, BERR_UNSUPPORTED, 0, "image config %s: only sha256 configs are "
-			 "supported", cd->digest);
-		goto out;
-	}
-	if (cd->size > CONFIG_MAX) {
-		berr_set(e, BERR_INVALID, 0, "image config is %llu bytes, more than the 4 MiB "
-			 "allowed", (unsigned long long)cd->size);
-		goto out;
-	}
-	if (get_blob_now(p, cd, e) < 0 || verify_config(p, cd->digest, &cfg, e) < 0)
-		goto out;
-	if (cfg.n_diff_ids != man.n_layers) {
-		berr_set(e, BERR_INVALID, 0, "the image config lists %zu layers, the manifest %zu",
-			 cfg.n_diff_ids, man.n_layers);
-		goto out;
-	}
-	if (man.n_layers > IMG_MAX_LAYERS) {
-		berr_set(e, BERR_INVALID, 0, "image has more than %d layers", IMG_MAX_LAYERS);
-		goto out;
-	}
-	rec = calloc(1, sizeof(*rec));
-	jobs = calloc(man.n_layers + 1, sizeof(*jobs));
-	if (rec == NULL || jobs == NULL) {
-		berr_sys(e, "allocating");
-		goto out;
-	}
-	for (size_t i = 0; i <= man.n_layers; i++)
-		jobs[i].tmp_fd = jobs[i].lock_fd = -1;
-	if (chain_ids(&cfg, rec, e) < 0)
-		goto out;
-	rec->n_layers = man.n_layers;
-	/* Each layer is locked until the image is recorded: a concurrent pull of an image that
-	 * shares it waits for it instead of unpacking it twice, and a concurrent open does not
-	 * take the finished directory for an orphan. */
-	for (size_t i = 0; i < man.n_layers; i++) {
-		struct layer_job *j = &jobs[i];
-		j->idx = i;
-		j->p = p;
-		snprintf(rec->layers[i].blob_digest, sizeof(rec->layers[i].blob_digest), "%s",
-			 man.layers[i].digest);
-		j->lock_fd = lock_object(p->b->cfg.root, "layer", rec->layers[i].chain_id, false, e);
-		if (j->lock_fd < 0)
-			goto out;
-		j->needed = !imgstore_layer_ready(p->b->db, p->b->cfg.root,
-						  rec->layers[i].chain_id);
-		j->have_blob = blobs_exists(p->b->cfg.root, man.layers[i].digest);
-		if (!j->needed)
-			progress(p, "Copying blob %.12s skipped: already exists",
-				 short_hex(man.layers[i].digest));
-	}
-	if (download_layers(p, &man, jobs, man.n_layers, e) < 0)
-		goto out;
-	for (size_t i = 0; i < man.n_layers; i++) {
-		if (!jobs[i].needed)
-			continue;
-		if (unpack_layer(p, &man.layers[i], &rec->layers[i], e) < 0)
-			goto out;
-	}
-	progress(p, "Copying config %.10s done", short_hex(cd->digest));
-	progress(p, "Writing manifest to image destination");
-	if (store_manifest(p, mfd, digest, e) < 0)
-		goto out;
-	/* The record. */
-	snprintf(rec->id, sizeof(rec->id), "%s", cd->digest + 7);
-	snprintf(rec->manifest_digest, sizeof(rec->manifest_digest), "%s", digest);
-	snprintf(rec->manifest_type, sizeof(rec->manifest_type), "%s", man.media_type);
-	rec->created = parse_created(cfg.created);
-	for (size_t i = 0; i < rec->n_layers; i++) {
-		if (!jobs[i].needed) /* in the store already, with its size */
-			rec->layers[i].size = imgstore_layer_size(p->b->db, rec->layers[i].chain_id);
-		rec->size += rec->layers[i].size;
-	}
-	enc = ipc_enc_new();
-	if (enc == NULL || ipc_enc_struct(enc, &msg_v_config_reply_schema, &cfg, NULL, NULL, 0, e) < 0)
-		goto out;
-	rec->config = ipc_enc_data(enc, &rec->config_len);
 	/* A pull by digest names the image repo@digest, as Podman does (shown with tag <none>). */
-	rec->name = p->src->name;
-	progress(p, "Storing signatures");
-	if (imgstore_commit(p->b->db, rec, e) < 0)
-		goto out;
-	snprintf(image_id, 65, "%s", rec->id);
-	(void)top_digest;
-	rc = 0;
+	rc = ingest_image(&p->in, mfd, digest, &man, &name, 1, image_id, e);
 out:
-	for (size_t i = 0; jobs != NULL && i < man.n_layers; i++) {
-		if (jobs[i].tmp_fd >= 0)
-			close(jobs[i].tmp_fd);
-		if (jobs[i].lock_fd >= 0)
-			close(jobs[i].lock_fd);
-	}
-	free(jobs);
-	free(rec);
-	ipc_enc_free(enc);
 	ipc_struct_free(&msg_v_manifest_reply_schema, &man);
-	ipc_struct_free(&msg_v_config_reply_schema, &cfg);
 	return rc;
 }
 
@@ -806,15 +380,6 @@ static int split_creds(const char *creds, char **user, char **pass, struct berr 
 	return 0;
 }
 
-static void forget_new_blobs(struct puller *p)
-{
-	for (size_t i = 0; i < p->n_new_blobs; i++) {
-		struct berr e2 = { 0 };
-		if (!imgstore_blob_used(p->b->db, p->new_blobs[i]))
-			(void)blobs_remove(p->b->cfg.root, p->new_blobs[i], &e2);
-	}
-}
-
 int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	struct msg_pull *req = m->body;
@@ -833,8 +398,11 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 		OPENSSL_cleanse(req->creds, strlen(req->creds));
 	if (resolve_pull(b, req->reference, req->tls_verify, src, PULL_MAX_SOURCES, &n, e) < 0)
 		goto out;
-	p.verify = wk_spawn(b, "verify", NULL, e);
-	if (p.verify == NULL)
+	p.in = (struct ingest){ .b = b, .req_id = m->id, .quiet = req->quiet, .os = req->os,
+				.arch = req->arch, .variant = req->variant,
+				.src = { get_blob_now, download_layers, &p } };
+	p.in.verify = wk_spawn(b, "verify", NULL, e);
+	if (p.in.verify == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		p.src = &src[i];
@@ -865,7 +433,7 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 			rc = ipc_send(b->front, MSG_PULL_DONE, m->id, &done, NULL, 0, e);
 			goto out;
 		}
-		forget_new_blobs(&p);
+		ingest_forget_new_blobs(&p.in);
 		if (first.code == BERR_OK)
 			first = *e;
 		/* Only "not there" moves on to the next candidate; anything else is an answer. */
@@ -884,13 +452,11 @@ out:
 		close(p.ca_fd);
 	wipe_free(p.user);
 	wipe_free(p.pass);
-	for (size_t i = 0; i < p.n_new_blobs; i++)
-		free(p.new_blobs[i]);
-	free(p.new_blobs);
+	ingest_free(&p.in);
 	if (p.fetch != NULL)
 		wk_release(b, p.fetch);
-	if (p.verify != NULL)
-		wk_release(b, p.verify);
+	if (p.in.verify != NULL)
+		wk_release(b, p.in.verify);
 	free(src);
 	return rc;
 }
