@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "broker/blobs.h"
@@ -77,30 +79,29 @@ void ingest_forget_new_blobs(struct ingest *in)
 	in->n_new_blobs = 0;
 }
 
+static void unpack_discard(struct ingest *in, const char *tmpname)
+{
+	char dir[4300];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/layers", in->b->cfg.root);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)rmtree_at(fd, tmpname, NULL);
+		close(fd);
+	}
+}
+
 void ingest_free(struct ingest *in)
 {
+	if (in->pre.tmpname[0] != '\0')
+		unpack_discard(in, in->pre.tmpname);
+	in->pre.tmpname[0] = '\0';
 	for (size_t i = 0; i < in->n_new_blobs; i++)
 		free(in->new_blobs[i]);
 	free(in->new_blobs);
 	in->new_blobs = NULL;
 	in->n_new_blobs = 0;
-}
-
-static int copy_fd(int from, int to, struct berr *e)
-{
-	char buf[64 * 1024];
-	off_t off = 0;
-
-	for (;;) {
-		ssize_t n = pread(from, buf, sizeof(buf), off);
-		if (n < 0)
-			return berr_sys(e, "copying");
-		if (n == 0)
-			return 0;
-		if (xwrite_all(to, buf, (size_t)n, e) < 0)
-			return -1;
-		off += n;
-	}
 }
 
 int ingest_store_blob_fd(struct ingest *in, int fd, const struct msg_descriptor *d,
@@ -114,7 +115,7 @@ int ingest_store_blob_fd(struct ingest *in, int fd, const struct msg_descriptor 
 	/* The copy is the broker's own file: hashing it, not the source, means nothing can change
 	 * the bytes between the check and the link. */
 	copy = blobs_tmpfile(in->b->cfg.root, e);
-	if (copy < 0 || copy_fd(fd, copy, e) < 0 || blobs_verify_fd(copy, d->digest, &size, e) < 0)
+	if (copy < 0 || xcopy_fd(fd, copy, e) < 0 || blobs_verify_fd(copy, d->digest, &size, e) < 0)
 		return -1;
 	if (size != d->size)
 		return berr_set(e, BERR_INVALID, 0, "blob %s is %llu bytes, the manifest says %llu",
@@ -275,24 +276,25 @@ static uint64_t bomb_limit(uint64_t compressed)
 	return lim > (64ULL << 30) ? (64ULL << 30) : lim;
 }
 
-static int unpack_layer(struct ingest *in, const struct msg_descriptor *d,
-			struct image_layer_rec *l, struct berr *e)
+/* Unpacks blob d into a new directory layers/tmp-<key>-<pid> (the caller holds the layer lock
+ * of key, so no open-time scan takes it for an orphan); *rep gets the unpacker's report. */
+static int unpack_tmp(struct ingest *in, const struct msg_descriptor *d, const char *key,
+		      char tmpname[160], struct msg_u_layer_reply *rep, struct berr *e)
 {
-	char tmpname[128], final[4300], dir[4300];
+	char dir[4300];
 	cleanup_close int layers_fd = -1;
 	cleanup_close int dfd = -1;
 	cleanup_close int blob = -1;
 	struct msg_u_layer req = { 0 };
-	struct msg_u_layer_reply rep = { 0 };
 	struct broker *b = in->b;
 	struct wk *w;
-	int rc = -1;
 
+	memset(rep, 0, sizeof(*rep));
 	snprintf(dir, sizeof(dir), "%s/layers", b->cfg.root);
 	layers_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (layers_fd < 0)
 		return berr_sys(e, "opening %s", dir);
-	snprintf(tmpname, sizeof(tmpname), "tmp-%s-%d", l->chain_id, (int)getpid());
+	snprintf(tmpname, 160, "tmp-%s-%d", key, (int)getpid());
 	(void)rmtree_at(layers_fd, tmpname, NULL);
 	if (mkdirat(layers_fd, tmpname, 0755) < 0)
 		return berr_sys(e, "creating a layer directory");
@@ -301,45 +303,93 @@ static int unpack_layer(struct ingest *in, const struct msg_descriptor *d,
 	if (dfd < 0 || blob < 0) {
 		if (dfd < 0)
 			berr_sys(e, "opening a layer directory");
-		goto out;
+		goto fail;
 	}
 	w = wk_spawn_fds(b, "unpack", NULL, &dfd, 1, e);
 	if (w == NULL)
-		goto out;
+		goto fail;
 	req.media_type = d->media_type;
 	req.rootless = b->cfg.rootless;
 	req.max_bytes = bomb_limit(d->size);
 	req.max_entries = UNPACK_MAX_ENTRIES;
 	if (wk_call(b, w, MSG_U_LAYER, &req, &blob, 1, UNPACK_TIMEOUT_MS, MSG_U_LAYER_REPLY,
-		    &rep, NULL, e) < 0) {
+		    rep, NULL, e) < 0) {
 		berr_wrap(e, "extracting layer %s", d->digest);
 		wk_release(b, w);
-		goto out;
+		goto fail;
 	}
 	wk_release(b, w);
+	if (!ipc_digest_valid(rep->diff_id)) {
+		berr_set(e, BERR_PROTOCOL, 0, "berth-unpack sent a bad diff_id");
+		goto fail;
+	}
+	if (rep->skipped > 0)
+		log_warn("layer %.12s: %llu entries were not extracted (unsafe or not possible "
+			 "here)", ingest_hex(d->digest), (unsigned long long)rep->skipped);
+	return 0;
+fail:
+	ipc_struct_free(&msg_u_layer_reply_schema, rep);
+	(void)rmtree_at(layers_fd, tmpname, NULL);
+	return -1;
+}
+
+/* Renames an unpacked directory to the layer's chain ID (removing an orphan of that name). */
+static int place_layer(struct ingest *in, const char *tmpname, const char *chain, struct berr *e)
+{
+	char dir[4300];
+	cleanup_close int layers_fd = -1;
+
+	snprintf(dir, sizeof(dir), "%s/layers", in->b->cfg.root);
+	layers_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (layers_fd < 0)
+		return berr_sys(e, "opening %s", dir);
+	(void)rmtree_at(layers_fd, chain, NULL); /* an orphan of an interrupted command */
+	if (renameat(layers_fd, tmpname, layers_fd, chain) < 0) {
+		berr_sys(e, "storing layer %.12s", chain);
+		(void)rmtree_at(layers_fd, tmpname, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static int unpack_layer(struct ingest *in, const struct msg_descriptor *d,
+			struct image_layer_rec *l, struct berr *e)
+{
+	char tmpname[160];
+	struct msg_u_layer_reply rep;
+	int rc = -1;
+
+	if (unpack_tmp(in, d, l->chain_id, tmpname, &rep, e) < 0)
+		return -1;
 	/* The unpacker's diff_id is checked against the config the user asked for: a layer that
 	 * does not match is not this image's layer. */
-	if (!ipc_digest_valid(rep.diff_id) || strcmp(rep.diff_id, l->diff_id) != 0) {
+	if (strcmp(rep.diff_id, l->diff_id) != 0) {
 		berr_set(e, BERR_INVALID, 0, "layer %s does not match the image config: its content "
-			 "has diff_id %.80s, the config says %s", d->digest, rep.diff_id, l->diff_id);
+			 "has diff_id %s, the config says %s", d->digest, rep.diff_id, l->diff_id);
+		unpack_discard(in, tmpname);
 		goto out;
 	}
 	l->size = rep.bytes;
-	if (rep.skipped > 0)
-		log_warn("layer %.12s: %llu entries were not extracted (unsafe or not possible "
-			 "here)", ingest_hex(d->digest), (unsigned long long)rep.skipped);
-	snprintf(final, sizeof(final), "%s", l->chain_id);
-	(void)rmtree_at(layers_fd, final, NULL); /* an orphan of an interrupted command */
-	if (renameat(layers_fd, tmpname, layers_fd, final) < 0) {
-		berr_sys(e, "storing layer %.12s", l->chain_id);
-		goto out;
-	}
-	rc = 0;
+	rc = place_layer(in, tmpname, l->chain_id, e);
 out:
 	ipc_struct_free(&msg_u_layer_reply_schema, &rep);
-	if (rc < 0)
-		(void)rmtree_at(layers_fd, tmpname, NULL);
 	return rc;
+}
+
+int ingest_preunpack(struct ingest *in, const struct msg_descriptor *d, char diff_id[72],
+		     struct berr *e)
+{
+	struct msg_u_layer_reply rep;
+
+	if (unpack_tmp(in, d, ingest_hex(d->digest), in->pre.tmpname, &rep, e) < 0) {
+		in->pre.tmpname[0] = '\0';
+		return -1;
+	}
+	snprintf(in->pre.diff_id, sizeof(in->pre.diff_id), "%s", rep.diff_id);
+	snprintf(diff_id, 72, "%s", rep.diff_id);
+	in->pre.bytes = rep.bytes;
+	ipc_struct_free(&msg_u_layer_reply_schema, &rep);
+	return 0;
 }
 
 static int64_t parse_created(const char *s)
@@ -443,9 +493,20 @@ int ingest_image(struct ingest *in, int mfd, const char *mdigest,
 	}
 	if (in->src.store_layers(in, man->layers, want, man->n_layers, e) < 0)
 		goto out;
-	for (size_t i = 0; i < man->n_layers; i++)
-		if (needed[i] && unpack_layer(in, &man->layers[i], &rec->layers[i], e) < 0)
+	for (size_t i = 0; i < man->n_layers; i++) {
+		if (!needed[i])
+			continue;
+		if (in->pre.tmpname[0] != '\0' && strcmp(in->pre.diff_id, rec->layers[i].diff_id) == 0 &&
+		    strcmp(rec->layers[i].diff_id + 7, rec->layers[i].chain_id) == 0) {
+			/* Unpacked already (import), into a directory only this command knows. */
+			rec->layers[i].size = in->pre.bytes;
+			if (place_layer(in, in->pre.tmpname, rec->layers[i].chain_id, e) < 0)
+				goto out;
+			in->pre.tmpname[0] = '\0';
+		} else if (unpack_layer(in, &man->layers[i], &rec->layers[i], e) < 0) {
 			goto out;
+		}
+	}
 	ingest_progress(in, "Copying config %.10s done", ingest_hex(cd->digest));
 	ingest_progress(in, "Writing manifest to image destination");
 	if (store_manifest(in, mfd, mdigest, e) < 0)
@@ -483,5 +544,51 @@ out:
 	free(rec);
 	ipc_enc_free(enc);
 	ipc_struct_free(&msg_v_config_reply_schema, &cfg);
+	return rc;
+}
+
+static json_t *descriptor_json(const struct msg_descriptor *d)
+{
+	return json_pack("{s:s, s:s, s:I}", "mediaType", d->media_type, "digest", d->digest,
+			 "size", (json_int_t)d->size);
+}
+
+int ingest_write_manifest(const struct msg_descriptor *config, const struct msg_descriptor *layers,
+			  size_t n, int *mfd, char digest[72], struct berr *e)
+{
+	json_t *arr = json_array(), *root = NULL;
+	cleanup_free char *text = NULL;
+	cleanup_close int fd = -1;
+	uint64_t size;
+	int rc = -1;
+
+	if (arr == NULL)
+		return berr_sys(e, "allocating");
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(arr, descriptor_json(&layers[i])) < 0) {
+			json_decref(arr);
+			return berr_sys(e, "allocating");
+		}
+	root = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2, "mediaType",
+			 "application/vnd.oci.image.manifest.v1+json", "config",
+			 descriptor_json(config), "layers", arr);
+	if (root == NULL)
+		return berr_sys(e, "allocating");
+	text = json_dumps(root, JSON_COMPACT);
+	fd = memfd_create("berth-manifest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (text == NULL || fd < 0) {
+		berr_sys(e, "writing the manifest");
+		goto out;
+	}
+	if (xwrite_all(fd, text, strlen(text), e) < 0 || blobs_sha256_fd(fd, digest, &size, e) < 0)
+		goto out;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		berr_sys(e, "sealing the manifest");
+		goto out;
+	}
+	*mfd = TAKE_FD(fd);
+	rc = 0;
+out:
+	json_decref(root);
 	return rc;
 }

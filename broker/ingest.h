@@ -42,6 +42,11 @@ struct ingest {
 	struct ingest_source src;
 	char **new_blobs;             /* owned: stored by this command, removed if it fails */
 	size_t n_new_blobs;
+	struct {                      /* a layer unpacked before its config existed (import) */
+		char tmpname[160];    /* layers/<tmpname>, or "" */
+		char diff_id[72];
+		uint64_t bytes;
+	} pre;
 };
 
 /* A progress line for the frontend (nothing with quiet). */
@@ -65,6 +70,17 @@ int ingest_verify_manifest(struct ingest *in, int fd, const char *media_type,
 /* Picks the entry of an index for the wanted platform; where names the source in the error. */
 int ingest_choose_platform(struct ingest *in, const struct msg_v_manifest_reply *idx,
 			   const char *where, const struct msg_descriptor **out, struct berr *e);
+
+/* Unpacks blob d (stored) before there is a config to check it against, for import, which
+ * writes the config from the diff_id it learns here. The caller holds the layer lock named by
+ * d's digest hex until ingest_image has placed the directory; ingest_free removes it if not. */
+int ingest_preunpack(struct ingest *in, const struct msg_descriptor *d, char diff_id[72],
+		     struct berr *e);
+
+/* Writes an OCI image manifest for config and layers (descriptors the broker itself made)
+ * into a sealed memfd; *mfd and digest ("sha256:<hex>") get it. */
+int ingest_write_manifest(const struct msg_descriptor *config, const struct msg_descriptor *layers,
+			  size_t n, int *mfd, char digest[72], struct berr *e);
 
 /* From a verified image manifest (its bytes in mfd, digest mdigest): stores the config and the
  * layers through in->src, unpacks the new layers, stores the manifest and records the image

@@ -29,6 +29,8 @@
 #include "broker/imagecmds.h"
 #include "broker/info.h"
 #include "broker/login.h"
+#include "broker/import.h"
+#include "broker/load.h"
 #include "broker/pull.h"
 #include "broker/push.h"
 #include "broker/store.h"
@@ -153,6 +155,16 @@ static int handle_push(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_push, e);
 }
 
+static int handle_load(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_load, e);
+}
+
+static int handle_import(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_import, e);
+}
+
 static int handle_login(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	return defer_msg(ctx, m, broker_login, e);
@@ -167,6 +179,8 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_PULL, false, BS_READY, handle_pull },
 	{ MSG_PUSH, false, BS_READY, handle_push },
 	{ MSG_LOGIN, false, BS_READY, handle_login },
+	{ MSG_LOAD, true, BS_READY, handle_load },
+	{ MSG_IMPORT, true, BS_READY, handle_import },
 	{ MSG_LOGOUT, false, BS_READY, broker_logout },
 	{ MSG_IMAGES, false, BS_READY, imagecmd_images },
 	{ MSG_IMAGE_INSPECT, false, BS_READY, imagecmd_inspect },

@@ -27,6 +27,26 @@ int xwrite_all(int fd, const void *buf, size_t len, struct berr *e)
 	return 0;
 }
 
+int xcopy_fd(int from, int to, struct berr *e)
+{
+	char buf[64 * 1024];
+	off_t off = 0;
+
+	for (;;) {
+		ssize_t n = pread(from, buf, sizeof(buf), off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return berr_sys(e, "copying");
+		}
+		if (n == 0)
+			return 0;
+		if (xwrite_all(to, buf, (size_t)n, e) < 0)
+			return -1;
+		off += n;
+	}
+}
+
 ssize_t xread_all(int fd, void *buf, size_t len, struct berr *e)
 {
 	unsigned char *p = buf;

@@ -11,6 +11,9 @@
 int xwrite_all(int fd, const void *buf, size_t len, struct berr *e);
 /* Reads until len bytes or EOF. Returns the byte count (short only at EOF) or -1 with *e set. */
 ssize_t xread_all(int fd, void *buf, size_t len, struct berr *e);
+/* Copies everything from offset 0 of from (pread: its offset is untouched) to to's current
+ * offset. Returns 0 or -1 with *e set. */
+int xcopy_fd(int from, int to, struct berr *e);
 /* Reads a whole small file (at most max bytes, else BERR_INVALID) into a NUL-terminated heap
  * buffer. *out is owned by the caller. */
 int xread_file_at(int dirfd, const char *path, size_t max, char **out, size_t *outlen,

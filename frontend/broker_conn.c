@@ -173,6 +173,12 @@ void fe_broker_stop(struct fe_broker *br)
 int fe_request(const struct fe_opts *o, uint32_t type, const void *body, uint32_t want,
 	       struct ipc_msg **reply)
 {
+	return fe_request_fds(o, type, body, NULL, 0, want, reply);
+}
+
+int fe_request_fds(const struct fe_opts *o, uint32_t type, const void *body, const int *fds,
+		   size_t nfds, uint32_t want, struct ipc_msg **reply)
+{
 	struct fe_broker br;
 	struct berr e = { 0 };
 
@@ -180,7 +186,7 @@ int fe_request(const struct fe_opts *o, uint32_t type, const void *body, uint32_
 		fe_error("%s", e.msg);
 		return -1;
 	}
-	if (fe_broker_call(&br, type, body, NULL, 0, want, reply, &e) < 0) {
+	if (fe_broker_call(&br, type, body, fds, nfds, want, reply, &e) < 0) {
 		fe_broker_stop(&br);
 		fe_error("%s", e.msg);
 		return -1;

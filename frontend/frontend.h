@@ -46,6 +46,9 @@ int fe_broker_call(struct fe_broker *br, uint32_t type, const void *body, const 
  * answer of type want (caller frees), or -1 after printing "Error: ..." */
 int fe_request(const struct fe_opts *o, uint32_t type, const void *body, uint32_t want,
 	       struct ipc_msg **reply);
+/* The same, passing fds (the frontend's own files: an archive, a terminal) with the request. */
+int fe_request_fds(const struct fe_opts *o, uint32_t type, const void *body, const int *fds,
+		   size_t nfds, uint32_t want, struct ipc_msg **reply);
 /* Closes the channel (the broker then exits) and reaps the broker. */
 void fe_broker_stop(struct fe_broker *br);
 
@@ -71,6 +74,8 @@ int cmd_logout(const struct fe_opts *o, int argc, char **argv);
 int cmd_push(const struct fe_opts *o, int argc, char **argv);
 int cmd_history(const struct fe_opts *o, int argc, char **argv);
 int cmd_image_prune(const struct fe_opts *o, int argc, char **argv);
+int cmd_load(const struct fe_opts *o, int argc, char **argv);
+int cmd_import(const struct fe_opts *o, int argc, char **argv);
 
 /* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
  * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */

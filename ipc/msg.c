@@ -148,6 +148,10 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_PUSH, "push", &msg_push_schema, 0, 0 },
 	{ MSG_LOGIN, "login", &msg_login_schema, 0, 0 },
 	{ MSG_LOGOUT, "logout", &msg_logout_schema, 0, 0 },
+	/* The archive or tarball, opened by the frontend as the user. */
+	{ MSG_LOAD, "load", &msg_load_schema, 1, 1 },
+	{ MSG_LOAD_REPLY, "load-reply", &msg_load_reply_schema, 0, 0 },
+	{ MSG_IMPORT, "import", &msg_import_schema, 1, 1 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates. */
@@ -162,10 +166,15 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_V_MANIFEST_REPLY, "verify-manifest-reply", &msg_v_manifest_reply_schema, 0, 0 },
 	{ MSG_V_CONFIG, "verify-config", &msg_v_config_schema, 1, 1 },
 	{ MSG_V_CONFIG_REPLY, "verify-config-reply", &msg_v_config_reply_schema, 0, 0 },
+	{ MSG_V_ARCHIVE, "verify-archive", &msg_v_archive_schema, 1, 1 },
+	{ MSG_V_ARCHIVE_REPLY, "verify-archive-reply", &msg_v_archive_reply_schema, 0, 0 },
 	/* The verified blob, read-only. (The layer directory is given at spawn, at fd 5, so the
 	 * worker's Landlock ruleset can name it.) */
 	{ MSG_U_LAYER, "unpack-layer", &msg_u_layer_schema, 1, 1 },
 	{ MSG_U_LAYER_REPLY, "unpack-layer-reply", &msg_u_layer_reply_schema, 0, 0 },
+	/* The archive, read-only; the staging directory is given at spawn, at fd 5. */
+	{ MSG_U_ARCHIVE, "unpack-archive", &msg_u_archive_schema, 1, 1 },
+	{ MSG_U_ARCHIVE_REPLY, "unpack-archive-reply", &msg_u_archive_reply_schema, 0, 0 },
 };
 
 const struct ipc_msgdef *ipc_msgdef(uint32_t type)

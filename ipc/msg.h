@@ -54,6 +54,10 @@ enum ipc_msg_type {
 	MSG_PUSH = 22,          /* frontend -> broker: `berth push`; answered by MSG_OK */
 	MSG_LOGIN = 23,         /* frontend -> broker: check credentials, store them in auth.json */
 	MSG_LOGOUT = 24,        /* frontend -> broker: remove them; both answered by MSG_OK */
+	MSG_LOAD = 26,          /* frontend -> broker: `berth load`, the archive as fds[0] */
+	MSG_LOAD_REPLY = 27,    /* broker -> frontend: what was loaded */
+	MSG_IMPORT = 28,        /* frontend -> broker: `berth import`, the tarball as fds[0];
+				   answered by MSG_PULL_DONE */
 	MSG_W_INFO = 16,        /* broker -> worker: report role, sandbox state, libraries */
 	MSG_W_INFO_REPLY = 17,  /* worker -> broker */
 
@@ -69,11 +73,15 @@ enum ipc_msg_type {
 	MSG_V_MANIFEST_REPLY = 49,
 	MSG_V_CONFIG = 50,      /* broker -> verify: parse the image config in fds[0] */
 	MSG_V_CONFIG_REPLY = 51,
+	MSG_V_ARCHIVE = 52,     /* broker -> verify: parse a docker-archive manifest.json (fds[0]) */
+	MSG_V_ARCHIVE_REPLY = 53,
 
 	/* berth-unpack: one layer. */
 	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
 	MSG_U_LAYER_REPLY = 65,
-	MSG_TYPE_MAX = 65,
+	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
+	MSG_U_ARCHIVE_REPLY = 70,
+	MSG_TYPE_MAX = 70,
 };
 
 struct msg_error {
@@ -364,6 +372,7 @@ struct msg_descriptor {
 	char *os;            /* index entries: platform; else NULL */
 	char *architecture;
 	char *variant;
+	char *ref_name;      /* index entries: the org.opencontainers.image.ref.name annotation */
 };
 
 struct msg_v_manifest {
@@ -440,6 +449,80 @@ struct msg_u_layer_reply {
 	uint64_t skipped;    /* hostile or unsupported entries neutralised */
 };
 
+/* `berth load`: the frontend opened the archive (its -i file or its stdin) as the user. */
+struct msg_load {
+	bool quiet;
+};
+
+struct msg_load_reply {
+	char **names;        /* one "Loaded image: " line each: a name, or "sha256:<id>" */
+	size_t n_names;
+};
+
+/* `berth import`: a root filesystem tarball (fds[0]) becomes a one-layer image. The --change
+ * instructions arrive parsed by the frontend; the broker writes the config. */
+struct msg_import {
+	char *reference;     /* NULL: the image gets no name */
+	char *message;       /* history comment */
+	char *os;
+	char *arch;
+	char *variant;
+	bool has_cmd;
+	char **cmd;
+	size_t n_cmd;
+	bool has_entrypoint;
+	char **entrypoint;
+	size_t n_entrypoint;
+	char **env;          /* "KEY=value" */
+	size_t n_env;
+	char **labels;       /* "key=value" */
+	size_t n_labels;
+	char **exposed;      /* "80/tcp" */
+	size_t n_exposed;
+	char **volumes;
+	size_t n_volumes;
+	char *user;
+	char *workdir;
+	char *stop_signal;
+	bool quiet;
+};
+
+/* One image of a docker-archive manifest.json: paths inside the archive. */
+struct msg_archive_image {
+	char *config;
+	char **layers;
+	size_t n_layers;
+	char **repo_tags;    /* as written, unnormalised */
+	size_t n_repo_tags;
+};
+
+struct msg_v_archive {
+	bool debug;
+};
+
+struct msg_v_archive_reply {
+	struct msg_archive_image *images;
+	size_t n_images;
+};
+
+/* Staging an image archive: fds[0] is the archive, fd 5 the empty staging directory. */
+struct msg_u_archive {
+	uint64_t max_bytes;
+	uint64_t max_files;
+};
+
+struct msg_archive_entry {
+	char *path;          /* normalised path inside the archive */
+	uint64_t file;       /* staged as "f<file>" in the staging directory */
+	uint64_t size;
+};
+
+struct msg_u_archive_reply {
+	struct msg_archive_entry *entries;
+	size_t n_entries;
+	uint64_t skipped;
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -453,6 +536,15 @@ struct ipc_msgdef {
 const struct ipc_msgdef *ipc_msgdef(uint32_t type);
 
 extern const struct ipc_schema msg_error_schema;
+extern const struct ipc_schema msg_load_schema;
+extern const struct ipc_schema msg_load_reply_schema;
+extern const struct ipc_schema msg_import_schema;
+extern const struct ipc_schema msg_archive_image_schema;
+extern const struct ipc_schema msg_v_archive_schema;
+extern const struct ipc_schema msg_v_archive_reply_schema;
+extern const struct ipc_schema msg_u_archive_schema;
+extern const struct ipc_schema msg_archive_entry_schema;
+extern const struct ipc_schema msg_u_archive_reply_schema;
 extern const struct ipc_schema msg_hello_schema;
 extern const struct ipc_schema msg_hello_ok_schema;
 extern const struct ipc_schema msg_info_schema;

@@ -65,6 +65,7 @@ static const struct ipc_field descriptor_fields[] = {
 	IPC_F_STR(struct msg_descriptor, os, false, 64),
 	IPC_F_STR(struct msg_descriptor, architecture, false, 64),
 	IPC_F_STR(struct msg_descriptor, variant, false, 64),
+	IPC_F_STR(struct msg_descriptor, ref_name, false, 512),
 };
 const struct ipc_schema msg_descriptor_schema = {
 	"descriptor", sizeof(struct msg_descriptor), descriptor_fields,

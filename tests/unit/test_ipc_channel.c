@@ -244,11 +244,11 @@ static struct msg_v_manifest m_v_manifest = {
 	.media_type = "application/vnd.oci.image.manifest.v1+json",
 };
 static struct msg_descriptor mf_config[] = {
-	{ "application/vnd.oci.image.config.v1+json", DIG_A, 1471, NULL, NULL, NULL },
+	{ "application/vnd.oci.image.config.v1+json", DIG_A, 1471, NULL, NULL, NULL, NULL },
 };
 static struct msg_descriptor mf_layers[] = {
-	{ "application/vnd.oci.image.layer.v1.tar+gzip", DIG_B, 3408729, NULL, NULL, NULL },
-	{ "application/vnd.oci.image.layer.v1.tar+zstd", DIG_C, 0, NULL, NULL, NULL },
+	{ "application/vnd.oci.image.layer.v1.tar+gzip", DIG_B, 3408729, NULL, NULL, NULL, "busybox:1" },
+	{ "application/vnd.oci.image.layer.v1.tar+zstd", DIG_C, 0, NULL, NULL, NULL, NULL },
 };
 static struct msg_v_manifest_reply m_v_manifest_reply = {
 	.kind = MANIFEST_IMAGE, .media_type = "application/vnd.oci.image.manifest.v1+json",
@@ -262,6 +262,39 @@ static struct msg_u_layer m_u_layer = {
 };
 static struct msg_u_layer_reply m_u_layer_reply = {
 	.diff_id = DIG_C, .entries = 527, .bytes = 7377920, .skipped = 1,
+};
+static char *m_names[] = { "docker.io/library/busybox:v1", DIG_B, NULL };
+static struct msg_load m_load = { .quiet = true };
+static struct msg_load_reply m_load_reply = { .names = m_names, .n_names = 2 };
+static char *m_cmd[] = { "/bin/sh", "-c", "echo hi", NULL };
+static char *m_env[] = { "A=b", NULL };
+static char *m_ports[] = { "80/tcp", "53/udp", NULL };
+static struct msg_import m_import = {
+	.reference = "localhost/x:1", .message = "from a tarball", .os = "linux", .arch = "arm64",
+	.variant = "v8", .has_cmd = true, .cmd = m_cmd, .n_cmd = 3, .has_entrypoint = false,
+	.env = m_env, .n_env = 1, .labels = m_env, .n_labels = 1, .exposed = m_ports,
+	.n_exposed = 2, .volumes = m_env, .n_volumes = 1, .user = "1000:1000", .workdir = "/w",
+	.stop_signal = "SIGINT", .quiet = false,
+};
+static char *m_layers[] = { "aa/layer.tar", "bb.tar", NULL };
+static char *m_tags[] = { "busybox:latest", NULL };
+static char *m_none[] = { NULL };
+static struct msg_archive_image m_arch_images[] = {
+	{ .config = "cc.json", .layers = m_layers, .n_layers = 2, .repo_tags = m_tags,
+	  .n_repo_tags = 1 },
+	{ .config = "dd.json", .layers = m_layers, .n_layers = 1, .repo_tags = m_none,
+	  .n_repo_tags = 0 },
+};
+static struct msg_v_archive m_v_archive = { .debug = false };
+static struct msg_v_archive_reply m_v_archive_reply = { .images = m_arch_images, .n_images = 2 };
+static struct msg_u_archive m_u_archive = { .max_bytes = UINT64_C(1) << 36, .max_files = 512 };
+static struct msg_archive_entry m_entries[] = {
+	{ .path = "manifest.json", .file = 0, .size = 312 },
+	{ .path = "aa/layer.tar", .file = 1, .size = 10240 },
+	{ .path = "bb/layer.tar", .file = 1, .size = 10240 },
+};
+static struct msg_u_archive_reply m_u_archive_reply = {
+	.entries = m_entries, .n_entries = 3, .skipped = 2,
 };
 
 static const struct {
@@ -303,6 +336,13 @@ static const struct {
 	{ MSG_V_CONFIG_REPLY, &m_v_config_reply },
 	{ MSG_U_LAYER, &m_u_layer },
 	{ MSG_U_LAYER_REPLY, &m_u_layer_reply },
+	{ MSG_LOAD, &m_load },
+	{ MSG_LOAD_REPLY, &m_load_reply },
+	{ MSG_IMPORT, &m_import },
+	{ MSG_V_ARCHIVE, &m_v_archive },
+	{ MSG_V_ARCHIVE_REPLY, &m_v_archive_reply },
+	{ MSG_U_ARCHIVE, &m_u_archive },
+	{ MSG_U_ARCHIVE_REPLY, &m_u_archive_reply },
 };
 
 /* A new type in msg.c without a case here fails this test. */

@@ -140,7 +140,7 @@ static unsigned path_depth(const char *p)
 
 /* openat2() beneath dfd: no "..", no absolute names, no symlink of any kind, no other mount.
  * EAGAIN means a concurrent rename raced the lookup; it is retried a bounded number of times. */
-static int open_beneath(int dfd, const char *path, int flags, mode_t mode)
+int unpack_open_beneath(int dfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
@@ -231,7 +231,7 @@ static int open_dir_uncached(struct ux *x, const char *path, bool create, int *o
 	cleanup_close int cur = -1;
 	char *p, *slash;
 
-	*out = open_beneath(x->dir_fd, path[0] != '\0' ? path : ".", O_RDONLY | O_DIRECTORY, 0);
+	*out = unpack_open_beneath(x->dir_fd, path[0] != '\0' ? path : ".", O_RDONLY | O_DIRECTORY, 0);
 	if (*out >= 0)
 		return 0;
 	if (errno != ENOENT || !create) {
@@ -244,7 +244,7 @@ static int open_dir_uncached(struct ux *x, const char *path, bool create, int *o
 	if (strlen(path) >= sizeof(buf))
 		return 1;
 	strcpy(buf, path);
-	cur = open_beneath(x->dir_fd, ".", O_RDONLY | O_DIRECTORY, 0);
+	cur = unpack_open_beneath(x->dir_fd, ".", O_RDONLY | O_DIRECTORY, 0);
 	if (cur < 0)
 		return berr_sys(e, "opening the layer directory");
 	for (p = buf; p != NULL; p = slash) {
@@ -254,14 +254,14 @@ static int open_dir_uncached(struct ux *x, const char *path, bool create, int *o
 		slash = strchr(p, '/');
 		if (slash != NULL)
 			*slash++ = '\0';
-		next = open_beneath(cur, p, O_RDONLY | O_DIRECTORY, 0);
+		next = unpack_open_beneath(cur, p, O_RDONLY | O_DIRECTORY, 0);
 		if (next < 0 && errno == ENOENT) {
 			if (mkdirat(cur, p, 0700) == 0)
 				made = true;
 			else if (errno != EEXIST)
 				return layer_errno(errno) ? 1 :
 					berr_sys(e, "creating directory '%s' in the layer", path);
-			next = open_beneath(cur, p, O_RDONLY | O_DIRECTORY, 0);
+			next = unpack_open_beneath(cur, p, O_RDONLY | O_DIRECTORY, 0);
 		}
 		if (next < 0)
 			return layer_errno(errno) ? 1 :
@@ -501,7 +501,7 @@ static int apply_fixups(struct ux *x, struct berr *e)
 
 		/* Reopened beneath the layer without following anything: if a later entry
 		 * replaced the directory (by a symlink, say), there is nothing to fix. */
-		fd = open_beneath(x->dir_fd, f->path[0] != '\0' ? f->path : ".",
+		fd = unpack_open_beneath(x->dir_fd, f->path[0] != '\0' ? f->path : ".",
 				  O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0) {
 			if (layer_errno(errno))
@@ -580,7 +580,7 @@ static int do_file(struct ux *x, int pfd, const char *name, const char *path,
 	rc = make_room(x, pfd, name, false, e);
 	if (rc != 0)
 		return rc < 0 ? -1 : skip(x);
-	fd = open_beneath(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+	fd = unpack_open_beneath(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return layer_errno(errno) ? skip(x) : berr_sys(e, "creating '%s'", path);
 	if (write_data(x, fd, (uint64_t)size, path, e) < 0)
@@ -605,7 +605,7 @@ static int do_dir(struct ux *x, int pfd, const char *name, const char *path,
 	if (name == NULL) {
 		/* The layer root itself ("./"): its owner, mode, times and xattrs, as docker
 		 * applies them. */
-		fd = open_beneath(x->dir_fd, ".", O_RDONLY | O_DIRECTORY, 0);
+		fd = unpack_open_beneath(x->dir_fd, ".", O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0)
 			return berr_sys(e, "opening the layer directory");
 	} else {
@@ -617,7 +617,7 @@ static int do_dir(struct ux *x, int pfd, const char *name, const char *path,
 		if (rc == 0 && mkdirat(pfd, name, 0700) < 0)
 			return layer_errno(errno) ? skip(x) :
 				berr_sys(e, "creating directory '%s'", path);
-		fd = open_beneath(pfd, name, O_RDONLY | O_DIRECTORY, 0);
+		fd = unpack_open_beneath(pfd, name, O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0)
 			return layer_errno(errno) ? skip(x) :
 				berr_sys(e, "opening directory '%s'", path);

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/err.h"
 
@@ -68,6 +69,10 @@ struct unpack_result {
  * BERR_SYSTEM for a filesystem failure. Makes no change outside dir_fd. */
 int unpack_layer(int blob_fd, int dir_fd, const struct unpack_opts *o, struct unpack_result *r,
 		 struct berr *e);
+
+/* openat2() beneath dir_fd (RESOLVE_BENEATH, no symlinks, no magic links, no other mount),
+ * O_CLOEXEC added; retried on EAGAIN. Returns the fd or -1 with errno. */
+int unpack_open_beneath(int dir_fd, const char *path, int flags, mode_t mode);
 
 /* Normalises a tar member name into out (outlen bytes): leading "/" and "./" and every "." and
  * empty component go, "a//b/./c/" becomes "a/b/c". Pure. Returns 0 with out set (empty: the

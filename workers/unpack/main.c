@@ -17,6 +17,7 @@
 #include <iconv.h>
 #include <langinfo.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "workers/common/worker.h"
 #include "workers/unpack/extract.h"
 #include "workers/unpack/policy.h"
+#include "workers/unpack/stage.h"
 
 struct unpack_state {
 	bool have_dir;      /* fd 5 is the layer directory, checked at start */
@@ -128,8 +130,51 @@ static int handle_layer(void *ctx, struct ipc_msg *m, struct berr *e)
 	return 0;
 }
 
+/* An image archive (load): its files staged in the directory at fd 5, which the broker made
+ * for this one archive, with the same one-request-per-process rule as a layer. */
+static int handle_archive(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	struct unpack_state *s = worker_role_state(w);
+	const struct msg_u_archive *req = m->body;
+	struct msg_u_archive_reply reply = { 0 };
+	struct stage_opts o = { .max_bytes = req->max_bytes, .max_files = req->max_files };
+	struct stage_result r;
+	cleanup_close int in = -1;
+	int rc;
+
+	if (s->layer_seen)
+		return berr_set(e, BERR_PROTOCOL, 0, "a second request");
+	s->layer_seen = true;
+	if (m->nfds != 1 || m->fds[0] < 0)
+		return berr_set(e, BERR_PROTOCOL, 0, "the archive request carries no archive");
+	in = TAKE_FD(m->fds[0]);
+	if (!s->have_dir)
+		return berr_set(e, BERR_INTERNAL, 0,
+				"berth-unpack was started without a staging directory at fd %d",
+				WORKER_LAYER_FD);
+	if (stage_archive(in, WORKER_LAYER_FD, &o, &r, e) < 0)
+		return -1;
+	reply.entries = calloc(r.n + 1, sizeof(*reply.entries));
+	if (reply.entries == NULL) {
+		stage_result_free(&r);
+		return berr_sys(e, "allocating");
+	}
+	for (size_t i = 0; i < r.n; i++)
+		reply.entries[i] = (struct msg_archive_entry){ .path = r.entries[i].path,
+							       .file = r.entries[i].file,
+							       .size = r.entries[i].size };
+	reply.n_entries = r.n;
+	reply.skipped = r.skipped;
+	rc = ipc_send(worker_chan(w), MSG_U_ARCHIVE_REPLY, m->id, &reply, NULL, 0, e);
+	free(reply.entries);
+	stage_result_free(&r);
+	return rc;
+}
+
 static const struct ipc_dispatch unpack_table[] = {
 	{ MSG_U_LAYER, true, WS_READY, handle_layer },
+	{ MSG_U_ARCHIVE, true, WS_READY, handle_archive },
 };
 
 static const struct worker_role unpack_role = {

@@ -168,11 +168,31 @@ static int handle_config(void *ctx, struct ipc_msg *m, struct berr *e)
 	return r;
 }
 
+static int handle_archive(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	cleanup_close int fd = TAKE_FD(m->fds[0]);
+	cleanup_free uint8_t *buf = NULL;
+	struct msg_v_archive_reply reply;
+	size_t len;
+	int r;
+
+	if (read_document(fd, "archive manifest", &buf, &len, e) < 0)
+		return -1;
+	close(TAKE_FD(fd));
+	if (verify_parse_docker_archive(buf, len, &reply, e) < 0)
+		return -1;
+	r = send_reply(w, MSG_V_ARCHIVE_REPLY, m->id, &reply, "archive manifest", e);
+	ipc_struct_free(&msg_v_archive_reply_schema, &reply);
+	return r;
+}
+
 /* berth-verify's requests. Both carry their document as fds[0] (the message table requires
  * exactly one) and are allowed whenever the worker is ready: each is independent. */
 static const struct ipc_dispatch verify_table[] = {
 	{ MSG_V_MANIFEST, true, WS_READY, handle_manifest },
 	{ MSG_V_CONFIG, true, WS_READY, handle_config },
+	{ MSG_V_ARCHIVE, true, WS_READY, handle_archive },
 };
 
 static const struct worker_role verify_role = {

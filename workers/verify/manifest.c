@@ -571,6 +571,23 @@ static int parse_platform(json_t *d, const char *where, struct msg_descriptor *o
 	return 0;
 }
 
+/* An OCI layout's index.json names its images with this annotation ("busybox:latest", a full
+ * reference, or only a tag): kept as printable text for the broker to parse as a reference. */
+static int parse_ref_name(json_t *d, const char *where, struct msg_descriptor *out,
+			  struct berr *e)
+{
+	char aw[NAME_MAX_LEN];
+	json_t *ann = json_object_get(d, "annotations");
+
+	if (ann == NULL || json_is_null(ann))
+		return 0;
+	field_name(aw, where, "annotations");
+	if (!json_is_object(ann))
+		return berr_set(e, BERR_INVALID, 0, "%s is not an object", aw);
+	return get_token(ann, aw, "org.opencontainers.image.ref.name", false, false,
+			 lim(&msg_descriptor_schema, "ref_name"), &out->ref_name, e);
+}
+
 /* One descriptor into *out (zeroed by the caller; on failure partly filled, for the caller to
  * release). *keep says whether an index entry is a manifest berth can follow. */
 static int parse_descriptor(json_t *d, const char *where, enum desc_role role,
@@ -590,7 +607,8 @@ static int parse_descriptor(json_t *d, const char *where, enum desc_role role,
 	    check_digest(field_name(name, where, "digest"), out->digest, e) < 0 ||
 	    get_size(d, where, &out->size, e) < 0)
 		return -1;
-	if (role == DR_ENTRY && parse_platform(d, where, out, e) < 0)
+	if (role == DR_ENTRY && (parse_platform(d, where, out, e) < 0 ||
+				 parse_ref_name(d, where, out, e) < 0))
 		return -1;
 
 	switch (role) {
@@ -755,7 +773,7 @@ static int prescan(const uint8_t *buf, size_t len, struct berr *e)
 	return 0;
 }
 
-static json_t *load(const uint8_t *buf, size_t len, struct berr *e)
+static json_t *load_any(const uint8_t *buf, size_t len, bool array, struct berr *e)
 {
 	json_error_t je;
 	json_t *root;
@@ -778,12 +796,18 @@ static json_t *load(const uint8_t *buf, size_t len, struct berr *e)
 		json_error(e, &je);
 		return NULL;
 	}
-	if (!json_is_object(root)) {
+	if (array ? !json_is_array(root) : !json_is_object(root)) {
 		json_decref(root);
-		berr_set(e, BERR_INVALID, 0, "the document is not a JSON object");
+		berr_set(e, BERR_INVALID, 0, "the document is not a JSON %s",
+			 array ? "array" : "object");
 		return NULL;
 	}
 	return root;
+}
+
+static json_t *load(const uint8_t *buf, size_t len, struct berr *e)
+{
+	return load_any(buf, len, false, e);
 }
 
 static int parse_manifest_root(json_t *root, enum mt_class claim, const char *claim_text,
@@ -1008,4 +1032,69 @@ int verify_parse_config(const uint8_t *buf, size_t len, struct msg_v_config_repl
 		return berr_wrap(e, "image config");
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------- docker-archive */
+
+static int parse_archive_image(json_t *o, const char *where, struct msg_archive_image *out,
+			       struct berr *e)
+{
+	const struct ipc_schema *s = &msg_archive_image_schema;
+
+	if (!json_is_object(o))
+		return berr_set(e, BERR_INVALID, 0, "%s is not an object", where);
+	if (get_str(o, where, "Config", true, false, lim(s, "config"), &out->config, e) < 0 ||
+	    get_strv(o, where, "Layers", false, lim(s, "layers"), elem_lim(s, "layers"),
+		     &out->layers, &out->n_layers, e) < 0 ||
+	    get_strv(o, where, "RepoTags", true, lim(s, "repo_tags"), elem_lim(s, "repo_tags"),
+		     &out->repo_tags, &out->n_repo_tags, e) < 0)
+		return -1;
+	if (out->layers == NULL)
+		return berr_set(e, BERR_INVALID, 0, "%s.Layers is missing", where);
+	/* The schema wants the vectors present, empty or not. */
+	if (out->repo_tags == NULL && (out->repo_tags = calloc(1, sizeof(char *))) == NULL)
+		return enomem(e);
+	return 0;
+}
+
+int verify_parse_docker_archive(const uint8_t *buf, size_t len, struct msg_v_archive_reply *out,
+				struct berr *e)
+{
+	const struct ipc_schema *s = &msg_v_archive_reply_schema;
+	json_t *root;
+	size_t n;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = load_any(buf, len, true, e);
+	if (root == NULL)
+		return berr_wrap(e, "manifest.json");
+	n = json_array_size(root);
+	if (n == 0) {
+		berr_set(e, BERR_INVALID, 0, "manifest.json lists no images");
+		goto out;
+	}
+	if (n > lim(s, "images")) {
+		berr_set(e, BERR_INVALID, 0, "manifest.json lists %zu images, more than the %"
+			 PRIu64 " berth loads from one archive", n, lim(s, "images"));
+		goto out;
+	}
+	out->images = calloc(n, sizeof(*out->images));
+	if (out->images == NULL) {
+		enomem(e);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char where[48];
+		snprintf(where, sizeof(where), "manifest.json[%zu]", i);
+		out->n_images = i + 1;
+		if (parse_archive_image(json_array_get(root, i), where, &out->images[i], e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc < 0)
+		ipc_struct_free(s, out);
+	return rc;
 }

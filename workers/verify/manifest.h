@@ -81,4 +81,10 @@ int verify_parse_manifest(const uint8_t *buf, size_t len, const char *claimed_me
 int verify_parse_config(const uint8_t *buf, size_t len, struct msg_v_config_reply *out,
 			struct berr *e);
 
+/* Parses a docker-archive's manifest.json (an array of {"Config", "RepoTags", "Layers"}; other
+ * keys ignored) into *out: the paths and tags as written, checked for type and length only
+ * (the broker looks the paths up in the archive's table and parses the tags as references). */
+int verify_parse_docker_archive(const uint8_t *buf, size_t len, struct msg_v_archive_reply *out,
+				struct berr *e);
+
 #endif
