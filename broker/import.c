@@ -16,7 +16,6 @@
 #include "broker/hostinfo.h"
 #include "broker/imagecmds.h"
 #include "broker/ingest.h"
-#include "broker/locks.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/reference.h"
@@ -227,7 +226,9 @@ int broker_import(struct broker *b, struct ipc_msg *m, struct berr *e)
 	char name[REF_STR_MAX], layer_digest[72], cfg_digest[72], mdigest[72], diff_id[72];
 	char archbuf[64], id[65];
 	const char *arch = r->arch, *names[1] = { name };
-	cleanup_close int tar = -1, mfd = -1, lock = -1;
+	cleanup_close int tar = -1, mfd = -1;
+	char key[65] = "";
+	int lock = -1;
 	json_t *cfg = NULL;
 	struct utsname u;
 	int rc = -1;
@@ -240,17 +241,18 @@ int broker_import(struct broker *b, struct ipc_msg *m, struct berr *e)
 		snprintf(archbuf, sizeof(archbuf), "%s", uname(&u) < 0 ? "amd64" : host_arch(u.machine));
 		arch = archbuf;
 	}
+	ingest_progress(&in, "Getting image source signatures");
+	in.announced = true;
 	if (take_tarball(&in, m->fds[0], &tar, layer_digest, &layer.size, e) < 0 ||
 	    media_type_of(tar, (const char **)&layer.media_type, e) < 0)
 		goto out;
 	layer.digest = layer_digest;
 	ingest_progress(&in, "Copying blob %.12s", ingest_hex(layer_digest));
-	lock = lock_object(b->cfg.root, "layer", ingest_hex(layer_digest), false, e);
-	if (lock < 0 || blobs_commit(b->cfg.root, tar, layer_digest, e) < 0)
+	if (ingest_tmp_key(b, key, &lock, e) < 0 || blobs_commit(b->cfg.root, tar, layer_digest, e) < 0)
 		goto out;
 	ingest_note_new_blob(&in, layer_digest);
 	in.verify = wk_spawn(b, "verify", NULL, e);
-	if (in.verify == NULL || ingest_preunpack(&in, &layer, diff_id, e) < 0)
+	if (in.verify == NULL || ingest_preunpack(&in, &layer, key, diff_id, e) < 0)
 		goto out;
 	cfg = image_config(r, diff_id, arch, e);
 	if (cfg == NULL)
@@ -267,6 +269,8 @@ out:
 	if (rc < 0)
 		ingest_forget_new_blobs(&in);
 	ingest_free(&in);
+	if (key[0] != '\0')
+		ingest_tmp_key_release(b, key, lock);
 	if (in.verify != NULL)
 		wk_release(b, in.verify);
 	json_decref(cfg);

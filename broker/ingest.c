@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -376,12 +377,35 @@ out:
 	return rc;
 }
 
-int ingest_preunpack(struct ingest *in, const struct msg_descriptor *d, char diff_id[72],
-		     struct berr *e)
+int ingest_tmp_key(struct broker *b, char hex[65], int *lock, struct berr *e)
+{
+	unsigned char rnd[32];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return berr_sys(e, "getrandom");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	*lock = lock_object(b->cfg.root, "layer", hex, false, e);
+	return *lock < 0 ? -1 : 0;
+}
+
+void ingest_tmp_key_release(struct broker *b, const char *hex, int lock)
+{
+	char path[4300];
+
+	if (lock < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/locks/layer-%s.lock", b->cfg.root, hex);
+	(void)unlink(path);
+	close(lock);
+}
+
+int ingest_preunpack(struct ingest *in, const struct msg_descriptor *d, const char *key,
+		     char diff_id[72], struct berr *e)
 {
 	struct msg_u_layer_reply rep;
 
-	if (unpack_tmp(in, d, ingest_hex(d->digest), in->pre.tmpname, &rep, e) < 0) {
+	if (unpack_tmp(in, d, key, in->pre.tmpname, &rep, e) < 0) {
 		in->pre.tmpname[0] = '\0';
 		return -1;
 	}
@@ -447,7 +471,9 @@ int ingest_image(struct ingest *in, int mfd, const char *mdigest,
 	struct ipc_enc *enc = NULL;
 	int rc = -1;
 
-	ingest_progress(in, "Getting image source signatures");
+	if (!in->announced)
+		ingest_progress(in, "Getting image source signatures");
+	in->announced = false;
 	if (check_config_desc(cd, e) < 0)
 		goto out;
 	if (!blobs_exists(b->cfg.root, cd->digest) && in->src.store_config(in, cd, e) < 0)

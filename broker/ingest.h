@@ -35,6 +35,7 @@ struct ingest {
 	struct broker *b;
 	uint64_t req_id;
 	bool quiet;
+	bool announced;               /* "Getting image source signatures" said already */
 	struct wk *verify;            /* not owned */
 	const char *os;               /* platform wanted from an index; NULL: linux */
 	const char *arch;             /* NULL: the host's */
@@ -71,11 +72,18 @@ int ingest_verify_manifest(struct ingest *in, int fd, const char *media_type,
 int ingest_choose_platform(struct ingest *in, const struct msg_v_manifest_reply *idx,
 			   const char *where, const struct msg_descriptor **out, struct berr *e);
 
+/* A random key for a temporary directory layers/tmp-<key>..., with its layer lock held (the
+ * open-time scan removes such a directory only when nobody holds that lock). Release with
+ * ingest_tmp_key_release, which also removes the lock file. */
+int ingest_tmp_key(struct broker *b, char hex[65], int *lock, struct berr *e);
+void ingest_tmp_key_release(struct broker *b, const char *hex, int lock);
+
 /* Unpacks blob d (stored) before there is a config to check it against, for import, which
- * writes the config from the diff_id it learns here. The caller holds the layer lock named by
- * d's digest hex until ingest_image has placed the directory; ingest_free removes it if not. */
-int ingest_preunpack(struct ingest *in, const struct msg_descriptor *d, char diff_id[72],
-		     struct berr *e);
+ * writes the config from the diff_id it learns here, into layers/tmp-<key>-<pid> (key from
+ * ingest_tmp_key, held until ingest_image has placed the directory; ingest_free removes it if
+ * it was not). */
+int ingest_preunpack(struct ingest *in, const struct msg_descriptor *d, const char *key,
+		     char diff_id[72], struct berr *e);
 
 /* Writes an OCI image manifest for config and layers (descriptors the broker itself made)
  * into a sealed memfd; *mfd and digest ("sha256:<hex>") get it. */

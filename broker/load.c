@@ -5,14 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "broker/blobs.h"
 #include "broker/imagecmds.h"
 #include "broker/ingest.h"
-#include "broker/locks.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -414,19 +412,13 @@ out:
  * tmp-<random>: the open-time scan removes it if this command dies, unless its lock is held. */
 static int stage(struct loader *L, int archive_fd, char hex[65], int *lock, struct berr *e)
 {
-	unsigned char rnd[32];
 	char dir[4300], name[80];
 	cleanup_close int layers_fd = -1;
 	struct msg_u_archive req = { .max_bytes = STAGE_MAX_BYTES, .max_files = STAGE_MAX_FILES };
 	struct wk *w;
 	int rc;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		return berr_sys(e, "getrandom");
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	*lock = lock_object(L->b->cfg.root, "layer", hex, false, e);
-	if (*lock < 0)
+	if (ingest_tmp_key(L->b, hex, lock, e) < 0)
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/layers", L->b->cfg.root);
 	snprintf(name, sizeof(name), "tmp-%s", hex);
@@ -465,11 +457,7 @@ static void unstage(struct loader *L, const char *hex, int lock)
 		(void)rmtree_at(layers_fd, name, NULL);
 		close(layers_fd);
 	}
-	if (lock >= 0) {
-		snprintf(dir, sizeof(dir), "%s/locks/layer-%s.lock", L->b->cfg.root, hex);
-		(void)unlink(dir);
-		close(lock);
-	}
+	ingest_tmp_key_release(L->b, hex, lock);
 }
 
 int broker_load(struct broker *b, struct ipc_msg *m, struct berr *e)
