@@ -119,7 +119,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
 # tests and the fuzz harnesses as well as their worker.
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/fetch/wwwauth.c \
-	workers/unpack/extract.c policy/*.c))
+	workers/unpack/extract.c workers/unpack/stage.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))
 UNIT_LIB_OBJS := $(SANDBOX_OBJS) $(IPC_OBJS) $(COMMON_OBJS) $(PURE_OBJS) \
 	$(filter-out %/main.o,$(BROKER_OBJS) $(FRONTEND_OBJS))
@@ -176,9 +176,11 @@ fuzz-smoke: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do n=$$(basename $$f); \
 		echo "== fuzz-smoke $$n ($(FUZZ_SECONDS)s)"; \
 		w=$$(mktemp -d); cp -r fuzz/corpus/$$n/. $$w/; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=256 \
-			-print_final_stats=1 $$w fuzz/corpus/$$n 2>&1 | tail -n 3; \
-		rm -rf $$w; done
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=256 \
+			-print_final_stats=1 $$w fuzz/corpus/$$n >$$w.log 2>&1; then \
+			tail -n 40 $$w.log; rm -rf $$w $$w.log; \
+			echo "fuzz-smoke: $$n failed"; exit 1; fi; \
+		tail -n 3 $$w.log; rm -rf $$w $$w.log; done
 
 deps:
 	@scripts/deps.sh

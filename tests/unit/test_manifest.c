@@ -1118,6 +1118,315 @@ static void test_config_bounds(void **state)
 	free(big);
 }
 
+/* ---------------------------------------------------------------- index ref names */
+
+/* An OCI layout's index.json with one image entry; %s is more members of that entry. */
+static const char ref_tmpl[] =
+	"{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" MT_OCI_MANIFEST "\","
+	"\"digest\":\"" D1 "\",\"size\":1638%s}]}";
+
+static void test_ref_name(void **state)
+{
+	struct msg_v_manifest_reply r;
+	char *doc;
+
+	(void)state;
+	doc = fmt(ref_tmpl, ",\"annotations\":{\"org.opencontainers.image.created\":\"2024\","
+		  "\"org.opencontainers.image.ref.name\":\"busybox:latest\"}");
+	manifest_ok(doc, MT_OCI_INDEX, &r);
+	assert_int_equal(r.n_manifests, 1);
+	assert_string_equal(r.manifests[0].ref_name, "busybox:latest");
+	manifest_free(&r);
+	free(doc);
+	/* A full reference, as skopeo writes it. */
+	doc = fmt(ref_tmpl, ",\"annotations\":{\"org.opencontainers.image.ref.name\":"
+		  "\"localhost:5000/team/app@" D2 "\"}");
+	manifest_ok(doc, "", &r);
+	assert_string_equal(r.manifests[0].ref_name, "localhost:5000/team/app@" D2);
+	manifest_free(&r);
+	free(doc);
+	/* Absent: no annotations, other annotations only, or annotations null. */
+	{
+		const char *const absent[] = {
+			"",
+			",\"annotations\":{\"org.opencontainers.image.title\":\"x\"}",
+			",\"annotations\":null",
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(absent); i++) {
+			doc = fmt(ref_tmpl, absent[i]);
+			manifest_ok(doc, "", &r);
+			assert_null(r.manifests[0].ref_name);
+			manifest_free(&r);
+			free(doc);
+		}
+	}
+	/* The annotation on an image manifest's own descriptors is not read. */
+	manifest_ok(oci_manifest, "", &r);
+	assert_null(r.config[0].ref_name);
+	manifest_free(&r);
+}
+
+static void test_ref_name_refused(void **state)
+{
+	char *long_name = calloc(1, 600);
+
+	(void)state;
+	assert_non_null(long_name);
+	memset(long_name, 'a', 513);
+	manifest_bad_f(fmt(ref_tmpl, ",\"annotations\":{\"org.opencontainers.image.ref.name\":7}"),
+		       "", "manifests[0].annotations.org.opencontainers.image.ref.name is not a "
+		       "string");
+	manifest_bad_f(fmt(ref_tmpl, ",\"annotations\":{\"org.opencontainers.image.ref.name\":"
+			   "null}"), "", "ref.name is not a string");
+	manifest_bad_f(fmt(ref_tmpl, ",\"annotations\":[\"org.opencontainers.image.ref.name\"]"),
+		       "", "manifests[0].annotations is not an object");
+	manifest_bad_f(fmt(ref_tmpl, ",\"annotations\":\"busybox\""), "",
+		       "manifests[0].annotations is not an object");
+	manifest_bad_f(fmt(ref_tmpl, ",\"annotations\":{\"org.opencontainers.image.ref.name\":"
+			   "\"busy box\"}"), "", "contains characters other than printable ASCII");
+	manifest_bad_f(fmt(ref_tmpl, ",\"annotations\":{\"org.opencontainers.image.ref.name\":"
+			   "\"a\\u001b[31m\"}"), "", "contains characters other than printable ASCII");
+	manifest_bad_f(fmt("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" MT_OCI_MANIFEST
+			   "\",\"digest\":\"" D1 "\",\"size\":1,\"annotations\":{"
+			   "\"org.opencontainers.image.ref.name\":\"%s\"}}]}", long_name), "",
+		       "is 513 bytes, more than the 512 allowed");
+	free(long_name);
+}
+
+/* ---------------------------------------------------------------- docker-archive */
+
+/* What `docker save busybox:latest` writes (layer paths shortened). */
+static const char archive_single[] =
+	"[{\"Config\":\"6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b.json\","
+	"\"RepoTags\":[\"busybox:latest\"],"
+	"\"Layers\":[\"d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35/layer.tar\"]}]\n";
+
+/* Two images, one untagged; Docker 25's OCI-style paths and its extra keys. */
+static const char archive_multi[] =
+	"[{\"Config\":\"c1.json\",\"RepoTags\":[\"a:1\",\"localhost:5000/b/a:2\"],"
+	"\"Layers\":[\"l1/layer.tar\",\"l2/layer.tar\",\"l1/layer.tar\"]},"
+	"{\"Config\":\"blobs/sha256/4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce\","
+	"\"RepoTags\":null,\"Layers\":[],\"Parent\":\"sha256:x\","
+	"\"LayerSources\":{\"" D1 "\":{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+	"\"size\":1,\"digest\":\"" D1 "\"}}}]";
+
+/* One image; %s is its members. */
+static const char archive_tmpl[] = "[{%s}]";
+
+static void archive_ok(const char *doc, struct msg_v_archive_reply *r)
+{
+	struct berr e;
+
+	if (verify_parse_docker_archive((const uint8_t *)doc, strlen(doc), r, &e) < 0)
+		fail_msg("refused: %s", e.msg);
+	assert_channel_roundtrip(MSG_V_ARCHIVE_REPLY, r);
+}
+
+static void archive_free(struct msg_v_archive_reply *r)
+{
+	ipc_struct_free(&msg_v_archive_reply_schema, r);
+	assert_true(all_zero(r, sizeof(*r)));
+}
+
+static void archive_bad_len(const char *doc, size_t len, const char *want)
+{
+	struct msg_v_archive_reply r;
+	struct berr e;
+	int rc;
+
+	memset(&r, 0x5a, sizeof(r));
+	berr_clear(&e);
+	rc = verify_parse_docker_archive((const uint8_t *)doc, len, &r, &e);
+	check_refusal(rc, &r, sizeof(r), &e, want, BERR_INVALID);
+}
+
+static void archive_bad_f(char *doc, const char *want)
+{
+	archive_bad_len(doc, strlen(doc), want);
+	free(doc);
+}
+
+static void test_archive_single(void **state)
+{
+	struct msg_v_archive_reply r;
+
+	(void)state;
+	archive_ok(archive_single, &r);
+	assert_int_equal(r.n_images, 1);
+	assert_string_equal(r.images[0].config,
+			    "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b.json");
+	assert_int_equal(r.images[0].n_repo_tags, 1);
+	assert_string_equal(r.images[0].repo_tags[0], "busybox:latest");
+	assert_int_equal(r.images[0].n_layers, 1);
+	assert_string_equal(r.images[0].layers[0],
+			    "d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35/layer.tar");
+	assert_null(r.images[0].layers[1]);
+	archive_free(&r);
+}
+
+static void test_archive_multi(void **state)
+{
+	struct msg_v_archive_reply r;
+
+	(void)state;
+	archive_ok(archive_multi, &r);
+	assert_int_equal(r.n_images, 2);
+	assert_string_equal(r.images[0].config, "c1.json");
+	assert_int_equal(r.images[0].n_repo_tags, 2);
+	assert_string_equal(r.images[0].repo_tags[1], "localhost:5000/b/a:2");
+	/* Paths as written: a repeated layer stays repeated. */
+	assert_int_equal(r.images[0].n_layers, 3);
+	assert_string_equal(r.images[0].layers[2], "l1/layer.tar");
+	assert_string_equal(r.images[1].config, "blobs/sha256/4e07408562bedb8b60ce05c1decfe3ad16b"
+			    "72230967de01f640b7e4729b49fce");
+	/* RepoTags null: no tags, but a vector (the schema wants it present). */
+	assert_int_equal(r.images[1].n_repo_tags, 0);
+	assert_non_null(r.images[1].repo_tags);
+	assert_int_equal(r.images[1].n_layers, 0);
+	assert_non_null(r.images[1].layers);
+	archive_free(&r);
+}
+
+static void test_archive_no_tags(void **state)
+{
+	const char *const members[] = {
+		"\"Config\":\"c.json\",\"RepoTags\":null,\"Layers\":[\"l.tar\"]",
+		"\"Config\":\"c.json\",\"Layers\":[\"l.tar\"]",
+		"\"Config\":\"c.json\",\"RepoTags\":[],\"Layers\":[\"l.tar\"]",
+	};
+	struct msg_v_archive_reply r;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(members); i++) {
+		char *doc = fmt(archive_tmpl, members[i]);
+
+		archive_ok(doc, &r);
+		assert_int_equal(r.n_images, 1);
+		assert_int_equal(r.images[0].n_repo_tags, 0);
+		assert_non_null(r.images[0].repo_tags);
+		assert_null(r.images[0].repo_tags[0]);
+		assert_int_equal(r.images[0].n_layers, 1);
+		archive_free(&r);
+		free(doc);
+	}
+}
+
+static void test_archive_refused(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "\"RepoTags\":[\"a:1\"],\"Layers\":[\"l.tar\"]",
+		  "manifest.json[0].Config is missing" },
+		{ "\"Config\":null,\"RepoTags\":[],\"Layers\":[]",
+		  "manifest.json[0].Config is not a string" },
+		{ "\"Config\":[\"c.json\"],\"RepoTags\":[],\"Layers\":[]",
+		  "manifest.json[0].Config is not a string" },
+		{ "\"Config\":\"c.json\",\"RepoTags\":[]", "manifest.json[0].Layers is missing" },
+		{ "\"Config\":\"c.json\",\"Layers\":\"l.tar\"",
+		  "manifest.json[0].Layers is not an array" },
+		{ "\"Config\":\"c.json\",\"Layers\":{\"l.tar\":1}",
+		  "manifest.json[0].Layers is not an array" },
+		{ "\"Config\":\"c.json\",\"Layers\":null", "manifest.json[0].Layers is not an array" },
+		{ "\"Config\":\"c.json\",\"Layers\":[\"l.tar\",7]",
+		  "manifest.json[0].Layers[1] is not a string" },
+		{ "\"Config\":\"c.json\",\"Layers\":[],\"RepoTags\":\"a:1\"",
+		  "manifest.json[0].RepoTags is not an array" },
+		{ "\"Config\":\"c.json\",\"Layers\":[],\"RepoTags\":[null]",
+		  "manifest.json[0].RepoTags[0] is not a string" },
+		{ "\"Config\":\"c\\u0000.json\",\"Layers\":[]", "NUL" },
+		{ "\"Config\":\"c.json\",\"Layers\":[],\"Config\":\"d.json\"", "a key appears twice" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		archive_bad_f(fmt(archive_tmpl, cases[i][0]), cases[i][1]);
+	/* The image is not an object; the second one is checked too. */
+	archive_bad_f(fmt("[\"c.json\"]"), "manifest.json[0] is not an object");
+	archive_bad_f(fmt("[%s, null]", "{\"Config\":\"c.json\",\"Layers\":[]}"),
+		      "manifest.json[1] is not an object");
+	archive_bad_f(fmt("[{\"Config\":\"c.json\",\"Layers\":[]},{\"Layers\":[]}]"),
+		      "manifest.json[1].Config is missing");
+}
+
+static void test_archive_document(void **state)
+{
+	(void)state;
+	archive_bad_f(fmt("{\"Config\":\"c.json\",\"Layers\":[]}"),
+		      "manifest.json: the document is not a JSON array");
+	archive_bad_f(fmt("\"c.json\""), "manifest.json: invalid JSON");
+	archive_bad_f(fmt("[]"), "manifest.json lists no images");
+	archive_bad_len("", 0, "manifest.json: the document is empty");
+	archive_bad_f(fmt("%sx", archive_single),
+		      "manifest.json: unexpected data after the JSON document");
+	archive_bad_f(fmt("%s%s", archive_single, archive_single),
+		      "unexpected data after the JSON document");
+	archive_bad_len(archive_single, strlen(archive_single) - 3,
+			"manifest.json: the JSON document is truncated");
+	/* A NUL byte after the document, which a C string would hide. */
+	archive_bad_len("[{\"Config\":\"c\",\"Layers\":[]}]\0[]", 31, "manifest.json: ");
+}
+
+static void test_archive_bounds(void **state)
+{
+	char *doc, *big, *path = calloc(1, 300);
+	size_t len = 0, cap = 64 * 1024;
+	struct msg_v_archive_reply r;
+
+	(void)state;
+	assert_non_null(path);
+	/* 16 images are fine, 17 are too many. */
+	big = malloc(cap);
+	assert_non_null(big);
+	big[len++] = '[';
+	for (int i = 0; i < 17; i++) {
+		len += (size_t)snprintf(big + len, cap - len, "%s{\"Config\":\"c%d.json\","
+					"\"Layers\":[]}", i ? "," : "", i);
+		if (i == 15) {
+			snprintf(big + len, cap - len, "]");
+			archive_ok(big, &r);
+			assert_int_equal(r.n_images, 16);
+			assert_string_equal(r.images[15].config, "c15.json");
+			archive_free(&r);
+		}
+	}
+	snprintf(big + len, cap - len, "]");
+	archive_bad_len(big, strlen(big), "manifest.json lists 17 images, more than the 16");
+	/* 128 layers are fine, 129 are too many. */
+	len = (size_t)snprintf(big, cap, "[{\"Config\":\"c.json\",\"Layers\":[");
+	for (int i = 0; i < 129; i++) {
+		len += (size_t)snprintf(big + len, cap - len, "%s\"l%d.tar\"", i ? "," : "", i);
+		if (i == 127) {
+			snprintf(big + len, cap - len, "]}]");
+			archive_ok(big, &r);
+			assert_int_equal(r.images[0].n_layers, 128);
+			archive_free(&r);
+		}
+	}
+	snprintf(big + len, cap - len, "]}]");
+	archive_bad_len(big, strlen(big), "manifest.json[0].Layers has 129 entries, more than "
+			"the 128 allowed");
+	/* 32 tags are fine, 33 are too many. */
+	len = (size_t)snprintf(big, cap, "[{\"Config\":\"c.json\",\"Layers\":[],\"RepoTags\":[");
+	for (int i = 0; i < 33; i++)
+		len += (size_t)snprintf(big + len, cap - len, "%s\"t:%d\"", i ? "," : "", i);
+	snprintf(big + len, cap - len, "]}]");
+	archive_bad_len(big, strlen(big), "manifest.json[0].RepoTags has 33 entries");
+	free(big);
+	/* Paths: 255 bytes are fine, 256 are too many. */
+	memset(path, 'p', 255);
+	doc = fmt("[{\"Config\":\"%s\",\"Layers\":[\"%s\"]}]", path, path);
+	archive_ok(doc, &r);
+	assert_int_equal(strlen(r.images[0].config), 255);
+	archive_free(&r);
+	free(doc);
+	path[255] = 'p';
+	archive_bad_f(fmt("[{\"Config\":\"%s\",\"Layers\":[]}]", path),
+		      "manifest.json[0].Config is 256 bytes, more than the 255 allowed");
+	archive_bad_f(fmt("[{\"Config\":\"c\",\"Layers\":[\"%s\"]}]", path),
+		      "manifest.json[0].Layers[0] is 256 bytes, more than the 255 allowed");
+	free(path);
+}
+
 /* ---------------------------------------------------------------- mutation */
 
 /* Every single-byte change and every truncation of real documents: a clean refusal or a reply
@@ -1215,6 +1524,14 @@ int main(void)
 		cmocka_unit_test(test_config_nulls),
 		cmocka_unit_test(test_config_refused),
 		cmocka_unit_test(test_config_bounds),
+		cmocka_unit_test(test_ref_name),
+		cmocka_unit_test(test_ref_name_refused),
+		cmocka_unit_test(test_archive_single),
+		cmocka_unit_test(test_archive_multi),
+		cmocka_unit_test(test_archive_no_tags),
+		cmocka_unit_test(test_archive_refused),
+		cmocka_unit_test(test_archive_document),
+		cmocka_unit_test(test_archive_bounds),
 		cmocka_unit_test(test_mutations),
 	};
 

@@ -993,8 +993,10 @@ int unpack_layer(int blob_fd, int dir_fd, const struct unpack_opts *o, struct un
 		if (ar == ARCHIVE_EOF)
 			break;
 		/* ARCHIVE_WARN (a name the locale cannot show, an ignored pax key) still yields
-		 * a usable entry. */
-		if (ar < ARCHIVE_WARN) {
+		 * a usable entry. ARCHIVE_RETRY is a damaged header (bad checksum): libarchive
+		 * would go on reading the next blocks as headers, so a member's content could
+		 * pass for entries; refused like every other failure. */
+		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN) {
 			stream_error(&s, o, "malformed layer", in, e);
 			goto out;
 		}

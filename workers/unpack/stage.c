@@ -178,6 +178,28 @@ static int add_link(struct stager *s, const char *path, const char *target, stru
 	return 0;
 }
 
+/* A later entry of a name replaces an earlier one, whatever the types of either (stage.h):
+ * the earlier file's row or link goes before the new entry is looked at. Rows and links thus
+ * never share a path. */
+static void drop_name(struct stager *s, const char *path)
+{
+	struct stage_entry *x = find_entry(s->r, path);
+
+	if (x != NULL) {
+		if (x != &s->r->entries[s->r->n - 1])
+			*x = s->r->entries[s->r->n - 1];
+		s->r->n--;
+	}
+	for (size_t i = 0; i < s->n_links; i++) {
+		if (strcmp(s->links[i].path, path) != 0)
+			continue;
+		if (i != s->n_links - 1)
+			s->links[i] = s->links[s->n_links - 1];
+		s->n_links--;
+		break;
+	}
+}
+
 /* Links become rows of the file they lead to, through at most MAX_LINK_HOPS other links. */
 static int resolve_links(struct stager *s, struct berr *e)
 {
@@ -203,7 +225,7 @@ static int resolve_links(struct stager *s, struct berr *e)
 			continue;
 		}
 		if (find_entry(s->r, s->links[i].path) != NULL)
-			continue; /* a file of that name came too; the file is what tar leaves */
+			continue; /* never (drop_name); one row per path whatever happens */
 		if (put_entry(s->r, s->links[i].path, x->file, x->size, e) < 0)
 			return -1;
 	}
@@ -254,6 +276,7 @@ static int one_entry(struct archive *in, struct archive_entry *ent, int dir_fd,
 		s->r->skipped++;
 		return 0;
 	}
+	drop_name(s, path);
 	if (hl != NULL) {
 		char t[STAGE_PATH_MAX + 1];
 		/* Hard link targets are named from the archive root. */
@@ -304,7 +327,9 @@ int stage_archive(int in_fd, int dir_fd, const struct stage_opts *o, struct stag
 
 		if (ar == ARCHIVE_EOF)
 			break;
-		if (ar < ARCHIVE_WARN) {
+		/* ARCHIVE_RETRY is a damaged header (bad checksum): libarchive would go on to read
+		 * the next blocks as headers, so a member's content could pass for entries. */
+		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN) {
 			berr_set(e, BERR_INVALID, 0, "%s: %s",
 				 headers == 0 ? "the input is not a tar archive" : "malformed archive",
 				 archive_error_string(in) ?: "error");
