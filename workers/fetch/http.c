@@ -400,6 +400,23 @@ static const char *certs_d_hint =
 	"~/.config/containers/certs.d/%s/ca.crt when rootless), or use --tls-verify=false if "
 	"an unauthenticated connection is acceptable";
 
+/* Whether libcurl's words say the server refused the TLS handshake over the client
+ * certificate: none sent to a registry that requires one (TLS 1.3 "certificate required"), or
+ * one it does not accept. Retrying cannot help; the user's certs.d can. */
+static bool client_cert_refused(const char *detail)
+{
+	static const char *const alerts[] = {
+		"alert certificate required", "alert bad certificate", "alert unknown ca",
+		"alert certificate unknown", "alert certificate expired",
+		"alert certificate revoked", "alert unsupported certificate",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(alerts); i++)
+		if (strstr(detail, alerts[i]) != NULL)
+			return true;
+	return false;
+}
+
 static const char *method_of(const struct xfer *x)
 {
 	return x->method != NULL ? x->method : x->head ? "HEAD" : "GET";
@@ -419,6 +436,19 @@ static int transport_error(struct call *c, struct xfer *x, CURLcode rc, const ch
 		 x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc));
 	snprintf(hint, sizeof(hint), certs_d_hint, host, host);
 
+	if (client_cert_refused(detail)) {
+		if (c->cert.data == NULL)
+			return berr_set(e, BERR_DENIED, 0,
+					"%s \"%s\": the registry requires a client certificate "
+					"(%s): put NAME.cert and NAME.key in certs.d/%s/ "
+					"(/etc/containers/certs.d, or ~/.config/containers/certs.d "
+					"when rootless) or in the --cert-dir directory", m, shown,
+					detail, host);
+		return berr_set(e, BERR_DENIED, 0,
+				"%s \"%s\": the registry refused berth's client certificate (%s): "
+				"check the NAME.cert and NAME.key for %s in certs.d or --cert-dir",
+				m, shown, detail, host);
+	}
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		curl_easy_getinfo(x->curl, CURLINFO_SSL_VERIFYRESULT, &verify);
@@ -447,13 +477,19 @@ static int transport_error(struct call *c, struct xfer *x, CURLcode rc, const ch
 	case CURLE_SSL_CACERT_BADFILE:
 		return berr_set(e, BERR_INVALID, 0, "%s \"%s\": the CA certificates for %s could not "
 				"be loaded (%s): check its certs.d directory", m, shown, host, detail);
+	case CURLE_SSL_CERTPROBLEM:
+		return berr_set(e, BERR_INVALID, 0, "%s \"%s\": the client certificate or key for "
+				"%s could not be used (%s): check NAME.cert and NAME.key in its "
+				"certs.d directory", m, shown, host, detail);
 	case CURLE_SSL_CONNECT_ERROR:
-		if (strstr(detail, "wrong version number") != NULL ||
-		    strstr(detail, "packet length too long") != NULL)
+		/* With verification off, the broker tries http next: no advice needed. */
+		if ((strstr(detail, "wrong version number") != NULL ||
+		     strstr(detail, "packet length too long") != NULL) && c->q->tls_verify)
 			return berr_set(e, BERR_SYSTEM, 0,
 					"%s \"%s\": TLS handshake failed (%s): the server does not "
-					"speak TLS there; if this registry is plain HTTP, mark it "
-					"`insecure = true` in registries.conf", m, shown, detail);
+					"speak TLS there; if this registry is plain HTTP, use "
+					"--tls-verify=false or mark it `insecure = true` in "
+					"registries.conf", m, shown, detail);
 		return berr_set(e, BERR_SYSTEM, 0, "%s \"%s\": TLS handshake failed: %s", m, shown,
 				detail);
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -531,6 +567,13 @@ static int setup_handle(struct call *c, struct xfer *x, const char *url,
 	SET(CURLOPT_CAPATH, (char *)NULL);
 	if (c->ca.data != NULL)
 		SET(CURLOPT_CAINFO_BLOB, &c->ca);
+	/* The certs.d client certificate, for registries that ask for one (mutual TLS). */
+	if (c->cert.data != NULL) {
+		SET(CURLOPT_SSLCERTTYPE, "PEM");
+		SET(CURLOPT_SSLCERT_BLOB, &c->cert);
+		SET(CURLOPT_SSLKEYTYPE, "PEM");
+		SET(CURLOPT_SSLKEY_BLOB, &c->key);
+	}
 #undef SET
 	if (rc != CURLE_OK)
 		return berr_set(e, BERR_INTERNAL, 0, "libcurl refused an option: %s",
@@ -629,7 +672,7 @@ static int request_once(struct call *c, const char *start_url, const char *authz
 						"after %llu of %llu bytes",
 						(unsigned long long)(x->body_off + x->body_pos),
 						(unsigned long long)(x->body_off + x->body_len));
-			*transient = curl_transient(rc);
+			*transient = curl_transient(rc) && !client_cert_refused(x->errbuf);
 			return transport_error(c, x, rc, url, e);
 		}
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x->status);
