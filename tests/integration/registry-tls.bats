@@ -120,7 +120,7 @@ install_user_certs() {
 		-subj /CN=stranger -keyout "$dir/me.key" -out "$dir/me.cert" 2>/dev/null
 	run --separate-stderr berth pull --cert-dir "$dir" "$MREF"
 	[ "$status" -eq 125 ]
-	[[ "$stderr" == *"client certificate"* ]] || fail "$stderr"
+	[[ "$stderr" == *"did not accept berth's client certificate"* ]] || fail "$stderr"
 }
 
 @test "certs.d: a .cert without its .key is an error naming the file, before any connection" {

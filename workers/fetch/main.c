@@ -61,6 +61,7 @@ static int read_pem(int fd, size_t max, const char *what, char **out, size_t *le
 		    struct berr *e)
 {
 	char *buf = malloc(max + 1);
+	char limit[32];
 	size_t n = 0;
 
 	if (buf == NULL)
@@ -81,7 +82,8 @@ static int read_pem(int fd, size_t max, const char *what, char **out, size_t *le
 	if (n > max) {
 		OPENSSL_cleanse(buf, max + 1);
 		free(buf);
-		return berr_set(e, BERR_INVALID, 0, "%s is larger than %zu KiB", what, max / 1024);
+		registry_format_size(max, limit, sizeof(limit));
+		return berr_set(e, BERR_INVALID, 0, "%s: larger than %s", what, limit);
 	}
 	*out = buf;
 	*len = n;

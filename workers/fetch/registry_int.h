@@ -77,6 +77,8 @@ struct xfer {
 	size_t errbody_len;
 	char errbuf[CURL_ERROR_SIZE];
 	bool same_origin;                   /* the final hop was the registry itself */
+	bool cert_requested;                /* this hop's TLS handshake asked for a client
+					     * certificate (set by OpenSSL's cert callback) */
 	int attempts;
 	bool transient;                     /* the last attempt failed in a way worth retrying */
 };
