@@ -131,8 +131,10 @@ int reg_conn_probe(struct broker *b, struct wk *fetch, struct reg_conn *c, struc
 	}
 	log_debug("%s does not answer over https (%s); trying http", c->registry,
 		  over_https.msg);
+	/* Over http, only a real answer of the API counts (as in Podman: 200, or a 401 asking
+	 * for credentials): a TLS server also answers plain HTTP, with a 400. */
 	c->plain_http = true;
-	if (ping(b, fetch, c, &over_http) == 0 || !transport_failure(&over_http)) {
+	if (ping(b, fetch, c, &over_http) == 0 || over_http.code == BERR_DENIED) {
 		c->probed = true;
 		log_debug("%s speaks plain HTTP: using http://", c->registry);
 		return 0;
