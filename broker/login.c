@@ -8,7 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "broker/auth.h"
-#include "broker/resolve.h"
+#include "broker/regconn.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/path.h"
@@ -32,35 +32,39 @@ int broker_login(struct broker *b, struct ipc_msg *m, struct berr *e)
 	struct msg_f_get get = { 0 };
 	struct msg_f_get_reply rep = { 0 };
 	cleanup_close int out = -1;
-	int ca = -1, fds[2];
+	struct reg_conn conn;
+	int fds[REG_CONN_MAX_FDS];
+	size_t nfds;
 	struct wk *w = NULL;
 	int rc = -1;
 
+	reg_conn_init(&conn);
 	if (check_target(req->registry, req->authfile, e) < 0)
 		goto out;
-	ca = resolve_certs(b, strcmp(req->registry, "docker.io") == 0 ? "registry-1.docker.io"
-								   : req->registry,
-			   req->cert_dir, e);
-	if (ca < 0 && e->code != BERR_OK)
+	/* Docker Hub's API answers at registry-1.docker.io; the credentials stay keyed docker.io. */
+	if (reg_conn_open(b, &conn, strcmp(req->registry, "docker.io") == 0
+					    ? "registry-1.docker.io" : req->registry,
+			  req->tls_verify != TRI_FALSE, req->cert_dir, e) < 0)
 		goto out;
 	out = memfd_create("berth-ping", MFD_CLOEXEC);
-	w = wk_spawn(b, "fetch", NULL, e);
-	if (out < 0 || w == NULL)
+	if (out < 0) {
+		berr_sys(e, "memfd_create");
 		goto out;
-	/* Docker Hub's API answers at registry-1.docker.io; the credentials stay keyed docker.io. */
-	get.registry = strcmp(req->registry, "docker.io") == 0 ? (char *)"registry-1.docker.io"
-								: req->registry;
+	}
+	w = wk_spawn(b, "fetch", NULL, e);
+	/* The scheme is settled anonymously before the credentials go anywhere. */
+	if (w == NULL || reg_conn_probe(b, w, &conn, e) < 0) {
+		berr_wrap(e, "logging in to %s", req->registry);
+		goto out;
+	}
 	get.repository = (char *)"";
 	get.kind = FETCH_PING;
 	get.reference = (char *)"";
-	get.tls_verify = req->tls_verify != TRI_FALSE;
 	get.max_size = 64 * 1024;
 	get.username = req->username;
 	get.password = req->password;
-	get.has_ca = ca >= 0;
-	fds[0] = out;
-	fds[1] = ca;
-	if (wk_call(b, w, MSG_F_GET, &get, fds, ca >= 0 ? 2 : 1, LOGIN_TIMEOUT_MS, MSG_F_GET_REPLY,
+	nfds = reg_conn_get(&conn, &get, out, fds);
+	if (wk_call(b, w, MSG_F_GET, &get, fds, nfds, LOGIN_TIMEOUT_MS, MSG_F_GET_REPLY,
 		    &rep, NULL, e) < 0) {
 		berr_wrap(e, "logging in to %s", req->registry);
 		goto out;
@@ -72,8 +76,7 @@ int broker_login(struct broker *b, struct ipc_msg *m, struct berr *e)
 out:
 	OPENSSL_cleanse(req->password, strlen(req->password));
 	ipc_struct_free(&msg_f_get_reply_schema, &rep);
-	if (ca >= 0)
-		close(ca);
+	reg_conn_close(&conn);
 	if (w != NULL)
 		wk_release(b, w);
 	return rc;

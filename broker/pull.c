@@ -16,6 +16,7 @@
 #include "broker/blobs.h"
 #include "broker/db.h"
 #include "broker/ingest.h"
+#include "broker/regconn.h"
 #include "broker/resolve.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
@@ -59,7 +60,7 @@ struct puller {
 	const struct pull_source *src;
 	const struct msg_pull *req;
 	struct wk *fetch;        /* not owned (the broker's list owns workers) */
-	int ca_fd;               /* owned; -1 none */
+	struct reg_conn conn;    /* owned: src's registry: TLS, certs.d material, http or https */
 	struct ingest in;        /* the shared steps; its source is this puller */
 };
 
@@ -71,11 +72,12 @@ static void wipe_free(char *s)
 	}
 }
 
-static int fetch_request(struct puller *p, uint64_t kind, const char *ref, uint64_t max,
-			 int out_fd, struct msg_f_get *req)
+/* The request for one object into out_fd, and the fds to send with it (out_fd first, then the
+ * registry's certs.d material). Returns their number. */
+static size_t fetch_request(struct puller *p, uint64_t kind, const char *ref, uint64_t max,
+			    int out_fd, struct msg_f_get *req, int fds[REG_CONN_MAX_FDS])
 {
 	memset(req, 0, sizeof(*req));
-	req->registry = (char *)p->src->registry;
 	req->repository = (char *)p->src->repository;
 	req->kind = kind;
 	req->reference = (char *)ref;
@@ -83,14 +85,10 @@ static int fetch_request(struct puller *p, uint64_t kind, const char *ref, uint6
 		req->accept = (char **)manifest_types;
 		req->n_accept = ARRAY_SIZE(manifest_types);
 	}
-	req->tls_verify = p->src->tls_verify;
-	req->plain_http = false;
 	req->max_size = max;
 	req->username = p->user;
 	req->password = p->pass;
-	req->has_ca = p->ca_fd >= 0;
-	(void)out_fd;
-	return 0;
+	return reg_conn_get(&p->conn, req, out_fd, fds);
 }
 
 /* GET a manifest into a sealed memfd. */
@@ -100,16 +98,15 @@ static int get_manifest(struct puller *p, const char *ref, int *out, char digest
 	struct msg_f_get req;
 	struct msg_f_get_reply rep = { 0 };
 	cleanup_close int mfd = memfd_create("berth-manifest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	int fds[2];
+	int fds[REG_CONN_MAX_FDS];
+	size_t nfds;
 	struct stat st;
 	uint64_t size;
 
 	if (mfd < 0)
 		return berr_sys(e, "memfd_create");
-	fetch_request(p, FETCH_MANIFEST, ref, MANIFEST_MAX, mfd, &req);
-	fds[0] = mfd;
-	fds[1] = p->ca_fd;
-	if (wk_call(p->b, p->fetch, MSG_F_GET, &req, fds, p->ca_fd >= 0 ? 2 : 1, META_TIMEOUT_MS,
+	nfds = fetch_request(p, FETCH_MANIFEST, ref, MANIFEST_MAX, mfd, &req, fds);
+	if (wk_call(p->b, p->fetch, MSG_F_GET, &req, fds, nfds, META_TIMEOUT_MS,
 		    MSG_F_GET_REPLY, &rep, NULL, e) < 0)
 		return -1;
 	snprintf(media_type, 256, "%s", rep.media_type);
@@ -142,16 +139,15 @@ static int get_blob_now(struct ingest *in, const struct msg_descriptor *d, struc
 	struct msg_f_get req;
 	struct msg_f_get_reply rep = { 0 };
 	cleanup_close int fd = -1;
-	int fds[2];
+	int fds[REG_CONN_MAX_FDS];
+	size_t nfds;
 	uint64_t size;
 
 	fd = memfd_create("berth-blob", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return berr_sys(e, "memfd_create");
-	fetch_request(p, FETCH_BLOB, d->digest, d->size, fd, &req);
-	fds[0] = fd;
-	fds[1] = p->ca_fd;
-	if (wk_call(p->b, p->fetch, MSG_F_GET, &req, fds, p->ca_fd >= 0 ? 2 : 1, BLOB_TIMEOUT_MS,
+	nfds = fetch_request(p, FETCH_BLOB, d->digest, d->size, fd, &req, fds);
+	if (wk_call(p->b, p->fetch, MSG_F_GET, &req, fds, nfds, BLOB_TIMEOUT_MS,
 		    MSG_F_GET_REPLY, &rep, NULL, e) < 0)
 		return -1;
 	ipc_struct_free(&msg_f_get_reply_schema, &rep);
@@ -233,14 +229,15 @@ static int download_jobs(struct puller *p, const struct msg_descriptor *layers,
 				break;
 			}
 			struct msg_f_get req;
-			int fds[2] = { j->tmp_fd, p->ca_fd };
-			fetch_request(p, FETCH_BLOB, d->digest, d->size, j->tmp_fd, &req);
+			int fds[REG_CONN_MAX_FDS];
+			size_t nfds = fetch_request(p, FETCH_BLOB, d->digest, d->size, j->tmp_fd,
+						    &req, fds);
 			j->w = pool[s];
 			j->fetching = true;
 			j->digest = d->digest;
 			j->size = d->size;
 			wk_set_progress(pool[s], on_layer_bytes, j);
-			if (wk_request(p->b, pool[s], MSG_F_GET, &req, fds, p->ca_fd >= 0 ? 2 : 1,
+			if (wk_request(p->b, pool[s], MSG_F_GET, &req, fds, nfds,
 				       BLOB_TIMEOUT_MS, on_blob, j, e) < 0) {
 				j->fetching = false;
 				rc = -1;
@@ -384,12 +381,13 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	struct msg_pull *req = m->body;
 	struct pull_source *src = calloc(PULL_MAX_SOURCES, sizeof(*src));
-	struct puller p = { .b = b, .req_id = m->id, .quiet = req->quiet, .req = req, .ca_fd = -1 };
+	struct puller p = { .b = b, .req_id = m->id, .quiet = req->quiet, .req = req };
 	size_t n = 0;
 	int rc = -1;
 	char image_id[65];
 	struct berr first = { 0 };
 
+	reg_conn_init(&p.conn);
 	if (src == NULL)
 		return berr_sys(e, "allocating");
 	if (split_creds(req->creds, &p.user, &p.pass, e) < 0)
@@ -406,10 +404,8 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		p.src = &src[i];
-		if (p.ca_fd >= 0)
-			close(p.ca_fd);
-		p.ca_fd = resolve_certs(b, src[i].registry, req->cert_dir, e);
-		if (p.ca_fd < 0 && e->code != BERR_OK)
+		if (reg_conn_open(b, &p.conn, src[i].registry, src[i].tls_verify, req->cert_dir,
+				  e) < 0)
 			goto out;
 		/* No --creds: the user's auth.json, as `berth login` (or podman login) left it. */
 		if (req->creds == NULL) {
@@ -428,7 +424,8 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 				goto out;
 		}
 		berr_clear(e);
-		if (pull_one(&p, image_id, e) == 0) {
+		/* http or https, once per registry: the layer downloads use the answer too. */
+		if (reg_conn_probe(b, p.fetch, &p.conn, e) == 0 && pull_one(&p, image_id, e) == 0) {
 			struct msg_pull_done done = { .image_id = image_id };
 			rc = ipc_send(b->front, MSG_PULL_DONE, m->id, &done, NULL, 0, e);
 			goto out;
@@ -448,8 +445,7 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 	if (n > 1 && e->code == BERR_NOTFOUND)
 		*e = first;
 out:
-	if (p.ca_fd >= 0)
-		close(p.ca_fd);
+	reg_conn_close(&p.conn);
 	wipe_free(p.user);
 	wipe_free(p.pass);
 	ingest_free(&p.in);

@@ -12,6 +12,7 @@
 #include "broker/auth.h"
 #include "broker/blobs.h"
 #include "broker/imgstore.h"
+#include "broker/regconn.h"
 #include "broker/registries.h"
 #include "broker/resolve.h"
 #include "broker/wk.h"
@@ -27,7 +28,7 @@ struct pusher {
 	uint64_t req_id;
 	bool quiet;
 	struct wk *fetch;        /* not owned */
-	int ca_fd;               /* owned, -1 none */
+	struct reg_conn conn;    /* owned: the registry's TLS, certs.d material, http or https */
 	char registry[256];
 	char repository[512];
 	bool tls_verify;
@@ -61,27 +62,23 @@ static int put(struct pusher *p, uint64_t kind, const char *reference, const cha
 	cleanup_close int fd = blobs_open(p->b->cfg.root, blob_digest, e);
 	struct msg_f_put req = { 0 };
 	struct stat st;
-	int fds[2];
+	int fds[REG_CONN_MAX_FDS];
+	size_t nfds;
 
 	if (fd < 0)
 		return berr_wrap(e, "image content missing from the store");
 	if (fstat(fd, &st) < 0)
 		return berr_sys(e, "fstat");
-	req.registry = p->registry;
 	req.repository = p->repository;
 	req.kind = kind;
 	req.reference = (char *)reference;
 	req.media_type = (char *)media_type;
 	req.size = (uint64_t)st.st_size;
-	req.tls_verify = p->tls_verify;
 	req.username = p->user;
 	req.password = p->pass;
-	req.has_ca = p->ca_fd >= 0;
-	fds[0] = fd;
-	fds[1] = p->ca_fd;
+	nfds = reg_conn_put(&p->conn, &req, fd, fds);
 	memset(rep, 0, sizeof(*rep));
-	return wk_call(p->b, p->fetch, MSG_F_PUT, &req, fds, p->ca_fd >= 0 ? 2 : 1,
-		       PUSH_TIMEOUT_MS, MSG_F_PUT_REPLY, rep, NULL, e);
+	return wk_call(p->b, p->fetch, MSG_F_PUT, &req, fds, nfds, PUSH_TIMEOUT_MS, MSG_F_PUT_REPLY, rep, NULL, e);
 }
 
 static int destination(struct broker *b, const char *dest, const char *source, struct pusher *p,
@@ -127,12 +124,13 @@ out:
 int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	struct msg_push *req = m->body;
-	struct pusher p = { .b = b, .req_id = m->id, .quiet = req->quiet, .ca_fd = -1 };
+	struct pusher p = { .b = b, .req_id = m->id, .quiet = req->quiet };
 	struct msg_image_inspect_reply img = { 0 };
 	struct msg_f_put_reply rep = { 0 };
 	char id[65], name[600], tag[160], cfg[80];
 	int rc = -1;
 
+	reg_conn_init(&p.conn);
 	if (imgstore_lookup(b->db, req->source, id, e) < 0 ||
 	    imgstore_inspect(b->db, id, &img, e) < 0)
 		goto out;
@@ -172,11 +170,10 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 						? "docker.io" : p.registry,
 			p.repository, &p.user, &p.pass, e) < 0)
 		goto out;
-	p.ca_fd = resolve_certs(b, p.registry, req->cert_dir, e);
-	if (p.ca_fd < 0 && e->code != BERR_OK)
+	if (reg_conn_open(b, &p.conn, p.registry, p.tls_verify, req->cert_dir, e) < 0)
 		goto out;
 	p.fetch = wk_spawn(b, "fetch", NULL, e);
-	if (p.fetch == NULL)
+	if (p.fetch == NULL || reg_conn_probe(b, p.fetch, &p.conn, e) < 0)
 		goto out;
 	say(&p, "Getting image source signatures");
 	for (size_t i = 0; i < img.n_layer_digests; i++) {
@@ -214,8 +211,7 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 out:
 	ipc_struct_free(&msg_f_put_reply_schema, &rep);
 	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
-	if (p.ca_fd >= 0)
-		close(p.ca_fd);
+	reg_conn_close(&p.conn);
 	if (p.user != NULL) {
 		OPENSSL_cleanse(p.user, strlen(p.user));
 		free(p.user);

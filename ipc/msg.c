@@ -154,11 +154,13 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_IMPORT, "import", &msg_import_schema, 1, 1 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
-	/* The output file, and optionally the registry's extra CA certificates. */
-	{ MSG_F_GET, "fetch-get", &msg_f_get_schema, 2, 1 },
+	/* The output file, and optionally the registry's extra CA certificates and a client
+	 * certificate with its key. */
+	{ MSG_F_GET, "fetch-get", &msg_f_get_schema, 4, 1 },
 	{ MSG_F_GET_REPLY, "fetch-get-reply", &msg_f_get_reply_schema, 0, 0 },
-	/* The content to upload (read-only), and optionally the registry's CA certificates. */
-	{ MSG_F_PUT, "fetch-put", &msg_f_put_schema, 2, 1 },
+	/* The content to upload (read-only), and optionally the registry's CA certificates and a
+	 * client certificate with its key. */
+	{ MSG_F_PUT, "fetch-put", &msg_f_put_schema, 4, 1 },
 	{ MSG_F_PUT_REPLY, "fetch-put-reply", &msg_f_put_reply_schema, 0, 0 },
 	{ MSG_F_PROGRESS, "fetch-progress", &msg_f_progress_schema, 0, 0 },
 	/* The stored bytes to parse, read-only. */

@@ -279,9 +279,11 @@ enum fetch_kind { FETCH_MANIFEST = 1, FETCH_BLOB = 2, FETCH_PING = 3 /* GET /v2/
 /* One GET of a registry object. The broker names the registry and the object; fetch does the
  * HTTP, TLS and authentication (token exchange included) and writes the body, at most max_size
  * bytes, into fds[0] (a file the broker opened: a memfd for a manifest, a temp file in the
- * store for a blob). fds[1], when present, holds extra CA certificates (PEM) for this registry,
- * read by fetch since Landlock keeps it out of the user's certs.d. Credentials, when present,
- * are wiped by both sides after use. */
+ * store for a blob). Then, in this order, the extra CA certificates (PEM) for this registry when
+ * has_ca, and the client certificate and its private key (PEM, from certs.d NAME.cert and
+ * NAME.key) when has_client_cert: fetch reads them from fds since Landlock keeps it out of the
+ * user's certs.d. Exactly 1 + has_ca + 2 * has_client_cert fds. Credentials and the key, when
+ * present, are wiped by both sides after use. */
 struct msg_f_get {
 	char *registry;      /* "host[:port]" as the broker resolved it (mirror or location) */
 	char *repository;    /* "library/busybox" */
@@ -290,12 +292,13 @@ struct msg_f_get {
 	char **accept;       /* media types for Accept (manifests) */
 	size_t n_accept;
 	bool tls_verify;
-	bool plain_http;     /* registries.conf insecure = true and TLS refused: http:// */
+	bool plain_http;     /* TLS verification off and the registry does not speak TLS: http:// */
 	bool head;           /* HEAD only: size, media type and digest, no body */
 	uint64_t max_size;   /* refuse bodies larger than this before writing them whole */
 	char *username;      /* NULL: anonymous */
 	char *password;      /* or an identity token; NULL with username NULL */
 	bool has_ca;         /* fds[1] holds CA certificates */
+	bool has_client_cert;/* the next two fds: client certificate, then its key */
 };
 
 struct msg_f_get_reply {
@@ -308,8 +311,8 @@ struct msg_f_get_reply {
 /* One upload. Blobs: HEAD first (already there: nothing sent, existed = true), then a
  * cross-repository mount when mount_from names a repository on the same registry, else an
  * upload session (POST, then one PUT for small blobs or PATCH chunks and a final PUT). The body
- * is fds[0] (read-only, from offset 0, exactly size bytes); fds[1] optional CA certificates as
- * for MSG_F_GET. Manifests: PUT to reference (a tag or a digest) with media_type. Push scope
+ * is fds[0] (read-only, from offset 0, exactly size bytes); then the CA certificates and the
+ * client certificate and key as for MSG_F_GET. Manifests: PUT to reference (a tag or a digest) with media_type. Push scope
  * (pull,push) for tokens. */
 struct msg_f_put {
 	char *registry;
@@ -320,9 +323,11 @@ struct msg_f_put {
 	uint64_t size;
 	char *mount_from;    /* blob: another repository on the same registry, or NULL */
 	bool tls_verify;
+	bool plain_http;     /* as for MSG_F_GET */
 	char *username;
 	char *password;
 	bool has_ca;
+	bool has_client_cert;
 };
 
 struct msg_f_progress {

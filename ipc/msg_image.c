@@ -42,6 +42,7 @@ static const struct ipc_field f_get_fields[] = {
 	IPC_F_STR(struct msg_f_get, username, false, 1024),
 	IPC_F_STR(struct msg_f_get, password, false, 8192),
 	IPC_F_BOOL(struct msg_f_get, has_ca, true),
+	IPC_F_BOOL(struct msg_f_get, has_client_cert, true),
 };
 const struct ipc_schema msg_f_get_schema = {
 	"fetch-get", sizeof(struct msg_f_get), f_get_fields, ARRAY_SIZE(f_get_fields)
@@ -282,9 +283,11 @@ static const struct ipc_field f_put_fields[] = {
 	IPC_F_UINT(struct msg_f_put, size, true, 0),
 	IPC_F_STR(struct msg_f_put, mount_from, false, REPO_MAX),
 	IPC_F_BOOL(struct msg_f_put, tls_verify, true),
+	IPC_F_BOOL(struct msg_f_put, plain_http, true),
 	IPC_F_STR(struct msg_f_put, username, false, 1024),
 	IPC_F_STR(struct msg_f_put, password, false, 8192),
 	IPC_F_BOOL(struct msg_f_put, has_ca, true),
+	IPC_F_BOOL(struct msg_f_put, has_client_cert, true),
 };
 const struct ipc_schema msg_f_put_schema = { "fetch-put", sizeof(struct msg_f_put), f_put_fields,
 					     ARRAY_SIZE(f_put_fields) };

@@ -1,6 +1,6 @@
 # Real container registries for the integration suites: `load registry` after `load helpers`.
 #
-#   registry_start NAME [--auth | --token | --http]
+#   registry_start NAME [--auth | --token | --http | --mtls]
 #       Starts Debian's docker-registry (distribution 2.8) on a free port of 127.0.0.1 only,
 #       with filesystem storage in a fresh directory, and waits until it answers. TLS with a
 #       server certificate (SANs 127.0.0.1, ::1, localhost and this host's name) from a test CA
@@ -17,6 +17,10 @@
 #                wrong passwords get 401). Also exports REGISTRY_<NAME>_TOKEN_LOG, one line
 #                per token request: "user=<who> service=<service> scope=<scope>".
 #       --http:  plain HTTP, no TLS.
+#       --mtls:  TLS that requires a client certificate from the test CA (mutual TLS: the
+#                registry's http.tls.clientcas). The test PKI has one: REGISTRY_CLIENT_CERT
+#                and REGISTRY_CLIENT_KEY (PEM), and REGISTRY_CLIENT_CERT_DIR, a certs.d
+#                directory holding ca.crt, client.cert and client.key.
 #   registry_stop NAME      stops it (and its token server); call it in teardown_file.
 #   make_test_image DIR [LAYER-DIR...]
 #       An OCI image layout in DIR from the host's busybox-static (scripts/mkimage.sh), with one
@@ -55,8 +59,9 @@ registry_var() {
 
 # registry_pki: makes (once per test run, under a lock) the test CA (ca.crt, and certs.d/ca.crt),
 # a server certificate for the registries (server.crt/key), one for a name no server has
-# (wrong-name.crt/key), an unrelated CA (other-ca.crt) and a signing certificate for the token
-# server (token.crt/key). Prints the directory.
+# (wrong-name.crt/key), an unrelated CA (other-ca.crt), a signing certificate for the token
+# server (token.crt/key) and a client certificate from the test CA (client.crt/key, and
+# client-certs.d/ with ca.crt, client.cert and client.key). Prints the directory.
 registry_pki() {
 	local d=$BERTH_IT_TMP/registry-pki san host
 	(
@@ -95,10 +100,22 @@ registry_pki() {
 		# (rootcertbundle) and finds it in each token's x5c header.
 		openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt \
 			-days 3 -subj "/CN=berth test token issuer" 2>/dev/null
+		# A client certificate for registries that require one (--mtls).
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout client.key -out client.csr -subj "/CN=berth test client" 2>/dev/null
+		printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' \
+			>client.ext
+		openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+			-out client.crt -days 3 -extfile client.ext 2>/dev/null
+		mkdir -p client-certs.d
 		cp ca.crt certs.d/ca.crt
+		cp ca.crt client-certs.d/ca.crt
+		cp client.crt client-certs.d/client.cert
+		cp client.key client-certs.d/client.key
 		chmod 0644 ./*.crt
-		chmod 0600 ./*.key
+		chmod 0600 ./*.key client-certs.d/client.key
 		openssl verify -CAfile ca.crt server.crt >/dev/null || exit 1
+		openssl verify -CAfile ca.crt client.crt >/dev/null || exit 1
 		touch "$d/done"
 	) 9>"$BERTH_IT_TMP/registry-pki.lock" || {
 		echo "registry_pki: could not make the test certificates in $d" >&2
@@ -196,6 +213,10 @@ registry_start() {
 	dir=$(mktemp -d "$BERTH_IT_TMP/registry-$name.XXXXXX")
 	mkdir -p "$dir/data"
 	export REGISTRY_CA=$pki/ca.crt REGISTRY_CERT_DIR=$pki/certs.d
+	export REGISTRY_CLIENT_CERT=$pki/client.crt REGISTRY_CLIENT_KEY=$pki/client.key
+	export REGISTRY_CLIENT_CERT_DIR=$pki/client-certs.d
+	# The readiness check presents the client certificate: only --mtls asks for it.
+	local client=(--cert "$pki/client.crt" --key "$pki/client.key")
 
 	local auth_yaml="" tls_yaml
 	tls_yaml="  tls:
@@ -206,6 +227,11 @@ registry_start() {
 	--http)
 		scheme=http
 		tls_yaml=""
+		;;
+	--mtls)
+		tls_yaml+="
+    clientcas:
+      - $pki/ca.crt"
 		;;
 	--auth)
 		htpasswd -Bbc "$dir/htpasswd" "$REGISTRY_USER" "$REGISTRY_PASSWORD" 2>/dev/null ||
@@ -270,7 +296,7 @@ EOF
 				break
 			fi
 			# Any HTTP answer (200, or 401 with auth) means it serves.
-			if curl -s -o /dev/null --max-time 2 --cacert "$pki/ca.crt" \
+			if curl -s -o /dev/null --max-time 2 --cacert "$pki/ca.crt" "${client[@]}" \
 				"$scheme://127.0.0.1:$port/v2/" 2>/dev/null; then
 				up=1
 				break
@@ -332,7 +358,12 @@ push_test_image() {
 		creds=(--dest-creds "$REGISTRY_USER:$REGISTRY_PASSWORD")
 	fi
 	local tls=(--dest-cert-dir "$pki/certs.d")
-	if [ "$code" = 000 ] && curl -s -o /dev/null "http://${ref%%/*}/v2/" 2>/dev/null; then
+	# A registry that requires a client certificate (--mtls). Asked first: a TLS server
+	# answers plain HTTP too (400), which would pass the check below.
+	if [ "$code" = 000 ] && curl -s -o /dev/null --cacert "$pki/ca.crt" \
+		--cert "$pki/client.crt" --key "$pki/client.key" "https://${ref%%/*}/v2/" 2>/dev/null; then
+		tls=(--dest-cert-dir "$pki/client-certs.d")
+	elif [ "$code" = 000 ] && curl -s -o /dev/null "http://${ref%%/*}/v2/" 2>/dev/null; then
 		tls=(--dest-tls-verify=false)
 	fi
 	skopeo --insecure-policy copy --quiet "${tls[@]}" "${creds[@]}" \

@@ -3,24 +3,26 @@
  *
  *   BERTH_TOP=<build tree> fetch-call --registry HOST[:PORT] --repo REPO
  *       (--manifest REF | --blob DIGEST) --out FILE
- *       [--accept MEDIA-TYPE]... [--ca FILE] [--user U --password P] [--tls-verify=false]
- *       [--plain-http] [--head] [--max-size N] [--repeat N]
+ *       [--accept MEDIA-TYPE]... [--ca FILE] [--cert FILE --key FILE] [--user U --password P]
+ *       [--tls-verify=false] [--plain-http] [--head] [--max-size N] [--repeat N]
  *   BERTH_TOP=<build tree> fetch-call --registry HOST[:PORT] --repo REPO
  *       (--put-blob FILE --digest D [--mount-from REPO]
  *        | --put-manifest FILE --reference TAG-OR-DIGEST --media-type T)
- *       [--ca FILE] [--user U --password P] [--tls-verify=false] [--size N] [--writable]
- *       [--repeat N]
+ *       [--ca FILE] [--cert FILE --key FILE] [--user U --password P] [--tls-verify=false]
+ *       [--plain-http] [--size N] [--writable] [--repeat N]
  *
  * Starts $BERTH_TOP/libexec/berth/berth-fetch as broker/wk.c does: fork + exec by fd (opened
  * O_PATH, executed with execveat(AT_EMPTY_PATH)), a clean environment (PATH only), the
  * SOCK_SEQPACKET channel at fd 3, /dev/null on fds 0 and 1, stderr inherited, every other fd
  * closed, and (when run as root) the capability bounding set emptied and uid/gid 65534, as
  * rootful berth runs its fetch worker. It opens FILE itself (created or truncated, as the
- * broker opens a temporary file in its store) and sends it as fds[0] of MSG_F_GET, with the
- * --ca file as fds[1]. Without --accept, a manifest request accepts the OCI and Docker v2
+ * broker opens a temporary file in its store) and sends it as fds[0] of MSG_F_GET, then the
+ * --ca file, then the --cert and --key files (a client certificate and its key), each when
+ * given. Without --accept, a manifest request accepts the OCI and Docker v2
  * manifest and index types. --max-size defaults to 4 MiB for manifests and 1 GiB for blobs.
  * --repeat N sends the same request N times to the same worker (FILE truncated before each),
- * which is how the token cache is exercised.
+ * which is how the token cache is exercised. --drop-last-fd sends one fd fewer than the
+ * request's has_ca and has_client_cert announce, to test the worker's check.
  *
  * --put-blob and --put-manifest send MSG_F_PUT instead, with FILE opened read-only as fds[0]
  * (as the broker passes a blob of its store) and its size as the request's size; --size N
@@ -70,13 +72,50 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: BERTH_TOP=DIR fetch-call --registry HOST[:PORT] --repo REPO "
 		"(--manifest REF | --blob DIGEST) --out FILE [--accept MT]... [--ca FILE] "
-		"[--user U --password P] [--tls-verify=false] [--plain-http] [--head] "
-		"[--max-size N] [--repeat N]\n"
+		"[--cert FILE --key FILE] [--user U --password P] [--tls-verify=false] "
+		"[--plain-http] [--head] [--max-size N] [--repeat N]\n"
 		"       BERTH_TOP=DIR fetch-call --registry HOST[:PORT] --repo REPO "
 		"(--put-blob FILE --digest D [--mount-from REPO] | --put-manifest FILE "
-		"--reference REF --media-type T) [--ca FILE] [--user U --password P] "
-		"[--tls-verify=false] [--size N] [--writable] [--repeat N]\n");
+		"--reference REF --media-type T) [--ca FILE] [--cert FILE --key FILE] "
+		"[--user U --password P] [--tls-verify=false] [--plain-http] [--size N] "
+		"[--writable] [--repeat N]\n");
 	exit(64);
+}
+
+/* The files given with --ca, --cert and --key, each NULL when not given. */
+struct tls_files {
+	const char *ca;
+	const char *cert;
+	const char *key;
+	bool drop_last;     /* --drop-last-fd */
+};
+
+/* Opens the TLS files after fds[0], in the order berth-fetch expects them (CA, certificate,
+ * key), into fds and owned (closed by the caller). Returns the number of fds in all. */
+static size_t open_tls(const struct tls_files *t, int fds[4], int owned[3])
+{
+	const char *files[3] = { t->ca, t->cert, t->key };
+	size_t n = 1;
+
+	for (size_t i = 0; i < 3; i++) {
+		owned[i] = -1;
+		if (files[i] == NULL)
+			continue;
+		owned[i] = open(files[i], O_RDONLY | O_CLOEXEC);
+		if (owned[i] < 0) {
+			fprintf(stderr, "fetch-call: %s: %s\n", files[i], strerror(errno));
+			exit(64);
+		}
+		fds[n++] = owned[i];
+	}
+	return t->drop_last ? n - 1 : n;
+}
+
+static void close_tls(int owned[3])
+{
+	for (size_t i = 0; i < 3; i++)
+		if (owned[i] >= 0)
+			close(owned[i]);
 }
 
 static void put_value(const char *s)
@@ -204,12 +243,12 @@ static int reap(pid_t pid, bool report_ok)
 /* Sends the request once and prints its reply. Returns 0 (result), 1 (error reply), 2 (the
  * worker went away), 3 (protocol violation). */
 static int call(struct ipc_chan *ch, const struct msg_f_get *q, const char *out,
-		const char *ca, uint64_t id)
+		const struct tls_files *tls, uint64_t id)
 {
 	cleanup_ipc_msg struct ipc_msg *m = NULL;
 	cleanup_close int ofd = -1;
-	cleanup_close int cfd = -1;
-	int fds[2];
+	int fds[4], owned[3];
+	size_t nfds;
 	struct berr e;
 	int r;
 
@@ -219,15 +258,10 @@ static int call(struct ipc_chan *ch, const struct msg_f_get *q, const char *out,
 		exit(64);
 	}
 	fds[0] = ofd;
-	if (ca != NULL) {
-		cfd = open(ca, O_RDONLY | O_CLOEXEC);
-		if (cfd < 0) {
-			fprintf(stderr, "fetch-call: %s: %s\n", ca, strerror(errno));
-			exit(64);
-		}
-		fds[1] = cfd;
-	}
-	if (ipc_send(ch, MSG_F_GET, id, q, fds, ca != NULL ? 2 : 1, &e) < 0) {
+	nfds = open_tls(tls, fds, owned);
+	r = ipc_send(ch, MSG_F_GET, id, q, fds, nfds, &e);
+	close_tls(owned);
+	if (r < 0) {
 		printf("send failed: %s\n", e.msg);
 		return 2;
 	}
@@ -280,12 +314,12 @@ static int call(struct ipc_chan *ch, const struct msg_f_get *q, const char *out,
 
 /* The same for MSG_F_PUT, with FILE as the content (read-only unless writable). */
 static int call_put(struct ipc_chan *ch, const struct msg_f_put *q, const char *in,
-		    bool writable, const char *ca, uint64_t id)
+		    bool writable, const struct tls_files *tls, uint64_t id)
 {
 	cleanup_ipc_msg struct ipc_msg *m = NULL;
 	cleanup_close int ifd = -1;
-	cleanup_close int cfd = -1;
-	int fds[2];
+	int fds[4], owned[3];
+	size_t nfds;
 	struct berr e;
 	int r;
 
@@ -295,15 +329,10 @@ static int call_put(struct ipc_chan *ch, const struct msg_f_put *q, const char *
 		exit(64);
 	}
 	fds[0] = ifd;
-	if (ca != NULL) {
-		cfd = open(ca, O_RDONLY | O_CLOEXEC);
-		if (cfd < 0) {
-			fprintf(stderr, "fetch-call: %s: %s\n", ca, strerror(errno));
-			exit(64);
-		}
-		fds[1] = cfd;
-	}
-	if (ipc_send(ch, MSG_F_PUT, id, q, fds, ca != NULL ? 2 : 1, &e) < 0) {
+	nfds = open_tls(tls, fds, owned);
+	r = ipc_send(ch, MSG_F_PUT, id, q, fds, nfds, &e);
+	close_tls(owned);
+	if (r < 0) {
 		printf("send failed: %s\n", e.msg);
 		return 2;
 	}
@@ -359,7 +388,8 @@ int main(int argc, char **argv)
 	char *accept[MAX_ACCEPT + 1] = { NULL };
 	size_t n_accept = 0;
 	const char *top = getenv("BERTH_TOP");
-	const char *out = NULL, *ca = NULL;
+	const char *out = NULL;
+	struct tls_files tls = { 0 };
 	uint64_t repeat = 1;
 	struct ipc_chan *ch = NULL;
 	int worst = 0;
@@ -403,7 +433,11 @@ int main(int argc, char **argv)
 				usage();
 			accept[n_accept++] = (char *)v;
 		} else if (OPT("--ca")) {
-			ca = v;
+			tls.ca = v;
+		} else if (OPT("--cert")) {
+			tls.cert = v;
+		} else if (OPT("--key")) {
+			tls.key = v;
 		} else if (OPT("--user")) {
 			q.username = (char *)v;
 		} else if (OPT("--password")) {
@@ -414,6 +448,8 @@ int main(int argc, char **argv)
 			repeat = parse_u64(v);
 		} else if (strcmp(a, "--tls-verify=false") == 0) {
 			q.tls_verify = false;
+		} else if (strcmp(a, "--drop-last-fd") == 0) {
+			tls.drop_last = true;
 		} else if (strcmp(a, "--plain-http") == 0) {
 			q.plain_http = true;
 		} else if (strcmp(a, "--head") == 0) {
@@ -424,14 +460,15 @@ int main(int argc, char **argv)
 #undef OPT
 	}
 	if (top == NULL || top[0] != '/' || q.registry == NULL || q.repository == NULL ||
-	    repeat == 0 || repeat > 100)
+	    repeat == 0 || repeat > 100 || (tls.cert == NULL) != (tls.key == NULL) ||
+	    (tls.drop_last && tls.ca == NULL && tls.cert == NULL))
 		usage();
 	if (put_file != NULL) {
 		struct stat sb;
 
-		/* Download options have no meaning here (and MSG_F_PUT has no plain_http). */
+		/* Download options have no meaning here. */
 		if (pq.reference == NULL || q.reference != NULL || out != NULL || q.head ||
-		    q.plain_http || n_accept > 0 || q.max_size != 0)
+		    n_accept > 0 || q.max_size != 0)
 			usage();
 		if (stat(put_file, &sb) < 0) {
 			fprintf(stderr, "fetch-call: %s: %s\n", put_file, strerror(errno));
@@ -441,9 +478,11 @@ int main(int argc, char **argv)
 		pq.repository = q.repository;
 		pq.size = size_arg != NULL ? parse_u64(size_arg) : (uint64_t)sb.st_size;
 		pq.tls_verify = q.tls_verify;
+		pq.plain_http = q.plain_http;
 		pq.username = q.username;
 		pq.password = q.password;
-		pq.has_ca = ca != NULL;
+		pq.has_ca = tls.ca != NULL;
+		pq.has_client_cert = tls.cert != NULL;
 	} else if (q.reference == NULL || out == NULL || pq.reference != NULL ||
 		   size_arg != NULL || writable) {
 		usage();
@@ -457,7 +496,8 @@ int main(int argc, char **argv)
 	}
 	if (q.max_size == 0)
 		q.max_size = q.kind == FETCH_MANIFEST ? 4u << 20 : 1u << 30;
-	q.has_ca = ca != NULL;
+	q.has_ca = tls.ca != NULL;
+	q.has_client_cert = tls.cert != NULL;
 
 	/* A wedged worker must fail the test, not hang it. */
 	alarm(TIMEOUT_SECONDS);
@@ -465,8 +505,8 @@ int main(int argc, char **argv)
 
 	pid = spawn(top, &ch);
 	for (uint64_t i = 0; i < repeat; i++) {
-		int r = put_file != NULL ? call_put(ch, &pq, put_file, writable, ca, 100 + i)
-					 : call(ch, &q, out, ca, 100 + i);
+		int r = put_file != NULL ? call_put(ch, &pq, put_file, writable, &tls, 100 + i)
+					 : call(ch, &q, out, &tls, 100 + i);
 		if (r > worst)
 			worst = r;
 		if (r >= 2)

@@ -214,11 +214,13 @@ static struct msg_f_get m_f_get = {
 	.kind = FETCH_MANIFEST, .reference = "3.19", .accept = accept_types, .n_accept = 4,
 	.tls_verify = true, .plain_http = false, .head = false, .max_size = 4194304,
 	.username = "someone", .password = "dckr_pat_0123456789", .has_ca = false,
+	.has_client_cert = true,
 };
 static struct msg_f_put m_f_put = {
 	.registry = "127.0.0.1:5000", .repository = "team/app", .kind = FETCH_BLOB,
-	.reference = DIG_B, .size = 2811, .mount_from = "team/base", .tls_verify = true,
-	.username = "someone", .password = "s3cret", .has_ca = true,
+	.reference = DIG_B, .size = 2811, .mount_from = "team/base", .tls_verify = false,
+	.plain_http = true, .username = "someone", .password = "s3cret", .has_ca = true,
+	.has_client_cert = true,
 };
 static struct msg_f_put_reply m_f_put_reply = {
 	.http_status = 201, .existed = false, .digest = DIG_B,
@@ -652,11 +654,12 @@ static void test_decode_fd_rules(void **state)
 	unshare = encode(MSG_UNSHARE, &m_unshare, &ulen);
 	vman = encode(MSG_V_MANIFEST, &m_v_manifest, &vlen);
 	fget = encode(MSG_F_GET, &m_f_get, &flen);
-	/* The document to parse is the request's one fd; the output file (and CA file) too. */
+	/* The document to parse is the request's one fd; the output file (and the CA file, client
+	 * certificate and key) too. */
 	expect_decode_refused(vman, vlen, 0, "message verify-manifest carries 0 fds, not 1");
 	expect_decode_refused(vman, vlen, 2, "message verify-manifest carries 2 fds, not 1");
-	expect_decode_refused(fget, flen, 0, "message fetch-get carries 0 fds, not 1 to 2");
-	expect_decode_refused(fget, flen, 3, "message fetch-get carries 3 fds, not 1 to 2");
+	expect_decode_refused(fget, flen, 0, "message fetch-get carries 0 fds, not 1 to 4");
+	expect_decode_refused(fget, flen, 5, "message carries 5 fds, more than 4");
 	expect_decode_refused(hello, hlen, 1, "message hello carries 1 fds, not 0");
 	expect_decode_refused(unshare, ulen, 2, "message unshare carries 2 fds, not 3");
 	expect_decode_refused(unshare, ulen, 0, "message unshare carries 0 fds, not 3");

@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
 #include "common/cleanup.h"
@@ -400,6 +401,50 @@ static const char *certs_d_hint =
 	"~/.config/containers/certs.d/%s/ca.crt when rootless), or use --tls-verify=false if "
 	"an unauthenticated connection is acceptable";
 
+/* OpenSSL calls this in a handshake where the server asks for a client certificate (with one
+ * configured or not): the server's request is what tells a registry that requires mutual TLS
+ * from one whose connection broke, since its refusal (an alert after the handshake, in TLS
+ * 1.3) often arrives as a reset before libcurl reads it. */
+static int on_cert_request(SSL *ssl, void *arg)
+{
+	struct xfer *x = arg;
+
+	(void)ssl;
+	x->cert_requested = true;
+	return 1; /* go on, with the certificate configured, if any */
+}
+
+/* libcurl's hook on each new connection's SSL_CTX. Renegotiation is refused, so the callback
+ * above runs only in the handshake of the transfer whose xfer it was given. */
+static CURLcode on_ssl_ctx(CURL *curl, void *sslctx, void *arg)
+{
+	(void)curl;
+	SSL_CTX_set_options(sslctx, SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_cert_cb(sslctx, on_cert_request, arg);
+	return CURLE_OK;
+}
+
+/* Whether a failure is the server refusing the connection over the client certificate: libcurl
+ * read the TLS alert (none sent to a registry that requires one, TLS 1.3 "certificate
+ * required", or one it does not accept), or the handshake asked for a certificate and the
+ * connection broke right after. Retrying cannot help; the user's certs.d can. */
+static bool client_cert_refused(const struct xfer *x, CURLcode rc)
+{
+	static const char *const alerts[] = {
+		"alert certificate required", "alert bad certificate", "alert unknown ca",
+		"alert certificate unknown", "alert certificate expired",
+		"alert certificate revoked", "alert unsupported certificate",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(alerts); i++)
+		if (strstr(x->errbuf, alerts[i]) != NULL)
+			return true;
+	/* Over HTTP/2 the broken connection is CURLE_HTTP2, with the same words. */
+	return x->cert_requested &&
+	       (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
+		rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_HTTP2 || rc == CURLE_HTTP2_STREAM);
+}
+
 static const char *method_of(const struct xfer *x)
 {
 	return x->method != NULL ? x->method : x->head ? "HEAD" : "GET";
@@ -419,6 +464,19 @@ static int transport_error(struct call *c, struct xfer *x, CURLcode rc, const ch
 		 x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc));
 	snprintf(hint, sizeof(hint), certs_d_hint, host, host);
 
+	if (client_cert_refused(x, rc)) {
+		if (c->cert.data == NULL)
+			return berr_set(e, BERR_DENIED, 0,
+					"%s \"%s\": the registry requires a client certificate "
+					"(it asked for one, then: %s): put NAME.cert and NAME.key "
+					"in certs.d/%s/ (/etc/containers/certs.d, or "
+					"~/.config/containers/certs.d when rootless) or in the "
+					"--cert-dir directory", m, shown, detail, host);
+		return berr_set(e, BERR_DENIED, 0,
+				"%s \"%s\": the registry did not accept berth's client certificate "
+				"(%s): check the NAME.cert and NAME.key for %s in certs.d or "
+				"--cert-dir", m, shown, detail, host);
+	}
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		curl_easy_getinfo(x->curl, CURLINFO_SSL_VERIFYRESULT, &verify);
@@ -447,13 +505,19 @@ static int transport_error(struct call *c, struct xfer *x, CURLcode rc, const ch
 	case CURLE_SSL_CACERT_BADFILE:
 		return berr_set(e, BERR_INVALID, 0, "%s \"%s\": the CA certificates for %s could not "
 				"be loaded (%s): check its certs.d directory", m, shown, host, detail);
+	case CURLE_SSL_CERTPROBLEM:
+		return berr_set(e, BERR_INVALID, 0, "%s \"%s\": the client certificate or key for "
+				"%s could not be used (%s): check NAME.cert and NAME.key in its "
+				"certs.d directory", m, shown, host, detail);
 	case CURLE_SSL_CONNECT_ERROR:
-		if (strstr(detail, "wrong version number") != NULL ||
-		    strstr(detail, "packet length too long") != NULL)
+		/* With verification off, the broker tries http next: no advice needed. */
+		if ((strstr(detail, "wrong version number") != NULL ||
+		     strstr(detail, "packet length too long") != NULL) && c->q->tls_verify)
 			return berr_set(e, BERR_SYSTEM, 0,
 					"%s \"%s\": TLS handshake failed (%s): the server does not "
-					"speak TLS there; if this registry is plain HTTP, mark it "
-					"`insecure = true` in registries.conf", m, shown, detail);
+					"speak TLS there; if this registry is plain HTTP, use "
+					"--tls-verify=false or mark it `insecure = true` in "
+					"registries.conf", m, shown, detail);
 		return berr_set(e, BERR_SYSTEM, 0, "%s \"%s\": TLS handshake failed: %s", m, shown,
 				detail);
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -531,6 +595,15 @@ static int setup_handle(struct call *c, struct xfer *x, const char *url,
 	SET(CURLOPT_CAPATH, (char *)NULL);
 	if (c->ca.data != NULL)
 		SET(CURLOPT_CAINFO_BLOB, &c->ca);
+	SET(CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);  /* https only: libcurl calls it for TLS */
+	SET(CURLOPT_SSL_CTX_DATA, x);
+	/* The certs.d client certificate, for registries that ask for one (mutual TLS). */
+	if (c->cert.data != NULL) {
+		SET(CURLOPT_SSLCERTTYPE, "PEM");
+		SET(CURLOPT_SSLCERT_BLOB, &c->cert);
+		SET(CURLOPT_SSLKEYTYPE, "PEM");
+		SET(CURLOPT_SSLKEY_BLOB, &c->key);
+	}
 #undef SET
 	if (rc != CURLE_OK)
 		return berr_set(e, BERR_INTERNAL, 0, "libcurl refused an option: %s",
@@ -564,6 +637,7 @@ static int request_once(struct call *c, const char *start_url, const char *authz
 
 		xfer_reset_response(x);
 		x->body_pos = 0;
+		x->cert_requested = false;
 		x->read_errno = 0;
 		x->body_short = false;
 		for (size_t i = 0; i < ARRAY_SIZE(x->extra_hdrs) && x->extra_hdrs[i] != NULL; i++) {
@@ -629,7 +703,7 @@ static int request_once(struct call *c, const char *start_url, const char *authz
 						"after %llu of %llu bytes",
 						(unsigned long long)(x->body_off + x->body_pos),
 						(unsigned long long)(x->body_off + x->body_len));
-			*transient = curl_transient(rc);
+			*transient = curl_transient(rc) && !client_cert_refused(x, rc);
 			return transport_error(c, x, rc, url, e);
 		}
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x->status);

@@ -54,32 +54,66 @@ static int fetch_info(struct worker *w, struct msg_worker_status *st, struct ber
 	return worker_strv_add(&st->libraries, &st->n_libraries, buf, e);
 }
 
-/* Reads the extra CA bundle the broker passed (a certs.d ca.crt, or several concatenated),
- * from its start, bounded. */
-static int read_ca(int fd, char **out, size_t *len, struct berr *e)
+/* One PEM document the broker passed as an fd (a sealed memfd): read whole from offset 0 with
+ * pread, so several workers given the same fd do not share a position, at most max bytes.
+ * *out is max + 1 bytes, wiped by tls_free. */
+static int read_pem(int fd, size_t max, const char *what, char **out, size_t *len,
+		    struct berr *e)
 {
-	char *buf = malloc(REGISTRY_MAX_CA_BYTES + 1);
-	ssize_t n;
+	char *buf = malloc(max + 1);
+	char limit[32];
+	size_t n = 0;
 
 	if (buf == NULL)
 		return berr_sys(e, "allocating");
-	if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE) {
-		free(buf);
-		return berr_sys(e, "reading the registry's CA certificates");
+	while (n <= max) {
+		ssize_t r = pread(fd, buf + n, max + 1 - n, (off_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			OPENSSL_cleanse(buf, max + 1);
+			free(buf);
+			return berr_sys(e, "reading %s", what);
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
 	}
-	n = xread_all(fd, buf, REGISTRY_MAX_CA_BYTES + 1, e);
-	if (n < 0) {
+	if (n > max) {
+		OPENSSL_cleanse(buf, max + 1);
 		free(buf);
-		return berr_wrap(e, "reading the registry's CA certificates");
-	}
-	if ((size_t)n > REGISTRY_MAX_CA_BYTES) {
-		free(buf);
-		return berr_set(e, BERR_INVALID, 0,
-				"the registry's CA certificates are larger than 1 MiB");
+		registry_format_size(max, limit, sizeof(limit));
+		return berr_set(e, BERR_INVALID, 0, "%s: larger than %s", what, limit);
 	}
 	*out = buf;
-	*len = (size_t)n;
+	*len = n;
 	return 0;
+}
+
+/* The TLS material of one request: extra CAs, and a client certificate with its key. */
+struct req_tls {
+	char *ca;           /* owned, or NULL */
+	size_t ca_len;
+	char *cert;         /* owned, or NULL (then key is NULL too) */
+	size_t cert_len;
+	char *key;          /* owned, secret: wiped by tls_free */
+	size_t key_len;
+};
+
+/* A view of what t holds, for the client. */
+static struct registry_pem tls_pem(const struct req_tls *t)
+{
+	return (struct registry_pem){ t->ca, t->ca_len, t->cert, t->cert_len, t->key, t->key_len };
+}
+
+static void tls_free(struct req_tls *t)
+{
+	free(t->ca);
+	free(t->cert);
+	if (t->key != NULL)
+		OPENSSL_cleanse(t->key, REGISTRY_MAX_CLIENT_KEY_BYTES + 1);
+	free(t->key);
+	memset(t, 0, sizeof(*t));
 }
 
 static void wipe(char *s)
@@ -88,8 +122,8 @@ static void wipe(char *s)
 		OPENSSL_cleanse(s, strlen(s));
 }
 
-/* MSG_F_GET: one manifest or blob into fds[0]. The request's credentials are wiped as soon as
- * the transfer is over, whatever its outcome. */
+/* MSG_F_GET: one manifest or blob into fds[0]. The request's credentials and client key are
+ * wiped as soon as the transfer is over, whatever its outcome. */
 struct progress_ctx {
 	struct worker *w;
 	uint64_t id;
@@ -112,16 +146,31 @@ static void send_progress(void *ud, uint64_t done, int64_t total)
 	(void)ipc_send(worker_chan(p->w), MSG_F_PROGRESS, p->id, &msg, NULL, 0, &e);
 }
 
-/* fds[1] exactly when has_ca (a mismatch is the broker's bug, refused rather than guessed
- * at), and the CA bundle it holds. */
-static int request_ca(const struct ipc_msg *m, bool has_ca, const char *what, char **ca,
-		      size_t *ca_len, struct berr *e)
+/* After the content fd, the CA bundle exactly when has_ca, then the client certificate and its
+ * key exactly when has_client_cert (a mismatch is the broker's bug, refused rather than guessed
+ * at); what they hold into *t. One check for downloads and uploads alike. */
+static int request_tls(const struct ipc_msg *m, bool has_ca, bool has_client_cert,
+		       const char *what, struct req_tls *t, struct berr *e)
 {
-	if (m->nfds != (has_ca ? 2u : 1u))
-		return berr_set(e, BERR_INVALID, 0, "%s request with %zu fds (has_ca is %s)", what,
-				m->nfds, has_ca ? "set" : "not set");
-	if (has_ca && read_ca(m->fds[1], ca, ca_len, e) < 0)
+	size_t want = 1 + (has_ca ? 1 : 0) + (has_client_cert ? 2 : 0);
+	size_t i = 1;
+
+	memset(t, 0, sizeof(*t));
+	if (m->nfds != want)
+		return berr_set(e, BERR_INVALID, 0, "%s request with %zu fds (has_ca is %s, "
+				"has_client_cert is %s)", what, m->nfds, has_ca ? "set" : "not set",
+				has_client_cert ? "set" : "not set");
+	if (has_ca && read_pem(m->fds[i++], REGISTRY_MAX_CA_BYTES,
+			       "the registry's CA certificates", &t->ca, &t->ca_len, e) < 0)
 		return -1;
+	if (has_client_cert &&
+	    (read_pem(m->fds[i], REGISTRY_MAX_CLIENT_CERT_BYTES, "the client certificate",
+		      &t->cert, &t->cert_len, e) < 0 ||
+	     read_pem(m->fds[i + 1], REGISTRY_MAX_CLIENT_KEY_BYTES, "the client key", &t->key,
+		      &t->key_len, e) < 0)) {
+		tls_free(t);
+		return -1;
+	}
 	return 0;
 }
 
@@ -130,13 +179,12 @@ static int handle_get(void *ctx, struct ipc_msg *m, struct berr *e)
 	struct worker *w = ctx;
 	struct fetch_state *st = worker_role_state(w);
 	struct msg_f_get *q = m->body;
-	cleanup_free char *ca = NULL;
-	size_t ca_len = 0;
+	struct req_tls tls = { 0 };
 	struct registry_result res;
 	struct msg_f_get_reply reply;
 	int rc = -1;
 
-	if (request_ca(m, q->has_ca, "fetch", &ca, &ca_len, e) < 0)
+	if (request_tls(m, q->has_ca, q->has_client_cert, "fetch", &tls, e) < 0)
 		goto out;
 
 	struct registry_req req = {
@@ -152,8 +200,7 @@ static int handle_get(void *ctx, struct ipc_msg *m, struct berr *e)
 		.max_size = q->max_size,
 		.username = q->username,
 		.password = q->password,
-		.extra_ca = ca,
-		.extra_ca_len = ca_len,
+		.pem = tls_pem(&tls),
 		.out_fd = m->fds[0],
 	};
 	struct progress_ctx pc = { .w = w, .id = m->id };
@@ -173,25 +220,25 @@ static int handle_get(void *ctx, struct ipc_msg *m, struct berr *e)
 	if (rc < 0)
 		e->code = BERR_PROTOCOL; /* the channel is gone: nothing left to report to */
 out:
+	tls_free(&tls);
 	wipe(q->username);
 	wipe(q->password);
 	return rc;
 }
 
 /* MSG_F_PUT: one blob or manifest from fds[0] to the registry. As for MSG_F_GET, the
- * credentials are wiped when the upload is over, whatever its outcome. */
+ * credentials and the client key are wiped when the upload is over, whatever its outcome. */
 static int handle_put(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	struct worker *w = ctx;
 	struct fetch_state *st = worker_role_state(w);
 	struct msg_f_put *q = m->body;
-	cleanup_free char *ca = NULL;
-	size_t ca_len = 0;
+	struct req_tls tls = { 0 };
 	struct registry_put_result res;
 	struct msg_f_put_reply reply;
 	int rc = -1;
 
-	if (request_ca(m, q->has_ca, "upload", &ca, &ca_len, e) < 0)
+	if (request_tls(m, q->has_ca, q->has_client_cert, "upload", &tls, e) < 0)
 		goto out;
 
 	struct registry_put_req req = {
@@ -203,11 +250,10 @@ static int handle_put(void *ctx, struct ipc_msg *m, struct berr *e)
 		.size = q->size,
 		.mount_from = q->mount_from,
 		.tls_verify = q->tls_verify,
-		.plain_http = false, /* MSG_F_PUT has no plain_http: uploads are https only */
+		.plain_http = q->plain_http,
 		.username = q->username,
 		.password = q->password,
-		.extra_ca = ca,
-		.extra_ca_len = ca_len,
+		.pem = tls_pem(&tls),
 		.in_fd = m->fds[0],
 	};
 	if (registry_put(st->reg, &req, &res, e) < 0)
@@ -221,6 +267,7 @@ static int handle_put(void *ctx, struct ipc_msg *m, struct berr *e)
 	if (rc < 0)
 		e->code = BERR_PROTOCOL; /* the channel is gone: nothing left to report to */
 out:
+	tls_free(&tls);
 	wipe(q->username);
 	wipe(q->password);
 	return rc;

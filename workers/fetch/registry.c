@@ -691,15 +691,15 @@ int call_init(struct registry *r, const struct registry_req *q, struct call *c, 
 	curl_url_cleanup(u);
 	if (rc < 0)
 		return -1;
-	if (q->extra_ca != NULL && q->extra_ca_len > 0) {
-		size_t n = r->system_ca_len + 1 + q->extra_ca_len;
+	if (q->pem.ca != NULL && q->pem.ca_len > 0) {
+		size_t n = r->system_ca_len + 1 + q->pem.ca_len;
 		c->ca_buf = malloc(n);
 		if (c->ca_buf == NULL)
 			return berr_sys(e, "allocating");
 		if (r->system_ca_len > 0)
 			memcpy(c->ca_buf, r->system_ca, r->system_ca_len);
 		c->ca_buf[r->system_ca_len] = '\n';
-		memcpy(c->ca_buf + r->system_ca_len + 1, q->extra_ca, q->extra_ca_len);
+		memcpy(c->ca_buf + r->system_ca_len + 1, q->pem.ca, q->pem.ca_len);
 		c->ca.data = c->ca_buf;
 		c->ca.len = n;
 	} else if (r->system_ca != NULL) {
@@ -707,6 +707,13 @@ int call_init(struct registry *r, const struct registry_req *q, struct call *c, 
 		c->ca.len = r->system_ca_len;
 	}
 	c->ca.flags = CURL_BLOB_COPY;
+	/* The key stays in q's buffer, which the caller wipes: no copy of it is left inside
+	 * libcurl once the call is over. */
+	if (q->pem.cert != NULL && q->pem.key != NULL) {
+		c->cert = (struct curl_blob){ (void *)q->pem.cert, q->pem.cert_len,
+					      CURL_BLOB_NOCOPY };
+		c->key = (struct curl_blob){ (void *)q->pem.key, q->pem.key_len, CURL_BLOB_NOCOPY };
+	}
 	return 0;
 }
 
@@ -828,7 +835,8 @@ int registry_get(struct registry *r, const struct registry_req *q, struct regist
 		return -1;
 	}
 	rc = get(&c, res, e);
-	if (rc < 0)
+	/* A ping's message already names its URL, which is all there is to say about it. */
+	if (rc < 0 && q->kind != FETCH_PING)
 		berr_wrap(e, "reading %s %s in %s/%s", c.what, q->reference, q->registry,
 			  q->repository);
 	call_done(&c);

@@ -3,7 +3,8 @@
  *
  *   https://<registry>/v2/<repository>/manifests/<tag or digest>
  *   https://<registry>/v2/<repository>/blobs/<digest>
- *   (http:// only when the broker says plain_http: registries.conf `insecure = true`)
+ *   (http:// only when the broker says plain_http: TLS verification is off for the registry,
+ *   by --tls-verify=false or registries.conf `insecure = true`, and it does not speak TLS)
  *
  * Authentication (the Docker token flow, as Podman does it): the first request goes out with a
  * cached bearer token for (registry, scope) if there is one, else anonymous. A 401 from the
@@ -32,8 +33,11 @@
  *
  * TLS: peer and host name verification unless tls_verify is false. Trust anchors are the
  * system bundle (read at start-up, before the sandbox) plus the registry's extra CAs (certs.d,
- * passed by the broker as an fd), handed to libcurl as one in-memory PEM blob. Client
- * certificates from certs.d (*.cert / *.key) are not supported yet.
+ * passed by the broker as an fd), handed to libcurl as one in-memory PEM blob. A client
+ * certificate and its key from certs.d (NAME.cert / NAME.key, also passed by the broker as
+ * fds) are handed to libcurl as PEM blobs it does not copy, wiped by the caller afterwards;
+ * a registry that asks for a client certificate and gets none (or refuses the one it got) is
+ * reported as such, not retried.
  *
  * Secrets (password, tokens, Authorization headers built here) are wiped when freed and never
  * logged or put in error messages.
@@ -54,6 +58,8 @@
 
 #define REGISTRY_MAX_REDIRECTS 5
 #define REGISTRY_MAX_CA_BYTES (1024 * 1024)        /* extra CAs from the broker */
+#define REGISTRY_MAX_CLIENT_CERT_BYTES (256 * 1024) /* certs.d NAME.cert */
+#define REGISTRY_MAX_CLIENT_KEY_BYTES (64 * 1024)   /* certs.d NAME.key */
 #define REGISTRY_MAX_SYSTEM_CA_BYTES (8 * 1024 * 1024)
 #define REGISTRY_USER_AGENT "berth/" BERTH_VERSION
 
@@ -68,6 +74,18 @@ struct registry *registry_new(struct berr *e);
 /* Wipes the cached tokens and frees the client. NULL is fine. */
 void registry_free(struct registry *r);
 
+/* The PEM material of one request's TLS, none of it owned: extra CA certificates (certs.d
+ * *.crt) and a client certificate (NAME.cert) with its key (NAME.key, a secret the caller
+ * wipes). Each NULL when absent; key exactly when cert. */
+struct registry_pem {
+	const char *ca;
+	size_t ca_len;
+	const char *cert;
+	size_t cert_len;
+	const char *key;
+	size_t key_len;
+};
+
 struct registry_req {
 	const char *registry;       /* "host[:port]" */
 	const char *repository;
@@ -76,13 +94,12 @@ struct registry_req {
 	char *const *accept;        /* manifests: media types for Accept; may be NULL */
 	size_t n_accept;
 	bool tls_verify;
-	bool plain_http;
+	bool plain_http;            /* http:// (the broker's ping decided it) */
 	bool head;
 	uint64_t max_size;          /* > 0 */
 	const char *username;       /* NULL: anonymous */
 	const char *password;       /* NULL exactly when username is NULL */
-	const char *extra_ca;       /* PEM, or NULL; not owned */
-	size_t extra_ca_len;
+	struct registry_pem pem;    /* the key is handed to libcurl without a copy */
 	int out_fd;                 /* not owned; written from its current offset */
 	/* Called as body bytes arrive (total -1 when unknown); may be NULL. */
 	void (*progress)(void *ctx, uint64_t done, int64_t total);

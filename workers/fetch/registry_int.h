@@ -77,6 +77,8 @@ struct xfer {
 	size_t errbody_len;
 	char errbuf[CURL_ERROR_SIZE];
 	bool same_origin;                   /* the final hop was the registry itself */
+	bool cert_requested;                /* this hop's TLS handshake asked for a client
+					     * certificate (set by OpenSSL's cert callback) */
 	int attempts;
 	bool transient;                     /* the last attempt failed in a way worth retrying */
 };
@@ -96,6 +98,9 @@ struct call {
 	struct origin origin;               /* the registry's */
 	struct curl_blob ca;                /* system + extra CAs; data owned by ca_buf */
 	char *ca_buf;                       /* owned, or NULL when ca.data is the system bundle */
+	struct curl_blob cert;              /* the client certificate, or data NULL; not owned
+					     * (q's), never copied by libcurl */
+	struct curl_blob key;               /* its key, the same way: secret */
 	char url[2048];                     /* /v2/<repo>/(manifests|blobs)/<reference> */
 	char scope[1200];                   /* token scopes, separated by one space */
 	bool status_in_msg;                 /* "401 unauthorized: ..." rather than "unauthorized:

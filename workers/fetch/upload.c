@@ -462,8 +462,7 @@ int registry_put(struct registry *r, const struct registry_put_req *p,
 		.plain_http = p->plain_http,
 		.username = p->username,
 		.password = p->password,
-		.extra_ca = p->extra_ca,
-		.extra_ca_len = p->extra_ca_len,
+		.pem = p->pem,
 		.out_fd = -1,
 	};
 	if (check_put(p, &u.q, e) < 0 || check_content(p->in_fd, p->size, e) < 0)

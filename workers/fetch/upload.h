@@ -60,11 +60,10 @@ struct registry_put_req {
 	uint64_t size;              /* bytes of content; a manifest has at least one */
 	const char *mount_from;     /* blobs: another repository of the same registry, or NULL */
 	bool tls_verify;
-	bool plain_http;            /* http:// (MSG_F_PUT carries no such field yet: false) */
+	bool plain_http;            /* http:// */
 	const char *username;       /* NULL: anonymous */
 	const char *password;       /* NULL exactly when username is NULL */
-	const char *extra_ca;       /* PEM, or NULL; not owned */
-	size_t extra_ca_len;
+	struct registry_pem pem;    /* as in struct registry_req */
 	int in_fd;                  /* not owned: the content, read with pread from offset 0 */
 };
 
