@@ -263,6 +263,17 @@ static struct msg_u_layer m_u_layer = {
 static struct msg_u_layer_reply m_u_layer_reply = {
 	.diff_id = DIG_C, .entries = 527, .bytes = 7377920, .skipped = 1,
 };
+static char *save_images[] = { "alpine", "localhost/other:1", NULL };
+static struct msg_save m_save = {
+	.images = save_images, .n_images = 2, .format = SAVE_DOCKER_ARCHIVE, .multi_image = true,
+	.quiet = false,
+};
+static struct msg_u_pack m_u_pack = { .mtime = 1706315456 };
+static struct msg_u_pack_entry m_u_pack_entry = {
+	.kind = PACK_FILE, .name = "blobs/sha256/" IMG_ID, .mode = 0444, .size = 7377920,
+	.decompress = true, .digest = DIG_C,
+};
+static struct msg_u_pack_reply m_u_pack_reply = { .bytes = 7377920, .digest = DIG_C };
 
 static const struct {
 	uint32_t type;
@@ -303,6 +314,10 @@ static const struct {
 	{ MSG_V_CONFIG_REPLY, &m_v_config_reply },
 	{ MSG_U_LAYER, &m_u_layer },
 	{ MSG_U_LAYER_REPLY, &m_u_layer_reply },
+	{ MSG_SAVE, &m_save },
+	{ MSG_U_PACK, &m_u_pack },
+	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
+	{ MSG_U_PACK_REPLY, &m_u_pack_reply },
 };
 
 /* A new type in msg.c without a case here fails this test. */
