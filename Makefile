@@ -119,7 +119,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
 # tests and the fuzz harnesses as well as their worker.
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/fetch/wwwauth.c \
-	workers/unpack/extract.c policy/*.c))
+	workers/unpack/extract.c workers/unpack/pack.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))
 UNIT_LIB_OBJS := $(SANDBOX_OBJS) $(IPC_OBJS) $(COMMON_OBJS) $(PURE_OBJS) \
 	$(filter-out %/main.o,$(BROKER_OBJS) $(FRONTEND_OBJS))
