@@ -403,14 +403,16 @@ static int docker_image(struct saver *s, struct save_image *si, json_t *items, s
 					diff);
 		snprintf(name, sizeof(name), "%s.tar", diff + 7);
 		json_array_append_new(layers, json_string(name));
+		/* Named by the stored blob, as Podman's progress names the source's blobs. */
+		const char *blob = hex_of(si->img.layer_digests[i]);
 		if (strv_has(s->written, s->n_written, name)) {
-			say(s, "Copying blob %.12s skipped: already exists", diff + 7);
+			say(s, "Copying blob %.12s skipped: already exists", blob);
 			continue;
 		}
 		if (put_file(s, name, 0444, si->layer_fds[i], si->img.layers[i].size, true, diff,
 			     e) < 0)
 			return damaged(e, "layer", si->img.layer_digests[i], si->id);
-		say(s, "Copying blob %.12s done", diff + 7);
+		say(s, "Copying blob %.12s done", blob);
 	}
 	snprintf(name, sizeof(name), "%s.json", si->id);
 	snprintf(cfgdigest, sizeof(cfgdigest), "sha256:%s", si->id);

@@ -75,7 +75,8 @@ check_docker_archive() {
 	run --separate-stderr berth save -o "$BATS_TEST_TMPDIR/a.tar" "$REF"
 	[ "$status" -eq 0 ] || fail "save failed: $stderr"
 	[ -z "$output" ] || fail "stdout: $output"
-	assert_contains "$stderr" "Copying blob"
+	first=$(orig_layers "$REF" | jq -r '.[0] | ltrimstr("sha256:")')
+	assert_contains "$stderr" "Copying blob ${first:0:12} done"
 	assert_contains "$stderr" "Copying config ${id:0:10} done"
 	assert_contains "$stderr" "Writing manifest to image destination"
 	assert_contains "$stderr" "Storing signatures"
@@ -108,6 +109,12 @@ check_docker_archive() {
 	# Through a pipe too.
 	berth save "$REF" | cat >"$BATS_TEST_TMPDIR/c.tar"
 	cmp "$BATS_TEST_TMPDIR/a.tar" "$BATS_TEST_TMPDIR/c.tar" || fail "the piped archive differs"
+	# A reader that stops early fails the save, clearly.
+	run --separate-stderr bash -c "'$BERTH_TOP/bin/berth' --root '$BATS_TEST_TMPDIR/root' \
+		--runroot '$BATS_TEST_TMPDIR/run' save '$REF' | head -c 1000 >/dev/null; \
+		exit \${PIPESTATUS[0]}"
+	[ "$status" -eq 125 ] || fail "status $status: $stderr"
+	assert_contains "$stderr" "writing the archive: Broken pipe"
 	# -q silences -o too.
 	run --separate-stderr berth save -q -o "$BATS_TEST_TMPDIR/d.tar" "$REF"
 	[ "$status" -eq 0 ] && [ -z "$stderr" ] || fail "-q: $stderr"
