@@ -106,11 +106,15 @@ static void image_free(struct save_image *si)
 
 /* ---------------------------------------------------------------- which images, which names */
 
-static struct save_image *image_for(struct saver *s, const char *id, struct berr *e)
+/* The image with this ID in the list, added (and *fresh set) if it is not there yet. */
+static struct save_image *image_for(struct saver *s, const char *id, bool *fresh,
+				    struct berr *e)
 {
+	*fresh = false;
 	for (size_t i = 0; i < s->n_imgs; i++)
 		if (strcmp(s->imgs[i].id, id) == 0)
 			return &s->imgs[i];
+	*fresh = true;
 	struct save_image *ni = realloc(s->imgs, (s->n_imgs + 1) * sizeof(*ni));
 	if (ni == NULL) {
 		berr_sys(e, "allocating");
@@ -151,10 +155,8 @@ static int resolve_images(struct saver *s, struct berr *e)
 			continue;
 		if (strv_push(&visited, &n_visited, key, e) < 0)
 			goto out;
-		bool fresh = true;
-		for (size_t i = 0; i < s->n_imgs; i++)
-			fresh &= strcmp(s->imgs[i].id, id) != 0;
-		si = image_for(s, id, e);
+		bool fresh;
+		si = image_for(s, id, &fresh, e);
 		if (si == NULL)
 			goto out;
 		if (fresh && !r->multi_image && r->format == SAVE_DOCKER_ARCHIVE) {
@@ -218,12 +220,14 @@ static int open_blobs(struct saver *s, struct save_image *si, struct berr *e)
 }
 
 /* Reads the image's record and opens its blobs while holding its layers' locks, taken bottom
- * first as pull takes them. rmi deletes the image's rows first, then takes each layer's lock
- * to remove its directory, and removes blobs only after that: so either the record is gone
- * before we read it (the image is not known), or our fds are open before any blob goes, and
- * an open fd keeps its bytes. The locks are dropped once the fds are open, and never held
- * while another image's are taken, so two saves of the same images in different orders
- * cannot wait on each other. */
+ * first as pull takes them. rmi deletes the image's rows first, then takes the lock of each
+ * layer it removes, and removes blobs only after that: so either the record is gone before we
+ * read it (the image is not known), or the layer blobs rmi removes are opened before they go,
+ * and an open fd keeps its bytes. (A blob rmi removes without a lock of ours, the manifest or
+ * config of an image whose layers another image keeps, can go in between: then the open fails
+ * and so does the save; what is saved never changes.) The locks are dropped once the fds are
+ * open, and never held while another image's are taken, so two saves of the same images in
+ * different orders cannot wait on each other. */
 static int load_image(struct saver *s, struct save_image *si, struct berr *e)
 {
 	char (*chains)[65] = calloc(IMG_MAX_LAYERS, 65);

@@ -1,8 +1,8 @@
 /* `berth save`: images from the store into a docker-archive or an oci-archive.
  *
  * The broker resolves the images and opens every blob it needs from the store (holding each
- * image's layer locks while it does, so a concurrent rmi cannot take the bytes away between
- * the lookup and the open), writes the archive's own metadata (manifest.json, index.json,
+ * image's layer locks while it does, so a concurrent rmi cannot swap the bytes between the
+ * lookup and the open), writes the archive's own metadata (manifest.json, index.json,
  * oci-layout) from store records with jansson into sealed memfds, and has berth-unpack,
  * started without a layer directory, write the tar into the output fd the frontend opened.
  * Layers of a docker-archive are decompressed there, and their diff_ids and sizes checked
