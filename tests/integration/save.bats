@@ -20,10 +20,15 @@ setup_file() {
 	make_test_image "$IMG2" "$BERTH_IT_TMP/save-layer3"
 	push_test_image "$IMG" "$REGISTRY_MAIN_ADDR/test/busybox:latest"
 	push_test_image "$IMG2" "$REGISTRY_MAIN_ADDR/test/other:1"
+	# The same image with a Docker schema 2 manifest, as Docker Hub serves most images.
+	skopeo --insecure-policy copy --quiet --format v2s2 \
+		--dest-cert-dir "$(registry_pki)/certs.d" "oci:$IMG:latest" \
+		"docker://$REGISTRY_MAIN_ADDR/test/docker:v2s2" 3>&-
 	export CERTS=$BERTH_IT_TMP/save-certs
 	install -d -m 0755 "$CERTS"
 	install -m 0644 "$REGISTRY_CA" "$CERTS/ca.crt"
 	export REF=$REGISTRY_MAIN_ADDR/test/busybox:latest REF2=$REGISTRY_MAIN_ADDR/test/other:1
+	export REF3=$REGISTRY_MAIN_ADDR/test/docker:v2s2
 }
 
 teardown_file() {
@@ -165,6 +170,25 @@ check_docker_archive() {
 	run skopeo inspect "oci-archive:$BATS_TEST_TMPDIR/o.tar"
 	[ "$status" -eq 0 ]
 	assert_json ".Layers == $(orig_layers "$REF")"
+}
+
+@test "an image with a Docker schema 2 manifest saves to both formats" {
+	pull "$REF3" >/dev/null
+	run skopeo inspect --cert-dir "$CERTS" --raw "docker://$REF3"
+	assert_json '.mediaType == "application/vnd.docker.distribution.manifest.v2+json"'
+	berth save -q -o "$BATS_TEST_TMPDIR/d.tar" "$REF3"
+	check_docker_archive "$BATS_TEST_TMPDIR/d.tar" "$REF3"
+	berth save -q --format oci-archive -o "$BATS_TEST_TMPDIR/o.tar" "$REF3"
+	out=$BATS_TEST_TMPDIR/oci-out
+	skopeo --insecure-policy copy --quiet "oci-archive:$BATS_TEST_TMPDIR/o.tar" "dir:$out"
+	assert_eq "$(jq -r .config.digest "$out/manifest.json")" "$(orig_config_digest "$REF3")" \
+		"config digest"
+	assert_eq "$(jq -c '[.layers[].digest]' "$out/manifest.json")" "$(orig_layers "$REF3")" \
+		"layer digests"
+	# The manifest as it was pulled (berth does not convert it).
+	output=$(tar -xOf "$BATS_TEST_TMPDIR/o.tar" index.json)
+	assert_json '.manifests[0].mediaType == "application/vnd.docker.distribution.manifest.v2+json"'
+	assert_json ".manifests[0].digest == \"$(orig_manifest_digest "$REF3")\""
 }
 
 @test "save -m: several images in one docker-archive, shared layers once; extra names without -m" {
