@@ -78,6 +78,8 @@ $(O)/obj/%.o: %.c
 $(foreach w,$(WORKERS) pause,$(eval $(O)/obj/workers/$(w)/policy.o: workers/$(w)/seccomp.policy))
 $(O)/obj/sandbox/sanitizer_policy.o: sandbox/sanitizer.policy
 $(O)/obj/sandbox/seccomp.o: sandbox/base.policy
+# berth's default container seccomp profile, embedded the same way.
+$(O)/obj/policy/seccomp_profile.o: policy/container.seccomp
 
 $(BIN): $(FRONTEND_OBJS) $(IPC_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
@@ -119,7 +121,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
 # tests and the fuzz harnesses as well as their worker.
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/fetch/wwwauth.c \
-	workers/unpack/extract.c workers/unpack/stage.c policy/*.c))
+	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))
 UNIT_LIB_OBJS := $(SANDBOX_OBJS) $(IPC_OBJS) $(COMMON_OBJS) $(PURE_OBJS) \
 	$(filter-out %/main.o,$(BROKER_OBJS) $(FRONTEND_OBJS))

@@ -646,3 +646,54 @@ int imgstore_scan(struct db *db, const char *root, struct berr *e)
 	closedir(d);
 	return 0;
 }
+
+int imgstore_lookup_name(struct db *db, const char *name, char id[65], char *resolved,
+			 size_t len, struct berr *e)
+{
+	char **names = NULL, want[600];
+	size_t n = 0;
+	const char *last = strrchr(name, '/');
+	bool tagged = strchr(last != NULL ? last : name, ':') != NULL || strchr(name, '@') != NULL;
+
+	resolved[0] = '\0';
+	if (imgstore_lookup(db, name, id, e) < 0)
+		return -1;
+	if (strncmp(id, name, strlen(name)) == 0)
+		return 0; /* by ID (or a prefix of it): no name */
+	if (names_of(db_handle(db), id, &names, &n, e) < 0)
+		return -1;
+	/* The same matching as the lookup: exact (":latest" implied), else a short name. */
+	snprintf(want, sizeof(want), "%s%s", name, tagged ? "" : ":latest");
+	for (size_t i = 0; i < n && resolved[0] == '\0'; i++)
+		if (strcmp(names[i], want) == 0)
+			snprintf(resolved, len, "%s", names[i]);
+	for (size_t i = 0; i < n && resolved[0] == '\0'; i++)
+		if (short_match(names[i], want))
+			snprintf(resolved, len, "%s", names[i]);
+	free_strv(names, n);
+	return 0;
+}
+
+int imgstore_image_chains(struct db *db, const char *id, char (*chains)[65], size_t max,
+			  size_t *n, struct berr *e)
+{
+	sqlite3 *h = db_handle(db);
+	sqlite3_stmt *st = NULL;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(h, "SELECT chain_id FROM image_layers WHERE image_id = ?"
+				  " ORDER BY idx", -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(h, e, "reading layers");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		if (*n == max || c == NULL || !is_hex(c, 64)) {
+			sqlite3_finalize(st);
+			return berr_set(e, BERR_INTERNAL, 0, "image %.12s has a damaged layer record",
+					id);
+		}
+		snprintf(chains[(*n)++], 65, "%s", c);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}

@@ -46,6 +46,13 @@ int imgstore_commit(struct db *db, const struct image_record *rec, struct berr *
 /* Resolves what a user typed (a full name, a short name matched against stored names, a
  * full ID or a unique ID prefix) to an image ID. BERR_NOTFOUND "NAME: image not known". */
 int imgstore_lookup(struct db *db, const char *name, char id[65], struct berr *e);
+/* Like imgstore_lookup, and *resolved gets the stored name the text stood for ("busybox" ->
+ * "registry.example/lib/busybox:latest"), or "" when it named the image by ID. */
+int imgstore_lookup_name(struct db *db, const char *name, char id[65], char *resolved,
+			 size_t len, struct berr *e);
+/* The chain IDs (hex) of the image's layers, bottom first: the layer lock names. */
+int imgstore_image_chains(struct db *db, const char *id, char (*chains)[65], size_t max,
+			  size_t *n, struct berr *e);
 int imgstore_list(struct db *db, struct msg_images_reply *out, struct berr *e);
 int imgstore_inspect(struct db *db, const char *id, struct msg_image_inspect_reply *out,
 		     struct berr *e);

@@ -8,7 +8,9 @@
  *  - HELLO: paths must be absolute and clean, and the broker acts only as the user (rootless:
  *    uid 0 in the user's own namespace; rootful: the user is root already).
  *  - INFO: reads host facts and starts sandboxed workers; it returns no secret.
- *  - UNSHARE: runs the user's own command in the user's own namespace (refused rootful). */
+ *  - UNSHARE: runs the user's own command in the user's own namespace (refused rootful).
+ *  - SAVE: reads the user's own store into an fd the frontend opened as the user; the broker
+ *    opens no path the user named, so a rootful broker writes nothing the user could not. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -33,6 +35,7 @@
 #include "broker/load.h"
 #include "broker/pull.h"
 #include "broker/push.h"
+#include "broker/save.h"
 #include "broker/store.h"
 #include "broker/unshare.h"
 #include "broker/userns.h"
@@ -165,6 +168,11 @@ static int handle_import(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_import, e);
 }
 
+static int handle_save(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_save, e);
+}
+
 static int handle_login(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	return defer_msg(ctx, m, broker_login, e);
@@ -178,6 +186,8 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_UNSHARE, true, BS_READY, handle_unshare },
 	{ MSG_PULL, false, BS_READY, handle_pull },
 	{ MSG_PUSH, false, BS_READY, handle_push },
+	/* The output the frontend opened as the user; written by berth-unpack. */
+	{ MSG_SAVE, true, BS_READY, handle_save },
 	{ MSG_LOGIN, false, BS_READY, handle_login },
 	{ MSG_LOAD, true, BS_READY, handle_load },
 	{ MSG_IMPORT, true, BS_READY, handle_import },

@@ -821,6 +821,7 @@ int cmd_image(const struct fe_opts *o, int argc, char **argv)
 		{ "pull", cmd_pull }, { "rm", cmd_rmi }, { "tag", cmd_tag }, { "untag", cmd_untag },
 		{ "history", cmd_history }, { "prune", cmd_image_prune }, { "push", cmd_push },
 		{ "load", cmd_load }, { "import", cmd_import },
+		{ "save", cmd_save },
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -76,6 +76,7 @@ int cmd_history(const struct fe_opts *o, int argc, char **argv);
 int cmd_image_prune(const struct fe_opts *o, int argc, char **argv);
 int cmd_load(const struct fe_opts *o, int argc, char **argv);
 int cmd_import(const struct fe_opts *o, int argc, char **argv);
+int cmd_save(const struct fe_opts *o, int argc, char **argv);
 
 /* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
  * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */

@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{ "pull", cmd_pull, true, "Pull an image from a registry" },
 	{ "push", cmd_push, true, "Push an image to a specified destination" },
 	{ "rmi", cmd_rmi, true, "Remove one or more images from local storage" },
+	{ "save", cmd_save, true, "Save image(s) to an archive" },
 	{ "tag", cmd_tag, true, "Add an additional name to a local image" },
 	{ "unshare", cmd_unshare, true, "Run a command in a modified user namespace" },
 	{ "untag", cmd_untag, true, "Remove a name from a local image" },

@@ -127,6 +127,14 @@ static struct msg_v_config v_config = { false };
 static struct msg_u_layer u_layer = { "application/vnd.oci.image.layer.v1.tar+gzip", true,
 				      UINT64_C(68719476736), 1000000 };
 static struct msg_u_layer_reply u_layer_reply = { DIG_C, 527, 7377920, 1 };
+static struct msg_save save = { .images = names, .n_images = 1, .format = SAVE_OCI_ARCHIVE,
+				.multi_image = false, .quiet = true };
+static struct msg_u_pack u_pack = { 0 };
+static struct msg_u_pack_entry u_pack_entry = {
+	.kind = PACK_FILE, .name = "blobs/sha256/" IMG_ID, .mode = 0444, .size = 3408729,
+	.decompress = true, .digest = DIG_C,
+};
+static struct msg_u_pack_reply u_pack_reply = { 3408729, DIG_C };
 
 static const struct {
 	const char *file;
@@ -165,6 +173,10 @@ static const struct {
 	{ "verify-config-reply-min", MSG_V_CONFIG_REPLY, &v_config_reply_min },
 	{ "unpack-layer", MSG_U_LAYER, &u_layer },
 	{ "unpack-layer-reply", MSG_U_LAYER_REPLY, &u_layer_reply },
+	{ "save", MSG_SAVE, &save },
+	{ "unpack-pack", MSG_U_PACK, &u_pack },
+	{ "unpack-pack-entry", MSG_U_PACK_ENTRY, &u_pack_entry },
+	{ "unpack-pack-reply", MSG_U_PACK_REPLY, &u_pack_reply },
 };
 
 int main(int argc, char **argv)

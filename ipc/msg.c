@@ -177,6 +177,14 @@ static const struct ipc_msgdef msgdefs[] = {
 	/* The archive, read-only; the staging directory is given at spawn, at fd 5. */
 	{ MSG_U_ARCHIVE, "unpack-archive", &msg_u_archive_schema, 1, 1 },
 	{ MSG_U_ARCHIVE_REPLY, "unpack-archive-reply", &msg_u_archive_reply_schema, 0, 0 },
+	/* The output the frontend opened as the user. */
+	{ MSG_SAVE, "save", &msg_save_schema, 1, 1 },
+	/* The output, passed on by the broker. */
+	{ MSG_U_PACK, "unpack-pack", &msg_u_pack_schema, 1, 1 },
+	/* A file entry's content, read-only (a stored blob or a sealed memfd); none for a
+	 * directory or the end. */
+	{ MSG_U_PACK_ENTRY, "unpack-pack-entry", &msg_u_pack_entry_schema, 1, 0 },
+	{ MSG_U_PACK_REPLY, "unpack-pack-reply", &msg_u_pack_reply_schema, 0, 0 },
 };
 
 const struct ipc_msgdef *ipc_msgdef(uint32_t type)

@@ -58,6 +58,8 @@ enum ipc_msg_type {
 	MSG_LOAD_REPLY = 27,    /* broker -> frontend: what was loaded */
 	MSG_IMPORT = 28,        /* frontend -> broker: `berth import`, the tarball as fds[0];
 				   answered by MSG_PULL_DONE */
+	MSG_SAVE = 25,          /* frontend -> broker: `berth save`; fds[0] = the output the
+				   frontend opened; answered by MSG_OK */
 	MSG_W_INFO = 16,        /* broker -> worker: report role, sandbox state, libraries */
 	MSG_W_INFO_REPLY = 17,  /* worker -> broker */
 
@@ -79,6 +81,9 @@ enum ipc_msg_type {
 	/* berth-unpack: one layer. */
 	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
 	MSG_U_LAYER_REPLY = 65,
+	MSG_U_PACK = 66,        /* broker -> unpack: start a tar archive on fds[0] (`berth save`) */
+	MSG_U_PACK_ENTRY = 67,  /* broker -> unpack: one entry from fds[0], or the end */
+	MSG_U_PACK_REPLY = 68,  /* unpack -> broker: the answer to each of the two */
 	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
 	MSG_U_ARCHIVE_REPLY = 70,
 	MSG_TYPE_MAX = 70,
@@ -528,6 +533,49 @@ struct msg_u_archive_reply {
 	uint64_t skipped;
 };
 
+/* ---- berth save (ipc/msg_archive.c) ----------------------------------------------------- */
+
+enum save_format { SAVE_DOCKER_ARCHIVE = 1, SAVE_OCI_ARCHIVE = 2 };
+
+/* fds[0]: where the archive goes, opened by the frontend as the user (an -o file it created,
+ * or its own stdout). The broker never opens a path the user named. */
+struct msg_save {
+	char **images;       /* as typed. Without multi_image, images[0] is the image and the
+				others are extra names for it in the archive (docker-archive) */
+	size_t n_images;
+	uint64_t format;     /* enum save_format */
+	bool multi_image;    /* -m: every argument is an image */
+	bool quiet;
+};
+
+/* berth-unpack without a layer directory writes one tar archive into the output fd it is given
+ * with MSG_U_PACK, one MSG_U_PACK_ENTRY at a time, each answered by MSG_U_PACK_REPLY (or an
+ * error, after which the archive is abandoned: the worker accepts nothing more). */
+enum pack_kind {
+	PACK_FILE = 1,       /* a regular file whose content is read from fds[0] */
+	PACK_DIR = 2,        /* a directory; no fd */
+	PACK_END = 3,        /* the end of the archive: no name, no fd; the output is closed */
+};
+
+struct msg_u_pack {
+	int64_t mtime;       /* every entry's modification time (seconds since the epoch) */
+};
+
+struct msg_u_pack_entry {
+	uint64_t kind;       /* enum pack_kind */
+	char *name;          /* relative and clean ("blobs/sha256/<hex>"); NULL for PACK_END */
+	uint64_t mode;       /* permission bits, at most 0777 */
+	uint64_t size;       /* PACK_FILE: exactly the bytes the entry holds */
+	bool decompress;     /* PACK_FILE: fds[0] is a layer blob (gzip, zstd or plain tar): the
+				entry holds its uncompressed stream */
+	char *digest;        /* PACK_FILE: "sha256:<hex>" the entry's bytes must have, or NULL */
+};
+
+struct msg_u_pack_reply {
+	uint64_t bytes;      /* PACK_FILE: bytes written as content; PACK_END: archive size */
+	char *digest;        /* PACK_FILE: "sha256:<hex>" of them; otherwise empty */
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -587,6 +635,10 @@ extern const struct ipc_schema msg_v_config_schema;
 extern const struct ipc_schema msg_v_config_reply_schema;
 extern const struct ipc_schema msg_u_layer_schema;
 extern const struct ipc_schema msg_u_layer_reply_schema;
+extern const struct ipc_schema msg_save_schema;
+extern const struct ipc_schema msg_u_pack_schema;
+extern const struct ipc_schema msg_u_pack_entry_schema;
+extern const struct ipc_schema msg_u_pack_reply_schema;
 
 /* Digest syntax: "sha256:" + 64 or "sha512:" + 128 lowercase hex. Pure. */
 bool ipc_digest_valid(const char *s);

@@ -236,3 +236,25 @@ Loaded image: docker.io/other/img:v3"
 	run berth load -q -i "$w/big.tar"
 	[ "$status" -eq 0 ] || fail "$output"
 }
+
+@test "save then load gives the same images back: docker-archive with -m, oci-archive" {
+	berth load -q -i "$A/docker.tar" >/dev/null
+	berth load -q -i "$A/docker2.tar" >/dev/null
+	run berth images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	before=$(sort <<<"$output")
+	berth save -q -m -o "$BATS_TEST_TMPDIR/both.tar" busybox:v1 other/img:v3
+	berth save --format oci-archive busybox:v1 >"$BATS_TEST_TMPDIR/one-oci.tar"
+	berth rmi -a -f >/dev/null
+	assert_store_empty
+	run --separate-stderr berth load -i "$BATS_TEST_TMPDIR/both.tar"
+	[ "$status" -eq 0 ] || fail "load: $stderr"
+	assert_eq "$output" "Loaded image: docker.io/library/busybox:v1
+Loaded image: docker.io/other/img:v3"
+	run berth images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	assert_eq "$(sort <<<"$output")" "$before"
+	berth rmi -a -f >/dev/null
+	run berth load -i "$BATS_TEST_TMPDIR/one-oci.tar"
+	assert_eq "$output" "Loaded image: docker.io/library/busybox:v1"
+	run berth images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
+	assert_eq "$output" "$(grep busybox <<<"$before")"
+}

@@ -298,6 +298,17 @@ static struct msg_archive_entry m_entries[] = {
 static struct msg_u_archive_reply m_u_archive_reply = {
 	.entries = m_entries, .n_entries = 3, .skipped = 2,
 };
+static char *save_images[] = { "alpine", "localhost/other:1", NULL };
+static struct msg_save m_save = {
+	.images = save_images, .n_images = 2, .format = SAVE_DOCKER_ARCHIVE, .multi_image = true,
+	.quiet = false,
+};
+static struct msg_u_pack m_u_pack = { .mtime = 1706315456 };
+static struct msg_u_pack_entry m_u_pack_entry = {
+	.kind = PACK_FILE, .name = "blobs/sha256/" IMG_ID, .mode = 0444, .size = 7377920,
+	.decompress = true, .digest = DIG_C,
+};
+static struct msg_u_pack_reply m_u_pack_reply = { .bytes = 7377920, .digest = DIG_C };
 
 static const struct {
 	uint32_t type;
@@ -345,6 +356,10 @@ static const struct {
 	{ MSG_V_ARCHIVE_REPLY, &m_v_archive_reply },
 	{ MSG_U_ARCHIVE, &m_u_archive },
 	{ MSG_U_ARCHIVE_REPLY, &m_u_archive_reply },
+	{ MSG_SAVE, &m_save },
+	{ MSG_U_PACK, &m_u_pack },
+	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
+	{ MSG_U_PACK_REPLY, &m_u_pack_reply },
 };
 
 /* A new type in msg.c without a case here fails this test. */

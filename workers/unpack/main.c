@@ -6,6 +6,8 @@
  * directory and nothing else; then sends one MSG_U_LAYER carrying the blob as fds[0]. A second
  * MSG_U_LAYER is a protocol violation. `berth info` spawns it without fd 5 (it only asks for
  * MSG_W_INFO): a missing fd 5 is fine at start and refused only when a layer arrives.
+ * `berth save` spawns it without fd 5 too, to write one archive (pack.h): MSG_U_PACK and
+ * MSG_U_PACK_ENTRY are accepted in that mode only, where Landlock grants no path at all.
  *
  * Two libraries are warmed up before the sandbox, because their first use reads files that
  * Landlock then refuses: OpenSSL's SHA-256 (the first fetch may read openssl.cnf and set up the
@@ -28,12 +30,14 @@
 #include "common/cleanup.h"
 #include "workers/common/worker.h"
 #include "workers/unpack/extract.h"
+#include "workers/unpack/pack.h"
 #include "workers/unpack/policy.h"
 #include "workers/unpack/stage.h"
 
 struct unpack_state {
 	bool have_dir;      /* fd 5 is the layer directory, checked at start */
 	bool layer_seen;    /* the one MSG_U_LAYER of this process has arrived */
+	struct pack_slot pack; /* the one archive of a process without a layer directory */
 };
 
 static int init_common(struct worker *w, int argc, bool layer, struct berr *e)
@@ -177,6 +181,26 @@ static const struct ipc_dispatch unpack_table[] = {
 	{ MSG_U_ARCHIVE, true, WS_READY, handle_archive },
 };
 
+static int handle_pack(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct unpack_state *s = worker_role_state(ctx);
+	return pack_handle_begin(&s->pack, worker_chan(ctx), m, e);
+}
+
+static int handle_pack_entry(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct unpack_state *s = worker_role_state(ctx);
+	return pack_handle_entry(&s->pack, worker_chan(ctx), m, e);
+}
+
+/* Without a layer directory: a layer request is still refused by its handler, and an archive
+ * may be written (into an fd the broker passes; no path is opened). */
+static const struct ipc_dispatch unpack_nodir_table[] = {
+	{ MSG_U_LAYER, true, WS_READY, handle_layer },
+	{ MSG_U_PACK, true, WS_READY, handle_pack },
+	{ MSG_U_PACK_ENTRY, true, WS_READY, handle_pack_entry },
+};
+
 static const struct worker_role unpack_role = {
 	.name = "unpack",
 	.policy = &unpack_sandbox_policy,
@@ -187,15 +211,15 @@ static const struct worker_role unpack_role = {
 	.role_state_size = sizeof(struct unpack_state),
 };
 
-/* Without a layer directory: fd 5 is neither kept nor granted (policy.c), and a layer request
- * is refused. */
+/* Without a layer directory: fd 5 is neither kept nor granted (policy.c), a layer request is
+ * refused, and `berth save` writes its archive. */
 static const struct worker_role unpack_nodir_role = {
 	.name = "unpack",
 	.policy = &unpack_sandbox_policy_nodir,
 	.init = unpack_init_nodir,
 	.info = unpack_info,
-	.table = unpack_table,
-	.n_table = ARRAY_SIZE(unpack_table),
+	.table = unpack_nodir_table,
+	.n_table = ARRAY_SIZE(unpack_nodir_table),
 	.role_state_size = sizeof(struct unpack_state),
 };
 

@@ -54,9 +54,10 @@ const struct sandbox_policy unpack_sandbox_policy = {
 	.n_ll_rw_fds = ARRAY_SIZE(unpack_rw_fds),
 };
 
-/* Started without a layer directory (`berth info`, the sandbox test modes): fd 5 is neither
- * kept nor granted, so whatever a library may have opened there before the sandbox is closed by
- * sandbox_enter() and never reaches Landlock's grant. */
+/* Started without a layer directory (`berth info`, `berth save`, the sandbox test modes): fd 5
+ * is neither kept nor granted, so whatever a library may have opened there before the sandbox
+ * is closed by sandbox_enter() and never reaches Landlock's grant. Landlock grants no path at
+ * all: a save archive goes into an fd passed with the request. */
 static const int unpack_nodir_keep_fds[] = { WORKER_IPC_FD, WORKER_STATUS_FD };
 
 const struct sandbox_policy unpack_sandbox_policy_nodir = {
