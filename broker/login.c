@@ -9,6 +9,7 @@
 
 #include "broker/auth.h"
 #include "broker/regconn.h"
+#include "broker/resolve.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/path.h"
@@ -36,15 +37,17 @@ int broker_login(struct broker *b, struct ipc_msg *m, struct berr *e)
 	int fds[REG_CONN_MAX_FDS];
 	size_t nfds;
 	struct wk *w = NULL;
+	bool verify = true;
 	int rc = -1;
 
 	reg_conn_init(&conn);
-	if (check_target(req->registry, req->authfile, e) < 0)
+	if (check_target(req->registry, req->authfile, e) < 0 ||
+	    resolve_registry_tls(b, req->registry, req->tls_verify, &verify, e) < 0)
 		goto out;
 	/* Docker Hub's API answers at registry-1.docker.io; the credentials stay keyed docker.io. */
 	if (reg_conn_open(b, &conn, strcmp(req->registry, "docker.io") == 0
 					    ? "registry-1.docker.io" : req->registry,
-			  req->tls_verify != TRI_FALSE, req->cert_dir, e) < 0)
+			  verify, req->cert_dir, e) < 0)
 		goto out;
 	out = memfd_create("berth-ping", MFD_CLOEXEC);
 	if (out < 0) {

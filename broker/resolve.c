@@ -337,3 +337,33 @@ out:
 	registries_free(regs);
 	return rc;
 }
+
+int resolve_registry_tls(struct broker *b, const char *registry, uint64_t tls, bool *verify,
+			 struct berr *e)
+{
+	struct image_ref ref = { 0 };
+	struct registries *regs;
+	struct registry_match m;
+	int rc;
+
+	if (tls != TRI_UNSET) {
+		*verify = tls == TRI_TRUE;
+		return 0;
+	}
+	/* The registry as a name with a placeholder path: [[registry]] prefixes that name the host
+	 * (or a wildcard over it) match; prefixes naming a namespace do not, as in Podman. */
+	if (snprintf(ref.domain, sizeof(ref.domain), "%s", registry) >= (int)sizeof(ref.domain))
+		return berr_set(e, BERR_INVALID, 0, "invalid registry name %s", registry);
+	snprintf(ref.path, sizeof(ref.path), "x");
+	ref.has_domain_explicitly = true;
+	regs = registries_load_conf(b->cfg.registries_conf[0] != '\0' ? b->cfg.registries_conf
+								    : NULL,
+				    b->cfg.rootless, b->cfg.home[0] != '\0' ? b->cfg.home : NULL, e);
+	if (regs == NULL)
+		return -1;
+	rc = registries_find(regs, &ref, &m, e);
+	if (rc >= 0)
+		*verify = !(rc == 1 && m.primary.insecure);
+	registries_free(regs);
+	return rc < 0 ? -1 : 0;
+}

@@ -26,6 +26,11 @@ struct pull_source {
 int resolve_pull(struct broker *b, const char *input, uint64_t tls, struct pull_source *out,
 		 size_t max, size_t *n, struct berr *e);
 
+/* Whether to verify TLS for a registry named alone (login): --tls-verify when given (tls, enum
+ * tri), else not for a registry registries.conf marks insecure = true. */
+int resolve_registry_tls(struct broker *b, const char *registry, uint64_t tls, bool *verify,
+			 struct berr *e);
+
 /* The TLS material certs.d holds for one registry, each a sealed memfd. */
 struct registry_certs {
 	int ca_fd;     /* owned, -1 none: the CA certificates (*.crt), concatenated */

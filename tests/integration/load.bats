@@ -253,7 +253,7 @@ Loaded image: docker.io/other/img:v3"
 	run berth images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
 	assert_eq "$(sort <<<"$output")" "$before"
 	berth rmi -a -f >/dev/null
-	run berth load -i "$BATS_TEST_TMPDIR/one-oci.tar"
+	run --separate-stderr berth load -i "$BATS_TEST_TMPDIR/one-oci.tar"
 	assert_eq "$output" "Loaded image: docker.io/library/busybox:v1"
 	run berth images --format '{{.Repository}}:{{.Tag}} {{.ID}}'
 	assert_eq "$output" "$(grep busybox <<<"$before")"

@@ -179,6 +179,10 @@ CONF
 	run --separate-stderr berth push "$PREF" "$REGISTRY_PLAIN_ADDR/insecure/busybox:1"
 	[ "$status" -eq 0 ] || fail "push: $stderr"
 	[ "$(skopeo_plain_digest "$REGISTRY_PLAIN_ADDR/insecure/busybox:1")" = "$d" ]
+	# login reads the same setting (this registry asks for no credentials, so any pass).
+	run --separate-stderr berth login --authfile "$BATS_TEST_TMPDIR/auth.json" \
+		-u someone -p something "$REGISTRY_PLAIN_ADDR"
+	[ "$status" -eq 0 ] || fail "login: $stderr"
 	# --tls-verify=true on the command line wins over the file: https only, refused.
 	run --separate-stderr berth pull --tls-verify=true "$PREF"
 	[ "$status" -eq 125 ]
