@@ -60,6 +60,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE image_layers ADD COLUMN blob_digest TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX image_names_by_image ON image_names(image_id);"
 	"CREATE INDEX image_layers_by_chain ON image_layers(chain_id);",
+	/* 3: containers as `create`/`run` record them: the image name the user gave, the
+	 * command (a JSON array the broker wrote), the runtime, and what the last run did. */
+	"ALTER TABLE containers ADD COLUMN image_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE containers ADD COLUMN command TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE containers ADD COLUMN runtime TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE containers ADD COLUMN exit_code INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN started INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN finished INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX containers_by_image ON containers(image_id);",
 };
 
 int db_latest_version(void)

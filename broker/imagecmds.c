@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/containers.h"
 #include "broker/imgstore.h"
 #include "common/cleanup.h"
 #include "common/reference.h"
@@ -115,7 +116,45 @@ out:
 	return rc;
 }
 
-static int rmi_one(struct broker *b, const char *name, bool force, struct msg_rmi_reply *r,
+/* An image a container uses is not removed (nor untagged of its last name) unless -f, which
+ * removes those containers first, as Podman does. */
+static int in_use(struct broker *b, const char *id, bool all_names, bool ctr_force,
+		  struct berr *e)
+{
+	struct msg_images_reply all = { 0 };
+	char user[65];
+	size_t names = 0;
+
+	if (ctr_image_user(b->db, id, user, e) < 0)
+		return -1;
+	if (user[0] == '\0')
+		return 0;
+	if (!all_names) {
+		if (imgstore_list(b->db, &all, e) < 0) {
+			ipc_struct_free(&msg_images_reply_schema, &all);
+			return -1;
+		}
+		for (size_t i = 0; i < all.n_images; i++)
+			if (strcmp(all.images[i].id, id) == 0)
+				names = all.images[i].n_names;
+		ipc_struct_free(&msg_images_reply_schema, &all);
+		if (names > 1)
+			return 0; /* only a name goes */
+	}
+	if (!ctr_force)
+		return berr_set(e, BERR_DENIED, 0, "image used by %s: image is in use by a "
+				"container: consider listing external containers and force-removing "
+				"image", user);
+	/* -f: the containers go first. */
+	while (user[0] != '\0') {
+		if (ctr_delete(b->db, user, e) < 0 || ctr_remove_dirs(b->cfg.root, user, e) < 0 ||
+		    ctr_image_user(b->db, id, user, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int rmi_one(struct broker *b, const char *name, bool force, bool ctr_force, struct msg_rmi_reply *r,
 		   struct berr *e)
 {
 	char id[65];
@@ -126,6 +165,8 @@ static int rmi_one(struct broker *b, const char *name, bool force, struct msg_rm
 	if (imgstore_lookup(b->db, name, id, e) < 0)
 		return -1;
 	by_id = strncmp(id, name, strlen(name)) == 0;
+	if (in_use(b, id, by_id || force, ctr_force, e) < 0)
+		return -1;
 	/* rmi NAME removes that name; the image goes when no name is left. rmi ID (or -f)
 	 * removes every name and the image. */
 	if (by_id || force) {
@@ -176,6 +217,14 @@ static int add_missing(struct msg_rmi_reply *r, const char *name)
 	return 0;
 }
 
+static bool image_used(struct broker *b, const char *id)
+{
+	char user[65];
+	struct berr e2;
+
+	return ctr_image_user(b->db, id, user, &e2) < 0 || user[0] != '\0';
+}
+
 int imagecmd_rmi(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	struct broker *b = ctx;
@@ -192,14 +241,15 @@ int imagecmd_rmi(void *ctx, struct ipc_msg *m, struct berr *e)
 		for (size_t i = 0; i < all.n_images; i++)
 			/* prune alone: only images no name points at (dangling). */
 			if ((q->all || all.images[i].n_names == 0) &&
-			    rmi_one(b, all.images[i].id, true, &r, e) < 0) {
+			    !(q->prune && image_used(b, all.images[i].id)) &&
+			    rmi_one(b, all.images[i].id, true, q->force, &r, e) < 0) {
 				ipc_struct_free(&msg_images_reply_schema, &all);
 				goto out;
 			}
 		ipc_struct_free(&msg_images_reply_schema, &all);
 	}
 	for (size_t i = 0; i < q->n_names; i++) {
-		if (rmi_one(b, q->names[i], q->force, &r, e) < 0) {
+		if (rmi_one(b, q->names[i], q->force, q->force, &r, e) < 0) {
 			if (e->code != BERR_NOTFOUND)
 				goto out;
 			add_missing(&r, q->names[i]);

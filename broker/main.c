@@ -34,6 +34,7 @@
 #include "broker/import.h"
 #include "broker/load.h"
 #include "broker/pull.h"
+#include "broker/run.h"
 #include "broker/push.h"
 #include "broker/save.h"
 #include "broker/store.h"
@@ -173,6 +174,16 @@ static int handle_save(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_save, e);
 }
 
+static int handle_create(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_create, e);
+}
+
+static int handle_start(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_run, e);
+}
+
 static int handle_login(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	return defer_msg(ctx, m, broker_login, e);
@@ -191,6 +202,10 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_LOGIN, false, BS_READY, handle_login },
 	{ MSG_LOAD, true, BS_READY, handle_load },
 	{ MSG_IMPORT, true, BS_READY, handle_import },
+	{ MSG_CREATE, false, BS_READY, handle_create },
+	{ MSG_START, true, BS_READY, handle_start },
+	{ MSG_PS, false, BS_READY, broker_ps },
+	{ MSG_CRM, false, BS_READY, broker_crm },
 	{ MSG_LOGOUT, false, BS_READY, broker_logout },
 	{ MSG_IMAGES, false, BS_READY, imagecmd_images },
 	{ MSG_IMAGE_INSPECT, false, BS_READY, imagecmd_inspect },

@@ -303,87 +303,6 @@ static const char *header_of(const char *field)
 	return field;
 }
 
-/* The header line of a "table" template: each {{.Field}} becomes its column title. */
-static void print_header(const char *tmpl)
-{
-	for (const char *p = tmpl; *p != '\0';) {
-		const char *o = strstr(p, "{{");
-		const char *end = o != NULL ? o : p + strlen(p);
-		for (const char *c = p; c < end; c++) {
-			if (c[0] == '\\' && c[1] == 't') {
-				fputc('\t', stdout);
-				c++;
-			} else {
-				fputc(*c, stdout);
-			}
-		}
-		if (o == NULL)
-			break;
-		const char *cl = strstr(o, "}}");
-		if (cl == NULL)
-			break;
-		const char *f = o + 2;
-		while (*f == ' ' || *f == '.')
-			f++;
-		char field[64];
-		size_t n = 0;
-		while (f < cl && *f != ' ' && n + 1 < sizeof(field))
-			field[n++] = *f++;
-		field[n] = '\0';
-		fputs(header_of(field), stdout);
-		p = cl + 2;
-	}
-	fputc('\n', stdout);
-}
-
-/* Prints rows aligned in columns, like Go's tabwriter with a padding of 2: cells are the
- * tab-separated parts of each line. */
-static void print_aligned(char *text)
-{
-	size_t widths[16] = { 0 };
-	char *save = NULL;
-	char *copy = strdup(text);
-
-	if (copy == NULL)
-		return;
-	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		size_t col = 0;
-		for (char *c = line, *start = line;; c++) {
-			if (*c == '\t' || *c == '\0') {
-				size_t w = (size_t)(c - start);
-				if (col < 16 && w > widths[col])
-					widths[col] = w;
-				col++;
-				start = c + 1;
-				if (*c == '\0')
-					break;
-			}
-		}
-	}
-	free(copy);
-	save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		size_t col = 0;
-		char *start = line;
-		for (char *c = line;; c++) {
-			if (*c == '\t' || *c == '\0') {
-				bool last = *c == '\0';
-				int w = (int)(c - start);
-				if (last)
-					printf("%.*s\n", w, start);
-				else
-					printf("%.*s%*s", w, start,
-					       (int)(col < 16 ? widths[col] : 0) - w + 2, "");
-				col++;
-				start = c + 1;
-				if (last)
-					break;
-			}
-		}
-	}
-}
 
 int cmd_images(const struct fe_opts *o, int argc, char **argv)
 {
@@ -468,49 +387,11 @@ int cmd_images(const struct fe_opts *o, int argc, char **argv)
 			rc = EXIT_BERTH;
 		json_decref(out);
 	} else {
-		const char *tmpl = c.format;
-		bool table = tmpl == NULL || strncmp(tmpl, "table", 5) == 0;
 		char deftmpl[256];
-		struct berr e = { 0 };
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *mem = open_memstream(&buf, &len);
-		if (tmpl == NULL) {
-			snprintf(deftmpl, sizeof(deftmpl), "{{.Repository}}\\t{{.Tag}}\\t%s{{.ID}}\\t"
-				 "{{.CreatedSince}}\\t{{.Size}}", c.digests ? "{{.Digest}}\\t" : "");
-			tmpl = deftmpl;
-		} else if (table) {
-			tmpl += 5;
-			while (*tmpl == ' ')
-				tmpl++;
-		}
-		if (mem == NULL) {
+		snprintf(deftmpl, sizeof(deftmpl), "{{.Repository}}\\t{{.Tag}}\\t%s{{.ID}}\\t"
+			 "{{.CreatedSince}}\\t{{.Size}}", c.digests ? "{{.Digest}}\\t" : "");
+		if (out_rows(c.format, deftmpl, c.noheading, rows, header_of) < 0)
 			rc = EXIT_BERTH;
-		} else {
-			size_t i;
-			json_t *row;
-			if (table && !c.noheading) {
-				FILE *saved = stdout;
-				stdout = mem;
-				print_header(tmpl);
-				stdout = saved;
-			}
-			json_array_foreach(rows, i, row) {
-				if (tmpl_render(mem, tmpl, row, &e) < 0) {
-					rc = EXIT_BERTH;
-					break;
-				}
-				fputc('\n', mem);
-			}
-			fclose(mem);
-			if (rc != 0)
-				fe_error("%s", e.msg);
-			else if (table)
-				print_aligned(buf);
-			else
-				fputs(buf, stdout);
-			free(buf);
-		}
 	}
 	json_decref(rows);
 	ipc_msg_free(reply);

@@ -75,6 +75,12 @@ int cmd_push(const struct fe_opts *o, int argc, char **argv);
 int cmd_history(const struct fe_opts *o, int argc, char **argv);
 int cmd_image_prune(const struct fe_opts *o, int argc, char **argv);
 int cmd_load(const struct fe_opts *o, int argc, char **argv);
+int cmd_create(const struct fe_opts *o, int argc, char **argv);
+int cmd_run(const struct fe_opts *o, int argc, char **argv);
+int cmd_start(const struct fe_opts *o, int argc, char **argv);
+int cmd_ps(const struct fe_opts *o, int argc, char **argv);
+int cmd_rm(const struct fe_opts *o, int argc, char **argv);
+int cmd_container(const struct fe_opts *o, int argc, char **argv);
 int cmd_import(const struct fe_opts *o, int argc, char **argv);
 int cmd_save(const struct fe_opts *o, int argc, char **argv);
 

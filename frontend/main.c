@@ -30,6 +30,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "container", cmd_container, true, "Manage containers" },
+	{ "create", cmd_create, true, "Create but do not start a container" },
 	{ "history", cmd_history, true, "Show history of a specified image" },
 	{ "image", cmd_image, true, "Manage images" },
 	{ "images", cmd_images, true, "List images in local storage" },
@@ -39,10 +41,14 @@ static const struct command commands[] = {
 	{ "load", cmd_load, true, "Load image(s) from a tar archive" },
 	{ "login", cmd_login, true, "Log in to a container registry" },
 	{ "logout", cmd_logout, true, "Log out of a container registry" },
+	{ "ps", cmd_ps, true, "List containers" },
 	{ "pull", cmd_pull, true, "Pull an image from a registry" },
 	{ "push", cmd_push, true, "Push an image to a specified destination" },
+	{ "rm", cmd_rm, true, "Remove one or more containers" },
 	{ "rmi", cmd_rmi, true, "Remove one or more images from local storage" },
 	{ "save", cmd_save, true, "Save image(s) to an archive" },
+	{ "run", cmd_run, true, "Run a command in a new container" },
+	{ "start", cmd_start, true, "Start one or more containers" },
 	{ "tag", cmd_tag, true, "Add an additional name to a local image" },
 	{ "unshare", cmd_unshare, true, "Run a command in a modified user namespace" },
 	{ "untag", cmd_untag, true, "Remove a name from a local image" },

@@ -1,7 +1,12 @@
 #include "frontend/output.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/err.h"
+#include "frontend/frontend.h"
+#include "frontend/template.h"
 
 int out_json(FILE *f, const json_t *v)
 {
@@ -115,4 +120,126 @@ int out_yaml(FILE *f, const json_t *v)
 {
 	yaml_node(f, v, 0);
 	return 0;
+}
+
+/* The header line of a "table" template: each {{.Field}} becomes its column title. */
+static void print_header(FILE *out, const char *tmpl, const char *(*header_of)(const char *))
+{
+	for (const char *p = tmpl; *p != '\0';) {
+		const char *o = strstr(p, "{{");
+		const char *end = o != NULL ? o : p + strlen(p);
+		for (const char *c = p; c < end; c++) {
+			if (c[0] == '\\' && c[1] == 't') {
+				fputc('\t', out);
+				c++;
+			} else {
+				fputc(*c, out);
+			}
+		}
+		if (o == NULL)
+			break;
+		const char *cl = strstr(o, "}}");
+		if (cl == NULL)
+			break;
+		const char *f = o + 2;
+		while (*f == ' ' || *f == '.')
+			f++;
+		char field[64];
+		size_t n = 0;
+		while (f < cl && *f != ' ' && n + 1 < sizeof(field))
+			field[n++] = *f++;
+		field[n] = '\0';
+		fputs(header_of(field), out);
+		p = cl + 2;
+	}
+	fputc('\n', out);
+}
+
+/* Prints rows aligned in columns, like Go's tabwriter with a padding of 2: cells are the
+ * tab-separated parts of each line. */
+static void print_aligned(char *text)
+{
+	size_t widths[16] = { 0 };
+	char *save = NULL;
+	char *copy = strdup(text);
+
+	if (copy == NULL)
+		return;
+	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t col = 0;
+		for (char *c = line, *start = line;; c++) {
+			if (*c == '\t' || *c == '\0') {
+				size_t w = (size_t)(c - start);
+				if (col < 16 && w > widths[col])
+					widths[col] = w;
+				col++;
+				start = c + 1;
+				if (*c == '\0')
+					break;
+			}
+		}
+	}
+	free(copy);
+	save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		size_t col = 0;
+		char *start = line;
+		for (char *c = line;; c++) {
+			if (*c == '\t' || *c == '\0') {
+				bool last = *c == '\0';
+				int w = (int)(c - start);
+				if (last)
+					printf("%.*s\n", w, start);
+				else
+					printf("%.*s%*s", w, start,
+					       (int)(col < 16 ? widths[col] : 0) - w + 2, "");
+				col++;
+				start = c + 1;
+				if (last)
+					break;
+			}
+		}
+	}
+}
+
+int out_rows(const char *format, const char *default_tmpl, bool noheading, const json_t *rows,
+	     const char *(*header_of)(const char *))
+{
+	const char *tmpl = format != NULL ? format : default_tmpl;
+	bool table = format == NULL || strncmp(format, "table", 5) == 0;
+	struct berr e = { 0 };
+	char *buf = NULL;
+	size_t len = 0, i;
+	json_t *row;
+	int rc = 0;
+	FILE *mem;
+
+	if (format != NULL && table) {
+		tmpl = format + 5;
+		while (*tmpl == ' ')
+			tmpl++;
+	}
+	mem = open_memstream(&buf, &len);
+	if (mem == NULL)
+		return -1;
+	if (table && !noheading)
+		print_header(mem, tmpl, header_of);
+	json_array_foreach(rows, i, row) {
+		if (tmpl_render(mem, tmpl, row, &e) < 0) {
+			rc = -1;
+			break;
+		}
+		fputc('\n', mem);
+	}
+	fclose(mem);
+	if (rc != 0)
+		fe_error("%s", e.msg);
+	else if (table)
+		print_aligned(buf);
+	else
+		fputs(buf, stdout);
+	free(buf);
+	return rc;
 }

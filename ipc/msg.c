@@ -152,6 +152,17 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_LOAD, "load", &msg_load_schema, 1, 1 },
 	{ MSG_LOAD_REPLY, "load-reply", &msg_load_reply_schema, 0, 0 },
 	{ MSG_IMPORT, "import", &msg_import_schema, 1, 1 },
+	{ MSG_CREATE, "create", &msg_create_schema, 0, 0 },
+	{ MSG_CREATE_REPLY, "create-reply", &msg_create_reply_schema, 0, 0 },
+	/* Attached: the frontend's stdin, stdout and stderr, handed to the container. */
+	{ MSG_START, "start", &msg_start_schema, 3, 0 },
+	{ MSG_START_DONE, "start-done", &msg_start_done_schema, 0, 0 },
+	{ MSG_PS, "ps", &msg_ps_schema, 0, 0 },
+	{ MSG_PS_REPLY, "ps-reply", &msg_ps_reply_schema, 0, 0 },
+	{ MSG_CRM, "container-rm", &msg_crm_schema, 0, 0 },
+	{ MSG_CRM_REPLY, "container-rm-reply", &msg_crm_reply_schema, 0, 0 },
+	{ MSG_L_WAIT, "launch-wait", &msg_l_wait_schema, 0, 0 },
+	{ MSG_L_WAIT_REPLY, "launch-wait-reply", &msg_l_wait_reply_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates and a client

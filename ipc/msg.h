@@ -60,6 +60,15 @@ enum ipc_msg_type {
 				   answered by MSG_PULL_DONE */
 	MSG_SAVE = 25,          /* frontend -> broker: `berth save`; fds[0] = the output the
 				   frontend opened; answered by MSG_OK */
+	MSG_CREATE = 80,        /* frontend -> broker: `berth create`/`run`: a container */
+	MSG_CREATE_REPLY = 81,  /* broker -> frontend: its ID and name */
+	MSG_START = 82,         /* frontend -> broker: start one; attached: fds = the frontend's
+				   stdin, stdout, stderr */
+	MSG_START_DONE = 83,    /* broker -> frontend: attached: the container's exit code */
+	MSG_PS = 84,            /* frontend -> broker: list containers */
+	MSG_PS_REPLY = 85,
+	MSG_CRM = 86,           /* frontend -> broker: remove containers */
+	MSG_CRM_REPLY = 87,
 	MSG_W_INFO = 16,        /* broker -> worker: report role, sandbox state, libraries */
 	MSG_W_INFO_REPLY = 17,  /* worker -> broker */
 
@@ -84,9 +93,11 @@ enum ipc_msg_type {
 	MSG_U_PACK = 66,        /* broker -> unpack: start a tar archive on fds[0] (`berth save`) */
 	MSG_U_PACK_ENTRY = 67,  /* broker -> unpack: one entry from fds[0], or the end */
 	MSG_U_PACK_REPLY = 68,  /* unpack -> broker: the answer to each of the two */
+	MSG_L_WAIT = 96,        /* broker -> launch: wait for the container started at spawn */
+	MSG_L_WAIT_REPLY = 97,  /* launch -> broker: how it ended */
 	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
 	MSG_U_ARCHIVE_REPLY = 70,
-	MSG_TYPE_MAX = 70,
+	MSG_TYPE_MAX = 97,
 };
 
 struct msg_error {
@@ -576,6 +587,124 @@ struct msg_u_pack_reply {
 	char *digest;        /* PACK_FILE: "sha256:<hex>" of them; otherwise empty */
 };
 
+/* ---- containers (broker/containers.c, broker/run.c) ------------------------------------ */
+
+/* `berth create` / `berth run`: what the user typed, as strings; the broker resolves the image
+ * and has policy/spec.c check every value (its messages name the flags). */
+struct msg_create {
+	char *image;
+	char *name;           /* --name; NULL: a generated one */
+	char **args;          /* the command after the image */
+	size_t n_args;
+	char *entrypoint;     /* --entrypoint (JSON array or a string; "" clears) */
+	char **env;           /* --env-file entries, then -e values, in order */
+	size_t n_env;
+	char **host_env;      /* the frontend's environment, for -e NAME and NAME* */
+	size_t n_host_env;
+	char *workdir;
+	char *user;           /* -u uid[:gid] */
+	char *hostname;
+	char **labels;
+	size_t n_labels;
+	char **annotations;
+	size_t n_annotations;
+	bool tty;
+	bool interactive;
+	bool rm;
+	bool read_only;
+	bool privileged;
+	char **cap_add;
+	size_t n_cap_add;
+	char **cap_drop;
+	size_t n_cap_drop;
+	char **security_opt;  /* no-new-privileges, mask=, unmask=, seccomp= */
+	size_t n_security_opt;
+	char *seccomp_profile; /* seccomp=PATH: the file's content, read by the frontend */
+	char *memory;
+	char *memory_swap;
+	char *cpus;
+	char *cpu_shares;
+	char *pids_limit;
+	char *shm_size;
+	char **ulimits;
+	size_t n_ulimits;
+	char **tmpfs;
+	size_t n_tmpfs;
+	char **sysctls;
+	size_t n_sysctls;
+	char *network;        /* none | host | private (NULL: private) */
+	char *runtime;        /* --runtime: a name on PATH or an absolute path */
+	char *stop_signal;
+	uint64_t stop_timeout; /* --stop-timeout; 0: the default 10 */
+};
+
+struct msg_create_reply {
+	char *container_id;   /* 64 hex */
+	char *name;
+};
+
+/* `berth start` (and the start half of `run`). */
+struct msg_start {
+	char *container;      /* name, ID or unique ID prefix */
+	bool attach;          /* carries the frontend's stdio (3 fds); answered by MSG_START_DONE
+				 when the container exits; else MSG_CREATE_REPLY at once */
+};
+
+struct msg_start_done {
+	int64_t exit_code;
+	char *error;          /* 126/127 and the like: why the command could not run */
+};
+
+struct msg_ps {
+	bool all;
+};
+
+struct msg_container_summary {
+	char *id;
+	char *name;
+	char *image;          /* the name the user gave at create, or the image ID */
+	char *image_id;
+	char **command;       /* the process args as the container runs them */
+	size_t n_command;
+	int64_t created;      /* unix seconds */
+	char *state;          /* created | running | exited */
+	int64_t exit_code;
+	int64_t started;
+	int64_t finished;
+	int64_t pid;          /* running: the container's init pid as the runtime reported */
+};
+
+struct msg_ps_reply {
+	struct msg_container_summary *containers;
+	size_t n_containers;
+};
+
+struct msg_crm {
+	char **names;
+	size_t n_names;
+	bool force;           /* -f: a running container is killed first */
+	bool all;
+};
+
+struct msg_crm_reply {
+	char **removed;       /* as the user named them (IDs for -a) */
+	size_t n_removed;
+	char **missing;       /* names that matched nothing */
+	size_t n_missing;
+};
+
+/* berth-launch, spawned with `--run RUNTIME --runtime-root DIR --bundle DIR --id ID` and the
+ * container's stdin, stdout and stderr at fds 5, 6, 7, starts `RUNTIME run` before its sandbox;
+ * MSG_L_WAIT is answered when that process has exited. */
+struct msg_l_wait {
+	bool debug;
+};
+
+struct msg_l_wait_reply {
+	int64_t exit_code;   /* the runtime's exit status: the container's, or 128 + signal */
+	int64_t signal;      /* the runtime was killed by this signal; 0 otherwise */
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -589,6 +718,17 @@ struct ipc_msgdef {
 const struct ipc_msgdef *ipc_msgdef(uint32_t type);
 
 extern const struct ipc_schema msg_error_schema;
+extern const struct ipc_schema msg_l_wait_schema;
+extern const struct ipc_schema msg_l_wait_reply_schema;
+extern const struct ipc_schema msg_create_schema;
+extern const struct ipc_schema msg_create_reply_schema;
+extern const struct ipc_schema msg_start_schema;
+extern const struct ipc_schema msg_start_done_schema;
+extern const struct ipc_schema msg_ps_schema;
+extern const struct ipc_schema msg_container_summary_schema;
+extern const struct ipc_schema msg_ps_reply_schema;
+extern const struct ipc_schema msg_crm_schema;
+extern const struct ipc_schema msg_crm_reply_schema;
 extern const struct ipc_schema msg_load_schema;
 extern const struct ipc_schema msg_load_reply_schema;
 extern const struct ipc_schema msg_import_schema;

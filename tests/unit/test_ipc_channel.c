@@ -310,6 +310,37 @@ static struct msg_u_pack_entry m_u_pack_entry = {
 };
 static struct msg_u_pack_reply m_u_pack_reply = { .bytes = 7377920, .digest = DIG_C };
 
+static char *m_ctr_args[] = { "sh", "-c", "exit 7", NULL };
+static char *m_ctr_list[] = { "NET_RAW", NULL };
+static struct msg_create m_create = {
+	.image = "busybox", .name = "web", .args = m_ctr_args, .n_args = 3,
+	.entrypoint = "[\"/bin/sh\"]", .env = m_env, .n_env = 1, .host_env = m_env,
+	.n_host_env = 1, .workdir = "/w", .user = "1000:1000", .hostname = "h", .labels = m_env,
+	.n_labels = 1, .annotations = m_env, .n_annotations = 1, .tty = false,
+	.interactive = true, .rm = true, .read_only = true, .privileged = false,
+	.cap_add = m_ctr_list, .n_cap_add = 1, .cap_drop = m_ctr_list, .n_cap_drop = 1,
+	.security_opt = m_ctr_list, .n_security_opt = 1, .seccomp_profile = "{}",
+	.memory = "512m", .memory_swap = "1g", .cpus = "1.5", .cpu_shares = "512",
+	.pids_limit = "100", .shm_size = "64m", .ulimits = m_ctr_list, .n_ulimits = 1,
+	.tmpfs = m_ctr_list, .n_tmpfs = 1, .sysctls = m_ctr_list, .n_sysctls = 1,
+	.network = "none", .runtime = "runc", .stop_signal = "SIGTERM", .stop_timeout = 10,
+};
+static struct msg_create_reply m_create_reply = { .container_id = IMG_ID, .name = "web" };
+static struct msg_start m_start = { .container = "web", .attach = true };
+static struct msg_start_done m_start_done = { .exit_code = 127, .error = "not found" };
+static struct msg_ps m_ps = { .all = true };
+static struct msg_container_summary m_ctrs[] = {
+	{ .id = IMG_ID, .name = "web", .image = "busybox", .image_id = IMG_ID,
+	  .command = m_ctr_args, .n_command = 3, .created = 1700000000, .state = "exited",
+	  .exit_code = 7, .started = 1700000001, .finished = 1700000002, .pid = 0 },
+};
+static struct msg_ps_reply m_ps_reply = { .containers = m_ctrs, .n_containers = 1 };
+static struct msg_crm m_crm = { .names = m_ctr_list, .n_names = 1, .force = true };
+static struct msg_crm_reply m_crm_reply = { .removed = m_ctr_list, .n_removed = 1,
+					    .missing = m_none, .n_missing = 0 };
+static struct msg_l_wait m_l_wait = { .debug = false };
+static struct msg_l_wait_reply m_l_wait_reply = { .exit_code = 137, .signal = 9 };
+
 static const struct {
 	uint32_t type;
 	const void *body;
@@ -357,6 +388,16 @@ static const struct {
 	{ MSG_U_ARCHIVE, &m_u_archive },
 	{ MSG_U_ARCHIVE_REPLY, &m_u_archive_reply },
 	{ MSG_SAVE, &m_save },
+	{ MSG_CREATE, &m_create },
+	{ MSG_CREATE_REPLY, &m_create_reply },
+	{ MSG_START, &m_start },
+	{ MSG_START_DONE, &m_start_done },
+	{ MSG_PS, &m_ps },
+	{ MSG_PS_REPLY, &m_ps_reply },
+	{ MSG_CRM, &m_crm },
+	{ MSG_CRM_REPLY, &m_crm_reply },
+	{ MSG_L_WAIT, &m_l_wait },
+	{ MSG_L_WAIT_REPLY, &m_l_wait_reply },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

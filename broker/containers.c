@@ -1,0 +1,451 @@
+#include "broker/containers.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "broker/db.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/rmtree.h"
+
+static const char *const state_names[] = { "created", "running", "exited" };
+
+const char *ctr_state_name(enum ctr_state s)
+{
+	return (unsigned)s < ARRAY_SIZE(state_names) ? state_names[s] : "unknown";
+}
+
+static enum ctr_state state_of(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(state_names); i++)
+		if (s != NULL && strcmp(s, state_names[i]) == 0)
+			return (enum ctr_state)i;
+	return CTR_EXITED;
+}
+
+static int dberr(struct db *db, struct berr *e)
+{
+	return berr_set(e, BERR_SYSTEM, 0, "state database: %s", sqlite3_errmsg(db_handle(db)));
+}
+
+int ctr_new_id(char id[65], struct berr *e)
+{
+	unsigned char rnd[32];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return berr_sys(e, "getrandom");
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	/* An ID that is all digits reads as a number to some tools; Podman avoids them too. */
+	if (strspn(id, "0123456789") == 64)
+		id[0] = 'a';
+	return 0;
+}
+
+bool ctr_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+static bool name_taken(struct db *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	bool taken = true;
+
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT 1 FROM containers WHERE name = ?", -1, &st,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK)
+		taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return taken;
+}
+
+/* Two words, as Docker and Podman name containers; the lists are berth's own. */
+int ctr_generate_name(struct db *db, char *name, size_t len, struct berr *e)
+{
+	static const char *const first[] = {
+		"amber", "brave", "calm", "daring", "eager", "fancy", "gentle", "happy", "icy",
+		"jolly", "keen", "lucid", "merry", "nimble", "odd", "proud", "quiet", "rapid",
+		"steady", "tidy", "upbeat", "vivid", "witty", "young", "zealous",
+	};
+	static const char *const second[] = {
+		"anchor", "buoy", "cabin", "dock", "ferry", "galley", "harbor", "island", "jetty",
+		"keel", "lagoon", "mast", "navigator", "oar", "pier", "quay", "rudder", "sail",
+		"tide", "umiak", "voyage", "wharf", "yacht", "zephyr", "berth",
+	};
+
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned char r[2];
+		if (getrandom(r, sizeof(r), 0) != sizeof(r))
+			return berr_sys(e, "getrandom");
+		snprintf(name, len, "%s_%s", first[r[0] % ARRAY_SIZE(first)],
+			 second[r[1] % ARRAY_SIZE(second)]);
+		if (tries >= 50)
+			snprintf(name + strlen(name), len - strlen(name), "%d", tries);
+		if (!name_taken(db, name))
+			return 0;
+	}
+	return berr_set(e, BERR_INTERNAL, 0, "could not find a free container name");
+}
+
+int ctr_path(const char *root, const char *id, const char *sub, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s/containers/%s%s%s", root, id, sub != NULL ? "/" : "",
+			 sub != NULL ? sub : "");
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int ctr_insert(struct db *db, const struct ctr_record *r, struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (name_taken(db, r->name)) {
+		char other[65] = "";
+		struct berr e2;
+		(void)ctr_lookup(db, r->name, other, &e2);
+		return berr_set(e, BERR_INVALID, 0, "the container name \"%s\" is already in use by "
+				"%s. You have to remove that container to be able to reuse that name",
+				r->name, other);
+	}
+	if (sqlite3_prepare_v2(db_handle(db),
+			       "INSERT INTO containers (id, name, image_id, created, state, config, "
+			       "image_name, command, runtime) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dberr(db, e);
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->image_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->created);
+	sqlite3_bind_text(st, 5, ctr_state_name(r->state), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, r->config, (int)r->config_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->image_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, r->command_json != NULL ? r->command_json : "[]", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, r->runtime, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : dberr(db, e);
+}
+
+int ctr_lookup(struct db *db, const char *name, char id[65], struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t n = strlen(name);
+	int found = 0;
+
+	/* A name first, then a full ID, then a unique ID prefix (hex only). */
+	if (sqlite3_prepare_v2(db_handle(db),
+			       "SELECT id FROM containers WHERE name = ?1 OR id = ?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return dberr(db, e);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(id, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (n > 0 && n < 64 && strspn(name, "0123456789abcdef") == n) {
+		if (sqlite3_prepare_v2(db_handle(db),
+				       "SELECT id FROM containers WHERE substr(id, 1, ?2) = ?1 LIMIT 2",
+				       -1, &st, NULL) != SQLITE_OK)
+			return dberr(db, e);
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)n);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(id, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+			found++;
+		}
+		sqlite3_finalize(st);
+		if (found > 1)
+			return berr_set(e, BERR_INVALID, 0, "more than one result for container ID "
+					"prefix %s", name);
+		if (found == 1)
+			return 0;
+	}
+	return berr_set(e, BERR_NOTFOUND, 0, "no container with name or ID \"%s\" found: no such "
+			"container", name);
+}
+
+static void copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+#define ROW_COLUMNS "id, name, image_id, image_name, runtime, created, state, exit_code, " \
+		    "started, finished, pid, config, command"
+
+static int read_row(sqlite3_stmt *st, struct ctr_record *r, bool with_blobs)
+{
+	memset(r, 0, sizeof(*r));
+	copy_text(st, 0, r->id, sizeof(r->id));
+	copy_text(st, 1, r->name, sizeof(r->name));
+	copy_text(st, 2, r->image_id, sizeof(r->image_id));
+	copy_text(st, 3, r->image_name, sizeof(r->image_name));
+	copy_text(st, 4, r->runtime, sizeof(r->runtime));
+	r->created = sqlite3_column_int64(st, 5);
+	r->state = state_of((const char *)sqlite3_column_text(st, 6));
+	r->exit_code = sqlite3_column_int64(st, 7);
+	r->started = sqlite3_column_int64(st, 8);
+	r->finished = sqlite3_column_int64(st, 9);
+	r->pid = sqlite3_column_int64(st, 10);
+	if (with_blobs) {
+		int n = sqlite3_column_bytes(st, 11);
+		uint8_t *c = malloc(n > 0 ? (size_t)n : 1);
+		if (c == NULL)
+			return -1;
+		if (n > 0)
+			memcpy(c, sqlite3_column_blob(st, 11), (size_t)n);
+		r->config = c;
+		r->config_len = (size_t)n;
+	}
+	const unsigned char *cmd = sqlite3_column_text(st, 12);
+	r->command_json = strdup(cmd != NULL ? (const char *)cmd : "[]");
+	return r->command_json != NULL ? 0 : -1;
+}
+
+void ctr_record_free(struct ctr_record *r)
+{
+	free((void *)r->config);
+	free(r->command_json);
+	r->config = NULL;
+	r->command_json = NULL;
+}
+
+int ctr_get(struct db *db, const char *id, struct ctr_record *r, struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT " ROW_COLUMNS " FROM containers WHERE id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dberr(db, e);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? berr_set(e, BERR_NOTFOUND, 0, "no container %s", id)
+					 : dberr(db, e);
+	}
+	rc = read_row(st, r, true);
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		ctr_record_free(r);
+		return berr_sys(e, "allocating");
+	}
+	return 0;
+}
+
+static int update(struct db *db, const char *sql, const char *id, int64_t a, struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		return dberr(db, e);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+	sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : dberr(db, e);
+}
+
+int ctr_set_running(struct db *db, const char *id, int64_t pid, struct berr *e)
+{
+	return update(db, "UPDATE containers SET state = 'running', pid = ?1, started = ?2, "
+			  "finished = 0, exit_code = 0 WHERE id = ?3", id, pid, e);
+}
+
+int ctr_set_exited(struct db *db, const char *id, int64_t exit_code, struct berr *e)
+{
+	return update(db, "UPDATE containers SET state = 'exited', pid = 0, exit_code = ?1, "
+			  "finished = ?2 WHERE id = ?3", id, exit_code, e);
+}
+
+int ctr_delete(struct db *db, const char *id, struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db_handle(db), "DELETE FROM containers WHERE id = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return dberr(db, e);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : dberr(db, e);
+}
+
+/* The command column back into a vector: JSON the broker wrote itself. */
+static int command_strv(const char *json, char ***out, size_t *n)
+{
+	json_t *a = json_loads(json, 0, NULL), *v;
+	size_t i;
+
+	*n = 0;
+	*out = calloc((a != NULL ? json_array_size(a) : 0) + 1, sizeof(char *));
+	if (*out == NULL) {
+		json_decref(a);
+		return -1;
+	}
+	json_array_foreach(a, i, v) {
+		if (i >= 64)
+			break;
+		(*out)[i] = strndup(json_string_value(v) != NULL ? json_string_value(v) : "", 1024);
+		if ((*out)[i] == NULL) {
+			json_decref(a);
+			return -1;
+		}
+		*n = i + 1;
+	}
+	json_decref(a);
+	return 0;
+}
+
+int ctr_list(struct db *db, bool all, struct msg_ps_reply *out, struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(db_handle(db),
+			       all ? "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC, id"
+				   : "SELECT " ROW_COLUMNS " FROM containers WHERE state = 'running' "
+				     "ORDER BY created DESC, id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dberr(db, e);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ctr_record r;
+		struct msg_container_summary *c;
+
+		if (out->n_containers == cap) {
+			size_t ncap = cap == 0 ? 16 : cap * 2;
+			void *nv = realloc(out->containers, ncap * sizeof(*out->containers));
+			if (nv == NULL)
+				goto nomem;
+			out->containers = nv;
+			cap = ncap;
+		}
+		if (read_row(st, &r, false) < 0) {
+			ctr_record_free(&r);
+			goto nomem;
+		}
+		c = &out->containers[out->n_containers];
+		memset(c, 0, sizeof(*c));
+		out->n_containers++;
+		c->id = strdup(r.id);
+		c->name = strdup(r.name);
+		c->image = strdup(r.image_name[0] != '\0' ? r.image_name : r.image_id);
+		c->image_id = strdup(r.image_id);
+		c->state = strdup(ctr_state_name(r.state));
+		c->created = r.created;
+		c->exit_code = r.exit_code;
+		c->started = r.started;
+		c->finished = r.finished;
+		c->pid = r.pid;
+		rc = command_strv(r.command_json, &c->command, &c->n_command);
+		ctr_record_free(&r);
+		if (rc < 0 || c->id == NULL || c->name == NULL || c->image == NULL ||
+		    c->image_id == NULL || c->state == NULL)
+			goto nomem;
+	}
+	sqlite3_finalize(st);
+	if (out->containers == NULL && (out->containers = calloc(1, sizeof(*out->containers))) == NULL)
+		return berr_sys(e, "allocating");
+	return rc == SQLITE_DONE ? 0 : dberr(db, e);
+nomem:
+	sqlite3_finalize(st);
+	ipc_struct_free(&msg_ps_reply_schema, out);
+	return berr_sys(e, "allocating");
+}
+
+int ctr_image_user(struct db *db, const char *image_id, char id[65], struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	id[0] = '\0';
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT id FROM containers WHERE image_id = ? LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return dberr(db, e);
+	sqlite3_bind_text(st, 1, image_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		copy_text(st, 0, id, 65);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int ctr_remove_dirs(const char *root, const char *id, struct berr *e)
+{
+	char dir[4300], merged[4400];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/containers", root);
+	snprintf(merged, sizeof(merged), "%s/%s/merged", dir, id);
+	/* Detached, so a process still inside cannot keep the removal from going on. */
+	if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn("unmounting %s: %s", merged, strerror(errno));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : berr_sys(e, "opening %s", dir);
+	int rc = rmtree_at(fd, id, e);
+	close(fd);
+	return rc;
+}
+
+int ctr_scan(struct db *db, const char *root, struct berr *e)
+{
+	char dir[4300];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(dir, sizeof(dir), "%s/containers", root);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return berr_sys(e, "creating %s", dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return berr_sys(e, "opening %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		char id[65];
+		struct berr e2 = { 0 };
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64 ||
+		    strspn(de->d_name, "0123456789abcdef") != 64)
+			continue;
+		if (ctr_lookup(db, de->d_name, id, &e2) == 0)
+			continue;
+		/* A create that died before its row: only if old enough not to be one running
+		 * right now (a create writes the row within a second of the directories). */
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && st.st_mtime > time(NULL) - 60)
+			continue;
+		log_debug("removing orphan container directory %s", de->d_name);
+		(void)ctr_remove_dirs(root, de->d_name, &e2);
+	}
+	closedir(d);
+	return 0;
+}

@@ -1,0 +1,701 @@
+/* Containers: create (record + config.json), start (overlay rootfs, berth-launch running the
+ * OCI runtime), ps and rm. See run.h. */
+#include "broker/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "broker/containers.h"
+#include "broker/hostinfo.h"
+#include "broker/imgstore.h"
+#include "broker/wk.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/xio.h"
+#include "ipc/codec.h"
+#include "policy/seccomp_profile.h"
+#include "policy/spec.h"
+
+/* The container runs as long as it runs: the wait has no deadline of its own. */
+#define RUN_WAIT_MS INT_MAX
+
+static struct spec_strv strv(char **v, size_t n)
+{
+	return (struct spec_strv){ (const char *const *)v, n };
+}
+
+/* ---------------------------------------------------------------- host facts */
+
+static uint64_t cap_bounding(void)
+{
+	cleanup_free char *buf = NULL;
+	size_t len;
+	struct berr e;
+	const char *p;
+
+	if (xread_file_at(AT_FDCWD, "/proc/self/status", 65536, &buf, &len, &e) < 0 ||
+	    (p = strstr(buf, "\nCapBnd:\t")) == NULL)
+		return 0;
+	return strtoull(p + 9, NULL, 16);
+}
+
+static uint64_t hard_limit(int res)
+{
+	struct rlimit rl;
+
+	if (getrlimit(res, &rl) < 0)
+		return 1024;
+	return rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : rl.rlim_max;
+}
+
+/* Which cgroup limits runc can apply here: rootful on v1 (or hybrid) with the controller
+ * mounted; rootless without delegation, none. */
+static unsigned cgroup_controllers(const struct broker *b, const char **reason)
+{
+	static const struct { const char *dir; unsigned bit; } v1[] = {
+		{ "/sys/fs/cgroup/memory", SPEC_CG_MEMORY },
+		{ "/sys/fs/cgroup/cpu", SPEC_CG_CPU },
+		{ "/sys/fs/cgroup/pids", SPEC_CG_PIDS },
+	};
+	unsigned bits = 0;
+
+	if (b->cfg.rootless) {
+		*reason = "rootless containers on this host's cgroup v1 controllers get no "
+			  "delegated cgroup";
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(v1); i++)
+		if (access(v1[i].dir, F_OK) == 0)
+			bits |= v1[i].bit;
+	*reason = NULL;
+	return bits;
+}
+
+/* The runtime to use: --runtime, else the first of crun and runc that can run containers on
+ * this host. */
+static int pick_runtime(const char *wanted, char path[4096], struct berr *e)
+{
+	char found[HOST_MAX_RUNTIMES][4096], why[512], tmp[4096];
+	struct host_cgroups cg = { 0 };
+	size_t n;
+
+	n = host_find_runtimes(wanted, found, HOST_MAX_RUNTIMES, e);
+	if (n == 0)
+		return e->code != BERR_OK ? -1 : berr_set(e, BERR_NOTFOUND, 0, "no OCI runtime "
+							   "found: install crun or runc");
+	(void)host_cgroups(&cg, e);
+	berr_clear(e);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(tmp, sizeof(tmp), "%s", found[i]);
+		const char *problem = host_runtime_problem(basename(tmp), &cg, why, sizeof(why));
+		if (problem == NULL) {
+			snprintf(path, 4096, "%s", found[i]);
+			return 0;
+		}
+		if (wanted != NULL && wanted[0] != '\0')
+			return berr_set(e, BERR_UNSUPPORTED, 0, "OCI runtime %s %s", found[i], problem);
+		log_debug("skipping %s: %s", found[i], problem);
+	}
+	return berr_set(e, BERR_UNSUPPORTED, 0, "no OCI runtime can run containers on this host: "
+			"%s %s", found[0], why);
+}
+
+/* ---------------------------------------------------------------- create */
+
+/* -u / the image's User: numeric "uid[:gid]" (and "root"); names are not resolved yet. */
+static int parse_user(const char *u, uint32_t *uid, uint32_t *gid, struct berr *e)
+{
+	char *end;
+	unsigned long v;
+
+	*uid = *gid = 0;
+	if (u == NULL || u[0] == '\0' || strcmp(u, "root") == 0 || strcmp(u, "0") == 0)
+		return 0;
+	errno = 0;
+	v = strtoul(u, &end, 10);
+	if (errno != 0 || end == u || v > 0xfffffffeUL || (*end != '\0' && *end != ':'))
+		return berr_set(e, BERR_UNSUPPORTED, 0, "user \"%s\": berth does not resolve user "
+				"names in the image yet; give -u UID[:GID]", u);
+	*uid = *gid = (uint32_t)v;
+	if (*end == ':') {
+		const char *g = end + 1;
+		v = strtoul(g, &end, 10);
+		if (end == g || *end != '\0' || v > 0xfffffffeUL)
+			return berr_set(e, BERR_UNSUPPORTED, 0, "group in \"%s\": berth does not "
+					"resolve group names in the image yet; give a GID", u);
+		*gid = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int write_etc_files(const char *userdata, const char *hostname, struct berr *e)
+{
+	char path[4500], text[1024];
+	cleanup_free char *resolv = NULL;
+	size_t rlen = 0;
+	struct berr e2;
+
+	snprintf(path, sizeof(path), "%s/hostname", userdata);
+	snprintf(text, sizeof(text), "%s\n", hostname);
+	if (write_file_atomic(path, text, strlen(text), 0644, e) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/hosts", userdata);
+	snprintf(text, sizeof(text), "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t%s\n",
+		 hostname);
+	if (write_file_atomic(path, text, strlen(text), 0644, e) < 0)
+		return -1;
+	/* The host's resolvers (the container has no network of its own yet). */
+	if (xread_file_at(AT_FDCWD, "/etc/resolv.conf", 65536, &resolv, &rlen, &e2) < 0)
+		rlen = 0;
+	snprintf(path, sizeof(path), "%s/resolv.conf", userdata);
+	return write_file_atomic(path, rlen > 0 ? resolv : "", rlen, 0644, e);
+}
+
+static json_t *caps_of(json_t *spec)
+{
+	return json_object_get(json_object_get(json_object_get(spec, "process"), "capabilities"),
+			       "bounding");
+}
+
+/* config.json: policy/spec.c, then the seccomp profile for the capabilities it chose. */
+static int make_config(struct broker *b, const struct msg_create *r,
+		       const struct msg_v_config_reply *img, const char *id, const char *userdata,
+		       const char *rootfs, char **out, char **command_json, struct berr *e)
+{
+	struct spec_input in = { 0 };
+	char hosts[4500], resolv[4500], hostname_path[4500], hostname[16];
+	cleanup_free char *text = NULL;
+	json_t *spec = NULL, *seccomp = NULL;
+	int rc = -1;
+	bool unconfined = false;
+	const char *seccomp_path = NULL;
+	char *masks[64], *unmasks[64];
+	size_t n_mask = 0, n_unmask = 0;
+
+	in.image_env = strv(img->env, img->n_env);
+	in.image_cmd = strv(img->cmd, img->n_cmd);
+	in.image_entrypoint = strv(img->entrypoint, img->n_entrypoint);
+	in.image_workdir = img->working_dir;
+	in.image_labels = strv(img->labels, img->n_labels);
+	in.image_stop_signal = img->stop_signal;
+	in.args = strv(r->args, r->n_args);
+	in.entrypoint = r->entrypoint;
+	in.env = strv(r->env, r->n_env);
+	in.host_env = strv(r->host_env, r->n_host_env);
+	in.workdir = r->workdir;
+	in.stop_signal = r->stop_signal;
+	in.labels = strv(r->labels, r->n_labels);
+	in.annotations = strv(r->annotations, r->n_annotations);
+	snprintf(hostname, sizeof(hostname), "%.12s", id);
+	in.hostname = r->hostname != NULL ? r->hostname : hostname;
+	in.tty = r->tty;
+	in.read_only = r->read_only;
+	in.privileged = r->privileged;
+	in.cap_add = strv(r->cap_add, r->n_cap_add);
+	in.cap_drop = strv(r->cap_drop, r->n_cap_drop);
+	for (size_t i = 0; i < r->n_security_opt; i++) {
+		const char *o = r->security_opt[i];
+		if (strcmp(o, "no-new-privileges") == 0 || strcmp(o, "no-new-privileges=true") == 0)
+			in.no_new_privs = true;
+		else if (strcmp(o, "seccomp=unconfined") == 0)
+			unconfined = true;
+		else if (strncmp(o, "seccomp=", 8) == 0)
+			seccomp_path = o + 8;
+		else if (strncmp(o, "mask=", 5) == 0 && n_mask < ARRAY_SIZE(masks))
+			masks[n_mask++] = (char *)o + 5;
+		else if (strncmp(o, "unmask=", 7) == 0 && n_unmask < ARRAY_SIZE(unmasks))
+			unmasks[n_unmask++] = (char *)o + 7;
+		else
+			return berr_set(e, BERR_INVALID, 0, "invalid --security-opt %s: berth knows "
+					"no-new-privileges, seccomp=, mask= and unmask=", o);
+	}
+	in.mask = strv(masks, n_mask);
+	in.unmask = strv(unmasks, n_unmask);
+	in.seccomp_unconfined = unconfined;
+	in.seccomp_explicit = seccomp_path != NULL;
+	in.seccomp_json = "{}"; /* replaced below, once the capabilities are known */
+	in.memory = r->memory;
+	in.memory_swap = r->memory_swap;
+	in.cpus = r->cpus;
+	in.cpu_shares = r->cpu_shares;
+	in.pids_limit = r->pids_limit;
+	in.shm_size = r->shm_size;
+	in.ulimits = strv(r->ulimits, r->n_ulimits);
+	in.tmpfs = strv(r->tmpfs, r->n_tmpfs);
+	in.sysctls = strv(r->sysctls, r->n_sysctls);
+	in.userns = SPEC_USERNS_HOST;
+	if (r->network == NULL || strcmp(r->network, "private") == 0 ||
+	    strcmp(r->network, "bridge") == 0)
+		in.net = SPEC_NET_PRIVATE;
+	else if (strcmp(r->network, "none") == 0)
+		in.net = SPEC_NET_NONE;
+	else if (strcmp(r->network, "host") == 0)
+		in.net = SPEC_NET_HOST;
+	else
+		return berr_set(e, BERR_INVALID, 0, "invalid --network %s: berth knows none, host and "
+				"private", r->network);
+	if (parse_user(r->user != NULL ? r->user : img->user, &in.uid, &in.gid, e) < 0)
+		return -1;
+	in.rootfs = rootfs;
+	snprintf(hosts, sizeof(hosts), "%s/hosts", userdata);
+	snprintf(resolv, sizeof(resolv), "%s/resolv.conf", userdata);
+	snprintf(hostname_path, sizeof(hostname_path), "%s/hostname", userdata);
+	in.hosts_path = hosts;
+	in.resolv_path = resolv;
+	in.hostname_path = hostname_path;
+	in.rootless = b->cfg.rootless;
+	in.cgroup_controllers = cgroup_controllers(b, &in.cgroup_reason);
+	in.nofile_hard = hard_limit(RLIMIT_NOFILE);
+	in.nproc_hard = hard_limit(RLIMIT_NPROC);
+	in.bounding = cap_bounding();
+	if (spec_build(&in, &text, e) < 0)
+		return -1;
+	if (write_etc_files(userdata, in.hostname, e) < 0)
+		return -1;
+	spec = json_loads(text, 0, NULL);
+	if (spec == NULL)
+		return berr_set(e, BERR_INTERNAL, 0, "policy/spec.c wrote invalid JSON");
+	json_t *linux_ = json_object_get(spec, "linux");
+	if (json_object_get(linux_, "seccomp") != NULL) {
+		json_t *caps = caps_of(spec), *c;
+		const char *names[64];
+		size_t i, n = 0;
+		struct sprof_target t = { 0 };
+		json_array_foreach(caps, i, c)
+			if (n < ARRAY_SIZE(names) && json_is_string(c))
+				names[n++] = json_string_value(c);
+		t.caps = names;
+		t.n_caps = n;
+		if (seccomp_path != NULL) {
+			/* The frontend read the file as the user: the broker opens no path a user
+			 * names (rootful, it could read what the user cannot). */
+			if (r->seccomp_profile == NULL) {
+				berr_set(e, BERR_INVALID, 0, "--security-opt seccomp=%s: the profile's "
+					 "content did not come with the request", seccomp_path);
+				goto out;
+			}
+			if (sprof_docker_to_oci(seccomp_path, r->seccomp_profile,
+						strlen(r->seccomp_profile), &t, &seccomp, e) < 0)
+				goto out;
+		} else if (sprof_default_oci(&t, &seccomp, e) < 0) {
+			goto out;
+		}
+		if (json_object_set_new(linux_, "seccomp", seccomp) < 0) {
+			berr_sys(e, "allocating");
+			goto out;
+		}
+	}
+	*out = json_dumps(spec, JSON_INDENT(1));
+	*command_json = json_dumps(json_object_get(json_object_get(spec, "process"), "args"),
+				   JSON_COMPACT);
+	if (*out == NULL || *command_json == NULL) {
+		free(*out);
+		free(*command_json);
+		*out = *command_json = NULL;
+		berr_sys(e, "allocating");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(spec);
+	return rc;
+}
+
+static int create(struct broker *b, const struct msg_create *r, char id[65], char name[256],
+		  struct berr *e)
+{
+	struct msg_image_inspect_reply img = { 0 };
+	struct ctr_record rec = { 0 };
+	struct ipc_enc *enc = NULL;
+	char image_id[65], dir[4400], userdata[4400], rootfs[4400], config_path[4500];
+	char runtime[4096];
+	cleanup_free char *config = NULL, *command = NULL;
+	bool made = false;
+	int rc = -1;
+
+	if (r->name != NULL && !ctr_name_valid(r->name))
+		return berr_set(e, BERR_INVALID, 0, "container name \"%s\" is invalid: names must "
+				"match [a-zA-Z0-9][a-zA-Z0-9_.-]*", r->name);
+	if (r->tty)
+		return berr_set(e, BERR_UNSUPPORTED, 0, "-t (a terminal for the container) is not "
+				"supported by berth yet");
+	if (pick_runtime(r->runtime, runtime, e) < 0)
+		return -1;
+	if (imgstore_lookup(b->db, r->image, image_id, e) < 0)
+		return berr_wrap(e, "%s: pull the image first (berth pull)", r->image);
+	if (imgstore_inspect(b->db, image_id, &img, e) < 0)
+		goto out;
+	if (ctr_new_id(id, e) < 0)
+		goto out;
+	if (r->name != NULL)
+		snprintf(name, 256, "%s", r->name);
+	else if (ctr_generate_name(b->db, name, 256, e) < 0)
+		goto out;
+	ctr_path(b->cfg.root, id, NULL, dir, sizeof(dir));
+	ctr_path(b->cfg.root, id, "userdata", userdata, sizeof(userdata));
+	ctr_path(b->cfg.root, id, "merged", rootfs, sizeof(rootfs));
+	if (mkdir_p(userdata, 0700, e) < 0)
+		goto out;
+	made = true;
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const subs[] = { "upper", "work", "merged" };
+		char p[4500];
+		snprintf(p, sizeof(p), "%s/%s", dir, subs[i]);
+		if (mkdir(p, 0755) < 0) {
+			berr_sys(e, "creating %s", p);
+			goto out;
+		}
+	}
+	if (make_config(b, r, &img.config[0], id, userdata, rootfs, &config, &command, e) < 0)
+		goto out;
+	snprintf(config_path, sizeof(config_path), "%s/config.json", userdata);
+	if (write_file_atomic(config_path, config, strlen(config), 0600, e) < 0)
+		goto out;
+	enc = ipc_enc_new();
+	if (enc == NULL || ipc_enc_struct(enc, &msg_create_schema, r, NULL, NULL, 0, e) < 0)
+		goto out;
+	snprintf(rec.id, sizeof(rec.id), "%s", id);
+	snprintf(rec.name, sizeof(rec.name), "%s", name);
+	snprintf(rec.image_id, sizeof(rec.image_id), "%s", image_id);
+	snprintf(rec.image_name, sizeof(rec.image_name), "%s",
+		 img.summary[0].n_names > 0 && strchr(r->image, ':') == NULL &&
+				 strlen(r->image) >= 12 && strspn(r->image, "0123456789abcdef") ==
+							   strlen(r->image)
+			 ? img.summary[0].names[0] : r->image);
+	snprintf(rec.runtime, sizeof(rec.runtime), "%s", runtime);
+	rec.created = (int64_t)time(NULL);
+	rec.state = CTR_CREATED;
+	rec.config = ipc_enc_data(enc, &rec.config_len);
+	rec.command_json = command;
+	if (ctr_insert(b->db, &rec, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0 && made) {
+		struct berr e2;
+		(void)ctr_remove_dirs(b->cfg.root, id, &e2);
+	}
+	ipc_enc_free(enc);
+	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- start */
+
+static int mount_rootfs(struct broker *b, const struct ctr_record *c, struct berr *e)
+{
+	char (*chains)[65] = calloc(IMG_MAX_LAYERS, sizeof(*chains));
+	char dir[4400], merged[4500];
+	char *opts = NULL;
+	size_t n = 0, len = 0, cap = 0;
+	int rc = -1;
+
+	if (chains == NULL)
+		return berr_sys(e, "allocating");
+	if (imgstore_image_chains(b->db, c->image_id, chains, IMG_MAX_LAYERS, &n, e) < 0)
+		goto out;
+	if (n == 0) {
+		berr_set(e, BERR_INVALID, 0, "image %.12s has no layers", c->image_id);
+		goto out;
+	}
+	ctr_path(b->cfg.root, c->id, NULL, dir, sizeof(dir));
+	cap = 256 + n * (strlen(b->cfg.root) + 80) + 2 * strlen(dir);
+	opts = malloc(cap);
+	if (opts == NULL) {
+		berr_sys(e, "allocating");
+		goto out;
+	}
+	/* lowerdir lists the top layer first. userxattr: berth's layers mark opaque directories
+	 * user.overlay.opaque, rootful and rootless alike. */
+	len = (size_t)snprintf(opts, cap, "lowerdir=");
+	for (size_t i = n; i-- > 0;)
+		len += (size_t)snprintf(opts + len, cap - len, "%s/layers/%s%s", b->cfg.root,
+					chains[i], i > 0 ? ":" : "");
+	len += (size_t)snprintf(opts + len, cap - len, ",upperdir=%s/upper,workdir=%s/work,userxattr",
+				dir, dir);
+	if (len >= 4096) {
+		berr_set(e, BERR_UNSUPPORTED, 0, "the image's %zu layers make an overlay option "
+			 "string longer than the kernel takes", n);
+		goto out;
+	}
+	snprintf(merged, sizeof(merged), "%s/merged", dir);
+	(void)umount2(merged, MNT_DETACH); /* left by a run that died */
+	if (mount("overlay", merged, "overlay", MS_NODEV, opts) < 0) {
+		berr_sys(e, "mounting the container's root filesystem (overlay)");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(chains);
+	free(opts);
+	return rc;
+}
+
+/* Exit codes 127 and 126, as Podman gives them, decided before the runtime runs: the command
+ * looked up in the container's own root (openat2 RESOLVE_IN_ROOT: absolute symlinks inside the
+ * image resolve inside it). */
+static int check_exec(const char *rootfs, const char *config, int64_t *code, char *msg,
+		      size_t msglen)
+{
+	json_t *spec = json_loads(config, 0, NULL), *env, *v;
+	const char *arg0, *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	cleanup_close int root = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool exists = false;
+	size_t i;
+
+	*code = 0;
+	arg0 = json_string_value(json_array_get(
+		json_object_get(json_object_get(spec, "process"), "args"), 0));
+	if (spec == NULL || arg0 == NULL || root < 0) {
+		json_decref(spec);
+		return 0; /* the runtime will say */
+	}
+	env = json_object_get(json_object_get(spec, "process"), "env");
+	json_array_foreach(env, i, v)
+		if (json_is_string(v) && strncmp(json_string_value(v), "PATH=", 5) == 0)
+			path = json_string_value(v) + 5;
+	char cand[8192];
+	const char *p = path;
+	do {
+		const char *end = strchrnul(p, ':');
+		if (strchr(arg0, '/') != NULL)
+			snprintf(cand, sizeof(cand), "%s", arg0);
+		else
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p), p, arg0);
+		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+		int fd = (int)syscall(SYS_openat2, root, cand, &how, sizeof(how));
+		if (fd >= 0) {
+			struct stat st;
+			bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+			close(fd);
+			if (ok) {
+				json_decref(spec);
+				return 0;
+			}
+			exists = true;
+		}
+		if (strchr(arg0, '/') != NULL)
+			break;
+		p = *end == ':' ? end + 1 : end;
+	} while (*p != '\0');
+	*code = exists ? 126 : 127;
+	snprintf(msg, msglen, exists ? "%s: permission denied: the file is not an executable "
+				       "regular file in the container: OCI permission denied"
+				     : "executable file `%s` not found in $PATH: No such file or "
+				       "directory: OCI runtime attempted to invoke a command that was "
+				       "not found",
+		 arg0);
+	json_decref(spec);
+	return 0;
+}
+
+static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_record *c,
+			int64_t *exit_code, char *errmsg, size_t errlen, struct berr *e)
+{
+	char userdata[4400], rootfs[4400], rtroot[4300], config_path[4500];
+	char *argv[] = { (char *)"--run", (char *)c->runtime, (char *)"--runtime-root", rtroot,
+			 (char *)"--bundle", userdata, (char *)"--id", (char *)c->id, NULL };
+	cleanup_free char *config = NULL;
+	size_t clen;
+	struct msg_l_wait req = { 0 };
+	struct msg_l_wait_reply rep = { 0 };
+	struct wk *w;
+	int rc = -1;
+
+	ctr_path(b->cfg.root, c->id, "userdata", userdata, sizeof(userdata));
+	ctr_path(b->cfg.root, c->id, "merged", rootfs, sizeof(rootfs));
+	snprintf(rtroot, sizeof(rtroot), "%s/runtime", b->cfg.runroot);
+	snprintf(config_path, sizeof(config_path), "%s/config.json", userdata);
+	if (mkdir_p(rtroot, 0700, e) < 0 ||
+	    xread_file_at(AT_FDCWD, config_path, 16u << 20, &config, &clen, e) < 0)
+		return -1;
+	if (mount_rootfs(b, c, e) < 0)
+		return -1;
+	if (check_exec(rootfs, config, exit_code, errmsg, errlen) < 0 || *exit_code != 0) {
+		rc = 0;
+		goto out;
+	}
+	w = wk_spawn_fds(b, "launch", argv, m->fds, 3, e);
+	if (w == NULL)
+		goto out;
+	if (ctr_set_running(b->db, c->id, 0, e) < 0) {
+		wk_release(b, w);
+		goto out;
+	}
+	rc = wk_call(b, w, MSG_L_WAIT, &req, NULL, 0, RUN_WAIT_MS, MSG_L_WAIT_REPLY, &rep, NULL, e);
+	wk_release(b, w);
+	if (rc == 0)
+		*exit_code = rep.exit_code;
+	else
+		*exit_code = 125;
+	struct berr e2;
+	if (ctr_set_exited(b->db, c->id, *exit_code, &e2) < 0)
+		log_warn("%s", e2.msg);
+out:
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
+		log_warn("unmounting %s: %s", rootfs, strerror(errno));
+	return rc;
+}
+
+static int start(struct broker *b, struct ipc_msg *m, const char *name, bool rm_after,
+		 bool from_create, struct berr *e)
+{
+	struct ctr_record c;
+	char id[65], errmsg[1024] = "";
+	int64_t code = 0;
+	bool rm = rm_after;
+	int rc;
+
+	if (ctr_lookup(b->db, name, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
+		return -1;
+	if (c.state == CTR_RUNNING) {
+		ctr_record_free(&c);
+		return berr_set(e, BERR_INVALID, 0, "container %s is already running", c.name);
+	}
+	if (!from_create) {
+		/* `start` of a container created with --rm removes it afterwards too. */
+		static const char *const none[] = { NULL };
+		struct msg_create cr = { 0 };
+		struct berr e2;
+		if (ipc_decode_struct(&msg_create_schema, c.config, c.config_len, none, &cr,
+				      &e2) == 0) {
+			rm = cr.rm;
+			ipc_struct_free(&msg_create_schema, &cr);
+		}
+	}
+	rc = run_attached(b, m, &c, &code, errmsg, sizeof(errmsg), e);
+	if (rm) {
+		struct berr e2;
+		if (ctr_delete(b->db, c.id, &e2) < 0 || ctr_remove_dirs(b->cfg.root, c.id, &e2) < 0)
+			log_warn("removing container %s: %s", c.name, e2.msg);
+	}
+	ctr_record_free(&c);
+	if (rc < 0)
+		return -1;
+	struct msg_start_done done = { .exit_code = code,
+				       .error = errmsg[0] != '\0' ? errmsg : NULL };
+	return ipc_send(b->front, MSG_START_DONE, m->id, &done, NULL, 0, e);
+}
+
+int broker_create(struct broker *b, struct ipc_msg *m, struct berr *e)
+{
+	const struct msg_create *r = m->body;
+	char id[65], name[256];
+
+	if (create(b, r, id, name, e) < 0)
+		return -1;
+	struct msg_create_reply rep = { .container_id = id, .name = name };
+	return ipc_send(b->front, MSG_CREATE_REPLY, m->id, &rep, NULL, 0, e);
+}
+
+int broker_run(struct broker *b, struct ipc_msg *m, struct berr *e)
+{
+	const struct msg_start *s = m->body;
+
+	if (!s->attach || m->nfds != 3)
+		return berr_set(e, BERR_UNSUPPORTED, 0, "detached containers (-d, start without -a) "
+				"are not supported by berth yet");
+	return start(b, m, s->container, false, false, e);
+}
+
+/* ---------------------------------------------------------------- ps, rm */
+
+int broker_ps(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct broker *b = ctx;
+	const struct msg_ps *req = m->body;
+	struct msg_ps_reply r = { 0 };
+	int rc;
+
+	if (ctr_list(b->db, req->all, &r, e) < 0)
+		return -1;
+	rc = ipc_send(b->front, MSG_PS_REPLY, m->id, &r, NULL, 0, e);
+	ipc_struct_free(&msg_ps_reply_schema, &r);
+	return rc;
+}
+
+static int add_str(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+	if (nv == NULL)
+		return -1;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (nv[*n] == NULL)
+		return -1;
+	nv[++*n] = NULL;
+	return 0;
+}
+
+int broker_crm(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct broker *b = ctx;
+	const struct msg_crm *req = m->body;
+	struct msg_crm_reply r = { 0 };
+	struct msg_ps_reply all = { 0 };
+	int rc = -1;
+
+	if (add_str(&r.removed, &r.n_removed, "") < 0 || add_str(&r.missing, &r.n_missing, "") < 0)
+		goto nomem;
+	/* Empty vectors, not NULL: the schema wants them present. */
+	free(r.removed[0]);
+	free(r.missing[0]);
+	r.removed[0] = r.missing[0] = NULL;
+	r.n_removed = r.n_missing = 0;
+	if (req->all && ctr_list(b->db, true, &all, e) < 0)
+		goto out;
+	size_t n = req->all ? all.n_containers : req->n_names;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = req->all ? all.containers[i].id : req->names[i];
+		struct ctr_record c;
+		char id[65];
+		struct berr e2 = { 0 };
+		if (ctr_lookup(b->db, name, id, &e2) < 0) {
+			if (e2.code != BERR_NOTFOUND) {
+				*e = e2;
+				goto out;
+			}
+			if (add_str(&r.missing, &r.n_missing, name) < 0)
+				goto nomem;
+			continue;
+		}
+		if (ctr_get(b->db, id, &c, e) < 0)
+			goto out;
+		if (c.state == CTR_RUNNING && !req->force) {
+			berr_set(e, BERR_INVALID, 0, "cannot remove container %s as it is running - "
+				 "running or paused containers cannot be removed without force",
+				 c.id);
+			ctr_record_free(&c);
+			goto out;
+		}
+		ctr_record_free(&c);
+		if (ctr_delete(b->db, id, e) < 0 || ctr_remove_dirs(b->cfg.root, id, e) < 0 ||
+		    add_str(&r.removed, &r.n_removed, req->all ? id : name) < 0)
+			goto out;
+	}
+	rc = ipc_send(b->front, MSG_CRM_REPLY, m->id, &r, NULL, 0, e);
+	goto out;
+nomem:
+	berr_sys(e, "allocating");
+out:
+	ipc_struct_free(&msg_crm_reply_schema, &r);
+	ipc_struct_free(&msg_ps_reply_schema, &all);
+	return rc;
+}

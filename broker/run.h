@@ -1,0 +1,18 @@
+#ifndef BERTH_BROKER_RUN_H
+#define BERTH_BROKER_RUN_H
+
+#include "broker/broker.h"
+#include "ipc/channel.h"
+
+/* `berth create` (deferred): resolves the image in the store, generates config.json with
+ * policy/spec.c and the seccomp profile for the capabilities it chose, writes the container's
+ * hosts, hostname and resolv.conf, and records the container. */
+int broker_create(struct broker *b, struct ipc_msg *m, struct berr *e);
+/* `berth start -a` / the start half of `run` (deferred): mounts the overlay root filesystem,
+ * checks the command exists in it (127/126 as Podman), has berth-launch run the OCI runtime
+ * with the frontend's stdio, waits, records the exit code, unmounts (and removes with --rm). */
+int broker_run(struct broker *b, struct ipc_msg *m, struct berr *e);
+int broker_ps(void *ctx, struct ipc_msg *m, struct berr *e);
+int broker_crm(void *ctx, struct ipc_msg *m, struct berr *e);
+
+#endif

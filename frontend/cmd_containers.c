@@ -1,0 +1,654 @@
+/* Container commands: create, run, start, ps, rm, and the `container` group. Values go to the
+ * broker as the user typed them; policy/spec.c (in the broker) checks them and names the flag
+ * in its errors. The frontend reads only what is the user's own: --env-file, a seccomp
+ * profile named with --security-opt seccomp=PATH, its environment, and its stdio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/cleanup.h"
+#include "common/xio.h"
+#include "frontend/frontend.h"
+#include "frontend/humanize.h"
+#include "frontend/output.h"
+#include "ipc/msg.h"
+
+extern char **environ;
+
+#define LIST_MAX 1024
+
+/* ---------------------------------------------------------------------------- create/run */
+
+enum {
+	C_NAME, C_ENV, C_ENVFILE, C_WORKDIR, C_USER, C_ENTRYPOINT, C_HOSTNAME, C_LABEL,
+	C_ANNOTATION, C_TTY, C_INTERACTIVE, C_RM, C_READONLY, C_PRIVILEGED, C_CAPADD, C_CAPDROP,
+	C_SECOPT, C_MEMORY, C_MEMSWAP, C_CPUS, C_CPUSHARES, C_PIDS, C_ULIMIT, C_SHM, C_TMPFS,
+	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_HELP,
+};
+
+static const struct fe_opt create_opts[] = {
+	[C_NAME] = { "name", 0, true, "Assign a name to the container" },
+	[C_ENV] = { "env", 'e', true, "Set environment variables in container" },
+	[C_ENVFILE] = { "env-file", 0, true, "Read in a file of environment variables" },
+	[C_WORKDIR] = { "workdir", 'w', true, "Working directory inside the container" },
+	[C_USER] = { "user", 'u', true, "Username or UID (format: <uid>[:<gid>])" },
+	[C_ENTRYPOINT] = { "entrypoint", 0, true, "Overwrite the default ENTRYPOINT of the image" },
+	[C_HOSTNAME] = { "hostname", 'h', true, "Set container hostname" },
+	[C_LABEL] = { "label", 'l', true, "Set metadata on container" },
+	[C_ANNOTATION] = { "annotation", 0, true, "Add annotations to container (key=value)" },
+	[C_TTY] = { "tty", 't', false, "Allocate a pseudo-TTY for container" },
+	[C_INTERACTIVE] = { "interactive", 'i', false, "Keep STDIN open even if not attached" },
+	[C_RM] = { "rm", 0, false, "Remove container (and pod if created) after exit" },
+	[C_READONLY] = { "read-only", 0, false, "Make containers root filesystem read-only" },
+	[C_PRIVILEGED] = { "privileged", 0, false, "Give extended privileges to container" },
+	[C_CAPADD] = { "cap-add", 0, true, "Add capabilities to the container" },
+	[C_CAPDROP] = { "cap-drop", 0, true, "Drop capabilities from the container" },
+	[C_SECOPT] = { "security-opt", 0, true, "Security Options" },
+	[C_MEMORY] = { "memory", 'm', true, "Memory limit (format: <number>[<unit>])" },
+	[C_MEMSWAP] = { "memory-swap", 0, true, "Swap limit equal to memory plus swap" },
+	[C_CPUS] = { "cpus", 0, true, "Number of CPUs. The default is 0.000 which means no limit" },
+	[C_CPUSHARES] = { "cpu-shares", 'c', true, "CPU shares (relative weight)" },
+	[C_PIDS] = { "pids-limit", 0, true, "Tune container pids limit (set -1 for unlimited)" },
+	[C_ULIMIT] = { "ulimit", 0, true, "Ulimit options" },
+	[C_SHM] = { "shm-size", 0, true, "Size of /dev/shm (format: <number>[<unit>])" },
+	[C_TMPFS] = { "tmpfs", 0, true, "Mount a temporary filesystem (tmpfs) into a container" },
+	[C_SYSCTL] = { "sysctl", 0, true, "Sysctl options" },
+	[C_NETWORK] = { "network", 0, true, "Connect a container to a network (none, host, "
+					    "private)" },
+	[C_NET] = { "net", 0, true, "Connect a container to a network (none, host, private)" },
+	[C_RUNTIME] = { "runtime", 0, true, "Path to the OCI runtime, or its name" },
+	[C_STOPSIGNAL] = { "stop-signal", 0, true, "Signal to stop a container" },
+	[C_STOPTIMEOUT] = { "stop-timeout", 0, true, "Timeout (in seconds) to stop a container" },
+	[C_DETACH] = { "detach", 'd', false, "Run container in background and print container ID" },
+	[C_HELP] = { "help", 0, false, "Help for this command" },
+};
+
+struct vec {
+	char **v;
+	size_t n;
+};
+
+struct create_ctx {
+	struct msg_create req;
+	struct vec env, labels, annotations, cap_add, cap_drop, secopt, ulimits, tmpfs, sysctls;
+	char *owned[LIST_MAX];     /* strings read from files */
+	size_t n_owned;
+	bool detach, help;
+};
+
+static int vec_add(struct vec *v, char *s)
+{
+	char **nv;
+
+	if (v->n >= LIST_MAX) {
+		fe_error("too many values for one option");
+		return -1;
+	}
+	nv = realloc(v->v, (v->n + 2) * sizeof(char *));
+	if (nv == NULL) {
+		fe_error("out of memory");
+		return -1;
+	}
+	v->v = nv;
+	nv[v->n++] = s;
+	nv[v->n] = NULL;
+	return 0;
+}
+
+static char *own(struct create_ctx *c, char *s)
+{
+	if (s == NULL || c->n_owned == LIST_MAX) {
+		free(s);
+		return NULL;
+	}
+	return c->owned[c->n_owned++] = s;
+}
+
+/* --env-file: KEY=value lines (or KEY alone, from the environment); # comments, blank lines. */
+static int env_file(struct create_ctx *c, const char *path)
+{
+	cleanup_free char *text = NULL;
+	size_t len;
+	struct berr e;
+	char *save = NULL;
+
+	if (xread_file_at(AT_FDCWD, path, 1u << 20, &text, &len, &e) < 0) {
+		fe_error("--env-file %s: %s", path, e.msg);
+		return -1;
+	}
+	for (char *l = strtok_r(text, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
+		l += strspn(l, " \t");
+		if (*l == '\0' || *l == '#')
+			continue;
+		char *s = own(c, strdup(l));
+		if (s == NULL || vec_add(&c->env, s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int seccomp_profile(struct create_ctx *c, const char *opt)
+{
+	const char *path = opt + strlen("seccomp=");
+	char *text = NULL;
+	size_t len;
+	struct berr e;
+
+	if (strcmp(path, "unconfined") == 0)
+		return 0;
+	if (xread_file_at(AT_FDCWD, path, 192 * 1024, &text, &len, &e) < 0) {
+		fe_error("--security-opt seccomp=%s: %s", path, e.msg);
+		return -1;
+	}
+	c->req.seccomp_profile = own(c, text);
+	return c->req.seccomp_profile != NULL ? 0 : -1;
+}
+
+static int create_opt(int id, const char *val, void *ctx)
+{
+	struct create_ctx *c = ctx;
+	struct msg_create *r = &c->req;
+	bool on = val == NULL;
+	char *v = (char *)val;
+
+	switch (id) {
+	case C_NAME: r->name = v; return 0;
+	case C_ENV: return vec_add(&c->env, v);
+	case C_ENVFILE: return env_file(c, val);
+	case C_WORKDIR: r->workdir = v; return 0;
+	case C_USER: r->user = v; return 0;
+	case C_ENTRYPOINT: r->entrypoint = v; return 0;
+	case C_HOSTNAME: r->hostname = v; return 0;
+	case C_LABEL: return vec_add(&c->labels, v);
+	case C_ANNOTATION: return vec_add(&c->annotations, v);
+	case C_TTY: r->tty = on; return 0;
+	case C_INTERACTIVE: r->interactive = on; return 0;
+	case C_RM: r->rm = on; return 0;
+	case C_READONLY: r->read_only = on; return 0;
+	case C_PRIVILEGED: r->privileged = on; return 0;
+	case C_CAPADD: return vec_add(&c->cap_add, v);
+	case C_CAPDROP: return vec_add(&c->cap_drop, v);
+	case C_SECOPT:
+		if (strncmp(val, "seccomp=", 8) == 0 && seccomp_profile(c, val) < 0)
+			return -1;
+		return vec_add(&c->secopt, v);
+	case C_MEMORY: r->memory = v; return 0;
+	case C_MEMSWAP: r->memory_swap = v; return 0;
+	case C_CPUS: r->cpus = v; return 0;
+	case C_CPUSHARES: r->cpu_shares = v; return 0;
+	case C_PIDS: r->pids_limit = v; return 0;
+	case C_ULIMIT: return vec_add(&c->ulimits, v);
+	case C_SHM: r->shm_size = v; return 0;
+	case C_TMPFS: return vec_add(&c->tmpfs, v);
+	case C_SYSCTL: return vec_add(&c->sysctls, v);
+	case C_NETWORK:
+	case C_NET: r->network = v; return 0;
+	case C_RUNTIME: r->runtime = v; return 0;
+	case C_STOPSIGNAL: r->stop_signal = v; return 0;
+	case C_STOPTIMEOUT: {
+		char *end;
+		errno = 0;
+		unsigned long t = strtoul(val, &end, 10);
+		if (errno != 0 || *end != '\0' || end == val || t > 86400) {
+			fe_error("invalid argument \"%s\" for \"--stop-timeout\" flag", val);
+			return -1;
+		}
+		r->stop_timeout = t;
+		return 0;
+	}
+	case C_DETACH: c->detach = on; return 0;
+	default: c->help = on; return 0;
+	}
+}
+
+static void create_free(struct create_ctx *c)
+{
+	struct vec *vs[] = { &c->env, &c->labels, &c->annotations, &c->cap_add, &c->cap_drop,
+			     &c->secopt, &c->ulimits, &c->tmpfs, &c->sysctls };
+	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
+		free(vs[i]->v);
+	for (size_t i = 0; i < c->n_owned; i++)
+		free(c->owned[i]);
+}
+
+static int count_env(void)
+{
+	int n = 0;
+	while (environ != NULL && environ[n] != NULL && n < LIST_MAX)
+		n++;
+	return n;
+}
+
+/* Parses `berth create|run [options] IMAGE [COMMAND [ARG...]]` into c. */
+static int parse_create(const char *cmd, const char *runtime, int argc, char **argv,
+			struct create_ctx *c, char ***pos, int *npos)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "berth %s", cmd);
+	if (fe_parse(path, create_opts, ARRAY_SIZE(create_opts), argc, argv, true, create_opt, c,
+		     pos, npos) < 0)
+		return -1;
+	if (c->help)
+		return 0;
+	if (*npos < 1) {
+		fe_error("requires at least 1 arg(s), only received 0");
+		return -1;
+	}
+	struct msg_create *r = &c->req;
+	r->image = (*pos)[0];
+	r->args = *npos > 1 ? &(*pos)[1] : NULL;
+	r->n_args = (size_t)(*npos - 1);
+	r->env = c->env.v;
+	r->n_env = c->env.n;
+	r->host_env = environ;
+	r->n_host_env = (size_t)count_env();
+	r->labels = c->labels.v;
+	r->n_labels = c->labels.n;
+	r->annotations = c->annotations.v;
+	r->n_annotations = c->annotations.n;
+	r->cap_add = c->cap_add.v;
+	r->n_cap_add = c->cap_add.n;
+	r->cap_drop = c->cap_drop.v;
+	r->n_cap_drop = c->cap_drop.n;
+	r->security_opt = c->secopt.v;
+	r->n_security_opt = c->secopt.n;
+	r->ulimits = c->ulimits.v;
+	r->n_ulimits = c->ulimits.n;
+	r->tmpfs = c->tmpfs.v;
+	r->n_tmpfs = c->tmpfs.n;
+	r->sysctls = c->sysctls.v;
+	r->n_sysctls = c->sysctls.n;
+	if (r->runtime == NULL && runtime != NULL && runtime[0] != '\0')
+		r->runtime = (char *)runtime;
+	return 0;
+}
+
+/* Starts a created container attached to this terminal's stdio (stdin only with -i, as
+ * Podman: otherwise the container reads /dev/null). Returns the container's exit code. */
+static int start_attached(const struct fe_opts *o, const char *name, bool interactive)
+{
+	struct msg_start req = { .container = (char *)name, .attach = true };
+	struct ipc_msg *reply = NULL;
+	cleanup_close int null = -1;
+	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+	int code;
+
+	if (!interactive) {
+		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null < 0) {
+			fe_error("opening /dev/null: %m");
+			return EXIT_BERTH;
+		}
+		fds[0] = null;
+	}
+	fflush(stdout);
+	if (fe_request_fds(o, MSG_START, &req, fds, 3, MSG_START_DONE, &reply) < 0)
+		return EXIT_BERTH;
+	const struct msg_start_done *d = reply->body;
+	if (d->error != NULL)
+		fe_error("%s", d->error);
+	code = d->exit_code < 0 || d->exit_code > 255 ? EXIT_BERTH : (int)d->exit_code;
+	ipc_msg_free(reply);
+	return code;
+}
+
+static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
+{
+	struct create_ctx *c = calloc(1, sizeof(*c));
+	cleanup_free char **pos = NULL;
+	struct ipc_msg *reply = NULL;
+	int npos = 0, rc = EXIT_BERTH;
+
+	if (c == NULL) {
+		fe_error("out of memory");
+		return EXIT_BERTH;
+	}
+	if (parse_create(run ? "run" : "create", o->runtime, argc, argv, c, &pos, &npos) < 0)
+		goto out;
+	if (c->help) {
+		fe_usage(run ? "berth run [options] IMAGE [COMMAND [ARG...]]"
+			     : "berth create [options] IMAGE [COMMAND [ARG...]]",
+			 run ? "Run a command in a new container" : "Create but do not start a container",
+			 create_opts, ARRAY_SIZE(create_opts));
+		rc = 0;
+		goto out;
+	}
+	if (run && c->detach) {
+		fe_error("detached containers (-d) are not supported by berth yet");
+		goto out;
+	}
+	if (!run && c->detach) {
+		fe_error("unknown shorthand flag: 'd' in -d");
+		goto out;
+	}
+	if (fe_request(o, MSG_CREATE, &c->req, MSG_CREATE_REPLY, &reply) < 0)
+		goto out;
+	const struct msg_create_reply *cr = reply->body;
+	if (!run) {
+		printf("%s\n", cr->container_id);
+		rc = 0;
+	} else {
+		rc = start_attached(o, cr->container_id, c->req.interactive);
+	}
+	ipc_msg_free(reply);
+out:
+	create_free(c);
+	free(c);
+	return rc;
+}
+
+int cmd_create(const struct fe_opts *o, int argc, char **argv)
+{
+	return create_run(o, argc, argv, false);
+}
+
+int cmd_run(const struct fe_opts *o, int argc, char **argv)
+{
+	return create_run(o, argc, argv, true);
+}
+
+/* ----------------------------------------------------------------------------------- start */
+
+enum { S_ATTACH, S_INTERACTIVE, S_HELP };
+static const struct fe_opt start_opts[] = {
+	[S_ATTACH] = { "attach", 'a', false, "Attach container's STDOUT and STDERR" },
+	[S_INTERACTIVE] = { "interactive", 'i', false, "Make STDIN available to the contained "
+						       "process" },
+	[S_HELP] = { "help", 'h', false, "Help for start" },
+};
+
+struct flags3 {
+	bool a, i, help;
+};
+
+static int start_opt(int id, const char *val, void *ctx)
+{
+	struct flags3 *f = ctx;
+	bool on = val == NULL;
+
+	switch (id) {
+	case S_ATTACH: f->a = on; break;
+	case S_INTERACTIVE: f->i = on; break;
+	default: f->help = on; break;
+	}
+	return 0;
+}
+
+int cmd_start(const struct fe_opts *o, int argc, char **argv)
+{
+	struct flags3 f = { 0 };
+	cleanup_free char **pos = NULL;
+	int npos = 0;
+
+	if (fe_parse("berth start", start_opts, ARRAY_SIZE(start_opts), argc, argv, false,
+		     start_opt, &f, &pos, &npos) < 0)
+		return EXIT_BERTH;
+	if (f.help) {
+		fe_usage("berth start [options] CONTAINER", "Start one or more containers",
+			 start_opts, ARRAY_SIZE(start_opts));
+		return 0;
+	}
+	if (npos != 1) {
+		fe_error(npos == 0 ? "start requires at least one argument"
+				   : "berth starts one container at a time");
+		return EXIT_BERTH;
+	}
+	if (!f.a) {
+		fe_error("detached containers (start without -a) are not supported by berth yet");
+		return EXIT_BERTH;
+	}
+	return start_attached(o, pos[0], f.i);
+}
+
+/* -------------------------------------------------------------------------------------- ps */
+
+enum { P_ALL, P_QUIET, P_NOTRUNC, P_FORMAT, P_LATEST, P_LAST, P_NOHEADING, P_HELP };
+static const struct fe_opt ps_opts[] = {
+	[P_ALL] = { "all", 'a', false, "Show all the containers, default is only running "
+				      "containers" },
+	[P_QUIET] = { "quiet", 'q', false, "Print the numeric IDs of the containers only" },
+	[P_NOTRUNC] = { "no-trunc", 0, false, "Display the extended information" },
+	[P_FORMAT] = { "format", 0, true, "Pretty-print containers to JSON or using a Go "
+					  "template" },
+	[P_LATEST] = { "latest", 'l', false, "Act on the latest container berth is aware of" },
+	[P_LAST] = { "last", 'n', true, "Print the n last created containers (all states)" },
+	[P_NOHEADING] = { "noheading", 0, false, "Do not print headers" },
+	[P_HELP] = { "help", 'h', false, "Help for ps" },
+};
+
+struct ps_ctx {
+	bool all, quiet, notrunc, latest, noheading, help;
+	long last;
+	const char *format;
+};
+
+static int ps_opt(int id, const char *val, void *ctx)
+{
+	struct ps_ctx *c = ctx;
+	bool on = val == NULL;
+
+	switch (id) {
+	case P_ALL: c->all = on; break;
+	case P_QUIET: c->quiet = on; break;
+	case P_NOTRUNC: c->notrunc = on; break;
+	case P_FORMAT: c->format = val; break;
+	case P_LATEST: c->latest = on; break;
+	case P_NOHEADING: c->noheading = on; break;
+	case P_LAST: {
+		char *end;
+		c->last = strtol(val, &end, 10);
+		if (*end != '\0' || end == val) {
+			fe_error("invalid argument \"%s\" for \"-n, --last\" flag", val);
+			return -1;
+		}
+		break;
+	}
+	default: c->help = on; break;
+	}
+	return 0;
+}
+
+static const char *ps_header(const char *field)
+{
+	static const struct {
+		const char *f, *h;
+	} map[] = {
+		{ "ID", "CONTAINER ID" }, { "Image", "IMAGE" }, { "Command", "COMMAND" },
+		{ "CreatedHuman", "CREATED" }, { "Status", "STATUS" }, { "Ports", "PORTS" },
+		{ "Names", "NAMES" }, { "State", "STATE" }, { "ImageID", "IMAGE ID" },
+		{ "ExitCode", "EXIT CODE" }, { "Pid", "PID" }, { "CreatedAt", "CREATED AT" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(map[i].f, field) == 0)
+			return map[i].h;
+	return field;
+}
+
+static json_t *ps_row(const struct msg_container_summary *s, bool notrunc, time_t now)
+{
+	char id[65], created[80], status[128], since[64], cmd[1100] = "", at[64];
+	size_t len = 0;
+	json_t *command = json_array();
+	struct tm tm;
+	time_t t = (time_t)s->created;
+
+	snprintf(id, sizeof(id), notrunc ? "%s" : "%.12s", s->id);
+	human_duration(now - s->created, since, sizeof(since));
+	snprintf(created, sizeof(created), "%s ago", since);
+	for (size_t i = 0; i < s->n_command; i++) {
+		json_array_append_new(command, json_string(s->command[i]));
+		len += (size_t)snprintf(cmd + len, len < sizeof(cmd) ? sizeof(cmd) - len : 0, "%s%s",
+					i > 0 ? " " : "", s->command[i]);
+		if (len >= sizeof(cmd))
+			break;
+	}
+	if (!notrunc && strlen(cmd) > 17)
+		snprintf(cmd + 14, sizeof(cmd) - 14, "...");
+	if (strcmp(s->state, "running") == 0) {
+		human_duration(now - s->started, since, sizeof(since));
+		snprintf(status, sizeof(status), "Up %s", since);
+	} else if (strcmp(s->state, "exited") == 0) {
+		human_duration(now - s->finished, since, sizeof(since));
+		snprintf(status, sizeof(status), "Exited (%lld) %s ago", (long long)s->exit_code,
+			 since);
+	} else {
+		snprintf(status, sizeof(status), "Created");
+	}
+	localtime_r(&t, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S %z %Z", &tm);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, "
+			 "s:s}",
+			 "ID", id, "FullID", s->id, "Names", s->name, "Image", s->image, "ImageID",
+			 s->image_id, "CommandArgs", command, "Command", cmd, "CreatedHuman", created,
+			 "CreatedAt", at, "Status", status, "State", s->state, "ExitCode",
+			 (json_int_t)s->exit_code, "Pid", (json_int_t)s->pid, "Created",
+			 (json_int_t)s->created, "Ports", "");
+}
+
+static json_t *ps_json(const struct msg_container_summary *s)
+{
+	json_t *names = json_pack("[s]", s->name), *command = json_array();
+
+	for (size_t i = 0; i < s->n_command; i++)
+		json_array_append_new(command, json_string(s->command[i]));
+	return json_pack("{s:s, s:o, s:s, s:s, s:o, s:I, s:s, s:I, s:b, s:I, s:I, s:I, s:n}", "Id",
+			 s->id, "Names", names, "Image", s->image, "ImageID", s->image_id,
+			 "Command", command, "Created", (json_int_t)s->created, "State", s->state,
+			 "ExitCode", (json_int_t)s->exit_code, "Exited",
+			 strcmp(s->state, "exited") == 0, "ExitedAt", (json_int_t)s->finished,
+			 "StartedAt", (json_int_t)s->started, "Pid", (json_int_t)s->pid, "Ports");
+}
+
+int cmd_ps(const struct fe_opts *o, int argc, char **argv)
+{
+	struct ps_ctx c = { .last = -1 };
+	cleanup_free char **pos = NULL;
+	struct ipc_msg *reply = NULL;
+	int npos = 0, rc = 0;
+
+	if (fe_parse("berth ps", ps_opts, ARRAY_SIZE(ps_opts), argc, argv, false, ps_opt, &c, &pos,
+		     &npos) < 0)
+		return EXIT_BERTH;
+	if (c.help) {
+		fe_usage("berth ps [options]", "List containers", ps_opts, ARRAY_SIZE(ps_opts));
+		return 0;
+	}
+	if (npos > 0) {
+		fe_error("accepts 0 arg(s), received %d", npos);
+		return EXIT_BERTH;
+	}
+	struct msg_ps req = { .all = c.all || c.latest || c.last >= 0 };
+	if (fe_request(o, MSG_PS, &req, MSG_PS_REPLY, &reply) < 0)
+		return EXIT_BERTH;
+	const struct msg_ps_reply *r = reply->body;
+	size_t n = r->n_containers;
+	if (c.latest && n > 1)
+		n = 1;
+	if (c.last >= 0 && (size_t)c.last < n)
+		n = (size_t)c.last;
+	time_t now = time(NULL);
+	if (c.quiet) {
+		for (size_t i = 0; i < n; i++)
+			printf(c.notrunc ? "%s\n" : "%.12s\n", r->containers[i].id);
+	} else if (c.format != NULL && strcmp(c.format, "json") == 0) {
+		json_t *out = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(out, ps_json(&r->containers[i]));
+		if (out_json(stdout, out) < 0)
+			rc = EXIT_BERTH;
+		json_decref(out);
+	} else {
+		json_t *rows = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(rows, ps_row(&r->containers[i], c.notrunc, now));
+		if (out_rows(c.format, "{{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.CreatedHuman}}\\t"
+				       "{{.Status}}\\t{{.Ports}}\\t{{.Names}}",
+			     c.noheading, rows, ps_header) < 0)
+			rc = EXIT_BERTH;
+		json_decref(rows);
+	}
+	ipc_msg_free(reply);
+	return rc;
+}
+
+/* -------------------------------------------------------------------------------------- rm */
+
+enum { R_FORCE, R_ALL, R_HELP };
+static const struct fe_opt rm_opts[] = {
+	[R_FORCE] = { "force", 'f', false, "Force removal of a running or unusable container" },
+	[R_ALL] = { "all", 'a', false, "Remove all containers" },
+	[R_HELP] = { "help", 'h', false, "Help for rm" },
+};
+
+int cmd_rm(const struct fe_opts *o, int argc, char **argv)
+{
+	struct flags3 f = { 0 };
+	cleanup_free char **pos = NULL;
+	struct ipc_msg *reply = NULL;
+	int npos = 0, rc = 0;
+
+	if (fe_parse("berth rm", rm_opts, ARRAY_SIZE(rm_opts), argc, argv, false, start_opt, &f,
+		     &pos, &npos) < 0)
+		return EXIT_BERTH;
+	if (f.help) {
+		fe_usage("berth rm [options] CONTAINER [CONTAINER...]", "Remove one or more "
+			 "containers", rm_opts, ARRAY_SIZE(rm_opts));
+		return 0;
+	}
+	/* start_opt's fields: a = --force, i = --all. */
+	if (npos == 0 && !f.i) {
+		fe_error("must specify at least one container name or ID");
+		return EXIT_BERTH;
+	}
+	if (npos > 0 && f.i) {
+		fe_error("--all and container names are mutually exclusive");
+		return EXIT_BERTH;
+	}
+	struct msg_crm req = { .names = pos, .n_names = (size_t)npos, .force = f.a, .all = f.i };
+	if (fe_request(o, MSG_CRM, &req, MSG_CRM_REPLY, &reply) < 0)
+		return EXIT_BERTH;
+	const struct msg_crm_reply *r = reply->body;
+	for (size_t i = 0; i < r->n_removed; i++)
+		printf("%s\n", r->removed[i]);
+	for (size_t i = 0; i < r->n_missing; i++) {
+		fe_error("no container with name or ID \"%s\" found: no such container",
+			 r->missing[i]);
+		rc = 1;
+	}
+	ipc_msg_free(reply);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------- container */
+
+int cmd_container(const struct fe_opts *o, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct fe_opts *, int, char **);
+	} subs[] = {
+		{ "create", cmd_create }, { "list", cmd_ps }, { "ls", cmd_ps }, { "ps", cmd_ps },
+		{ "rm", cmd_rm }, { "run", cmd_run }, { "start", cmd_start },
+	};
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("Manage containers\n\nUsage:\n  berth container [command]\n\nAvailable "
+		       "Commands:\n");
+		for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
+			printf("  %s\n", subs[i].name);
+		return argc < 2 ? EXIT_BERTH : 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(o, argc - 1, argv + 1);
+	fe_error("unrecognized command `berth container %s`\nTry 'berth container --help' for "
+		 "more information", argv[1]);
+	return EXIT_BERTH;
+}

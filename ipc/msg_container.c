@@ -1,0 +1,140 @@
+/* Schemas of the container messages between the frontend and the broker. The create request
+ * carries the user's strings; policy/spec.c bounds and checks their values. */
+#include <stddef.h>
+
+#include "common/cleanup.h"
+#include "ipc/msg.h"
+
+#define ID_MAX 64
+#define NAME_MAX_LEN 255
+#define ARG_MAX_LEN 65536
+#define LIST_MAX 1024
+#define VALUE_MAX 4096
+
+static const struct ipc_field create_fields[] = {
+	IPC_F_STR(struct msg_create, image, true, 512),
+	IPC_F_STR(struct msg_create, name, false, NAME_MAX_LEN),
+	IPC_F_STRV(struct msg_create, args, false, LIST_MAX, ARG_MAX_LEN),
+	IPC_F_STR(struct msg_create, entrypoint, false, ARG_MAX_LEN),
+	IPC_F_STRV(struct msg_create, env, false, LIST_MAX, ARG_MAX_LEN),
+	IPC_F_STRV(struct msg_create, host_env, false, LIST_MAX, ARG_MAX_LEN),
+	IPC_F_STR(struct msg_create, workdir, false, VALUE_MAX),
+	IPC_F_STR(struct msg_create, user, false, 256),
+	IPC_F_STR(struct msg_create, hostname, false, 255),
+	IPC_F_STRV(struct msg_create, labels, false, LIST_MAX, VALUE_MAX),
+	IPC_F_STRV(struct msg_create, annotations, false, LIST_MAX, VALUE_MAX),
+	IPC_F_BOOL(struct msg_create, tty, true),
+	IPC_F_BOOL(struct msg_create, interactive, true),
+	IPC_F_BOOL(struct msg_create, rm, true),
+	IPC_F_BOOL(struct msg_create, read_only, true),
+	IPC_F_BOOL(struct msg_create, privileged, true),
+	IPC_F_STRV(struct msg_create, cap_add, false, 64, 64),
+	IPC_F_STRV(struct msg_create, cap_drop, false, 64, 64),
+	IPC_F_STRV(struct msg_create, security_opt, false, 64, VALUE_MAX),
+	IPC_F_STR(struct msg_create, seccomp_profile, false, 192 * 1024),
+	IPC_F_STR(struct msg_create, memory, false, 64),
+	IPC_F_STR(struct msg_create, memory_swap, false, 64),
+	IPC_F_STR(struct msg_create, cpus, false, 64),
+	IPC_F_STR(struct msg_create, cpu_shares, false, 64),
+	IPC_F_STR(struct msg_create, pids_limit, false, 64),
+	IPC_F_STR(struct msg_create, shm_size, false, 64),
+	IPC_F_STRV(struct msg_create, ulimits, false, 64, 128),
+	IPC_F_STRV(struct msg_create, tmpfs, false, 64, VALUE_MAX),
+	IPC_F_STRV(struct msg_create, sysctls, false, 64, VALUE_MAX),
+	IPC_F_STR(struct msg_create, network, false, 64),
+	IPC_F_STR(struct msg_create, runtime, false, VALUE_MAX),
+	IPC_F_STR(struct msg_create, stop_signal, false, 32),
+	IPC_F_UINT(struct msg_create, stop_timeout, true, 86400),
+};
+const struct ipc_schema msg_create_schema = {
+	"create", sizeof(struct msg_create), create_fields, ARRAY_SIZE(create_fields)
+};
+
+static const struct ipc_field create_reply_fields[] = {
+	IPC_F_STR(struct msg_create_reply, container_id, true, ID_MAX),
+	IPC_F_STR(struct msg_create_reply, name, true, NAME_MAX_LEN),
+};
+const struct ipc_schema msg_create_reply_schema = {
+	"create-reply", sizeof(struct msg_create_reply), create_reply_fields,
+	ARRAY_SIZE(create_reply_fields)
+};
+
+static const struct ipc_field start_fields[] = {
+	IPC_F_STR(struct msg_start, container, true, NAME_MAX_LEN),
+	IPC_F_BOOL(struct msg_start, attach, true),
+};
+const struct ipc_schema msg_start_schema = {
+	"start", sizeof(struct msg_start), start_fields, ARRAY_SIZE(start_fields)
+};
+
+static const struct ipc_field start_done_fields[] = {
+	IPC_F_INT(struct msg_start_done, exit_code, true),
+	IPC_F_STR(struct msg_start_done, error, false, 1024),
+};
+const struct ipc_schema msg_start_done_schema = {
+	"start-done", sizeof(struct msg_start_done), start_done_fields,
+	ARRAY_SIZE(start_done_fields)
+};
+
+static const struct ipc_field ps_fields[] = {
+	IPC_F_BOOL(struct msg_ps, all, true),
+};
+const struct ipc_schema msg_ps_schema = { "ps", sizeof(struct msg_ps), ps_fields,
+					  ARRAY_SIZE(ps_fields) };
+
+static const struct ipc_field container_summary_fields[] = {
+	IPC_F_STR(struct msg_container_summary, id, true, ID_MAX),
+	IPC_F_STR(struct msg_container_summary, name, true, NAME_MAX_LEN),
+	IPC_F_STR(struct msg_container_summary, image, true, 512),
+	IPC_F_STR(struct msg_container_summary, image_id, true, ID_MAX),
+	IPC_F_STRV(struct msg_container_summary, command, true, 64, 1024),
+	IPC_F_INT(struct msg_container_summary, created, true),
+	IPC_F_STR(struct msg_container_summary, state, true, 16),
+	IPC_F_INT(struct msg_container_summary, exit_code, true),
+	IPC_F_INT(struct msg_container_summary, started, true),
+	IPC_F_INT(struct msg_container_summary, finished, true),
+	IPC_F_INT(struct msg_container_summary, pid, true),
+};
+const struct ipc_schema msg_container_summary_schema = {
+	"container-summary", sizeof(struct msg_container_summary), container_summary_fields,
+	ARRAY_SIZE(container_summary_fields)
+};
+
+static const struct ipc_field ps_reply_fields[] = {
+	IPC_F_STRUCTV(struct msg_ps_reply, containers, true, 4096, &msg_container_summary_schema),
+};
+const struct ipc_schema msg_ps_reply_schema = {
+	"ps-reply", sizeof(struct msg_ps_reply), ps_reply_fields, ARRAY_SIZE(ps_reply_fields)
+};
+
+static const struct ipc_field crm_fields[] = {
+	IPC_F_STRV(struct msg_crm, names, false, LIST_MAX, NAME_MAX_LEN),
+	IPC_F_BOOL(struct msg_crm, force, true),
+	IPC_F_BOOL(struct msg_crm, all, true),
+};
+const struct ipc_schema msg_crm_schema = { "container-rm", sizeof(struct msg_crm), crm_fields,
+					   ARRAY_SIZE(crm_fields) };
+
+static const struct ipc_field crm_reply_fields[] = {
+	IPC_F_STRV(struct msg_crm_reply, removed, true, 4096, NAME_MAX_LEN),
+	IPC_F_STRV(struct msg_crm_reply, missing, true, LIST_MAX, NAME_MAX_LEN),
+};
+const struct ipc_schema msg_crm_reply_schema = {
+	"container-rm-reply", sizeof(struct msg_crm_reply), crm_reply_fields,
+	ARRAY_SIZE(crm_reply_fields)
+};
+
+static const struct ipc_field l_wait_fields[] = {
+	IPC_F_BOOL(struct msg_l_wait, debug, false),
+};
+const struct ipc_schema msg_l_wait_schema = { "launch-wait", sizeof(struct msg_l_wait),
+					      l_wait_fields, ARRAY_SIZE(l_wait_fields) };
+
+static const struct ipc_field l_wait_reply_fields[] = {
+	IPC_F_INT(struct msg_l_wait_reply, exit_code, true),
+	IPC_F_INT(struct msg_l_wait_reply, signal, true),
+};
+const struct ipc_schema msg_l_wait_reply_schema = {
+	"launch-wait-reply", sizeof(struct msg_l_wait_reply), l_wait_reply_fields,
+	ARRAY_SIZE(l_wait_reply_fields)
+};
