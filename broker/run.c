@@ -324,7 +324,7 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 	struct ctr_record rec = { 0 };
 	struct ipc_enc *enc = NULL;
 	char image_id[65], dir[4400], userdata[4400], rootfs[4400], config_path[4500];
-	char runtime[4096];
+	char runtime[4096], resolved[512] = "";
 	cleanup_free char *config = NULL, *command = NULL;
 	bool made = false;
 	int rc = -1;
@@ -337,7 +337,7 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 				"supported by berth yet");
 	if (pick_runtime(r->runtime, runtime, e) < 0)
 		return -1;
-	if (imgstore_lookup(b->db, r->image, image_id, e) < 0)
+	if (imgstore_lookup_name(b->db, r->image, image_id, resolved, sizeof(resolved), e) < 0)
 		return berr_wrap(e, "%s: pull the image first (berth pull)", r->image);
 	if (imgstore_inspect(b->db, image_id, &img, e) < 0)
 		goto out;
@@ -373,11 +373,9 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 	snprintf(rec.id, sizeof(rec.id), "%s", id);
 	snprintf(rec.name, sizeof(rec.name), "%s", name);
 	snprintf(rec.image_id, sizeof(rec.image_id), "%s", image_id);
+	/* The name as stored ("localhost/bb:1" for "bb:1"); an ID stays as the user gave it. */
 	snprintf(rec.image_name, sizeof(rec.image_name), "%s",
-		 img.summary[0].n_names > 0 && strchr(r->image, ':') == NULL &&
-				 strlen(r->image) >= 12 && strspn(r->image, "0123456789abcdef") ==
-							   strlen(r->image)
-			 ? img.summary[0].names[0] : r->image);
+		 resolved[0] != '\0' ? resolved : r->image);
 	snprintf(rec.runtime, sizeof(rec.runtime), "%s", runtime);
 	rec.created = (int64_t)time(NULL);
 	rec.state = CTR_CREATED;

@@ -24,6 +24,11 @@ setup_file() {
 	chmod 0644 "$A"/*.tar
 }
 
+teardown() {
+	kill_test_pause
+	remove_user_dirs
+}
+
 # The config digest skopeo reports for an archive: the image ID berth must arrive at.
 skopeo_id() {
 	skopeo inspect --raw "$1" | jq -r .config.digest | sed 's/^sha256://'

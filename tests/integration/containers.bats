@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# Containers through the real chain: berth-launch running runc on an overlay of the stored
+# layers, rootful and rootless; the security defaults checked from inside the container;
+# exit codes as Podman's; ps/rm; images in use; no mount and no process left behind.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load registry
+
+setup_file() {
+	export IMG=$BERTH_IT_TMP/ctr-image
+	make_test_image "$IMG"
+	export ARCHIVE=$BERTH_IT_TMP/ctr-image.tar
+	skopeo --insecure-policy copy -q "oci:$IMG:latest" "oci-archive:$ARCHIVE:localhost/bb:1"
+	chmod 0644 "$ARCHIVE"
+}
+
+setup() {
+	berth load -q -i "$ARCHIVE" >/dev/null
+	berth_as "$TEST_USER" load -q -i "$ARCHIVE" >/dev/null
+}
+
+teardown() {
+	kill_test_pause
+	remove_user_dirs
+}
+
+# The mounts of berth's container roots still in place (rootful: here; rootless: in the
+# namespace berth-pause holds).
+container_mounts() {
+	local pid
+	grep -h '/containers/[0-9a-f]\{64\}/merged' /proc/self/mountinfo || true
+	for pid in $(pause_pids); do
+		grep -h '/containers/[0-9a-f]\{64\}/merged' "/proc/$pid/mountinfo" || true
+	done
+}
+
+@test "run: output, the container's exit code, --rm, ps and rm, rootful and rootless" {
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		run --separate-stderr $b run --rm bb:1 /bin/sh -c 'echo out; echo err >&2; exit 7'
+		[ "$status" -eq 7 ] || fail "$who: status $status: $stderr"
+		assert_eq "$output" "out"
+		assert_eq "$stderr" "err"
+		run $b ps -a -q
+		[ -z "$output" ] || fail "$who: --rm left $output"
+		run $b run --name keep -e GREETING=hi -w /etc --entrypoint /bin/sh bb:1 \
+			-c 'echo "$GREETING $(pwd) $(id -u)"'
+		[ "$status" -eq 0 ] && assert_eq "$output" "hi /etc 0"
+		run $b run --rm -u 1000:1000 bb:1 id
+		assert_eq "$output" "uid=1000 gid=1000"
+		run $b ps -a --format '{{.Names}} {{.Status}} {{.Image}}'
+		[[ "$output" == "keep Exited (0) "*" localhost/bb:1" ]] || fail "$who: ps: $output"
+		run $b ps -q
+		[ -z "$output" ] || fail "$who: ps without -a lists $output"
+		run $b ps -a --format json
+		assert_json '.[0].Names == ["keep"]'
+		assert_json '.[0].ExitCode == 0'
+		run $b rm keep
+		[ "$status" -eq 0 ] && assert_eq "$output" keep
+		run $b rm keep
+		[ "$status" -eq 1 ] && [[ "$output" == *"no container with name or ID \"keep\""* ]]
+	done
+	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
+	assert_no_berth_procs
+}
+
+@test "exit codes: 127 for a missing command, 126 for one that cannot run, 125 for berth" {
+	run -127 --separate-stderr berth run --rm bb:1 /no/such/thing
+	[ "$status" -eq 127 ] && [[ "$stderr" == *"not found"* ]] || fail "$status $stderr"
+	run -127 --separate-stderr berth run --rm bb:1 nosuchcmd
+	[ "$status" -eq 127 ] || fail "$status $stderr"
+	run --separate-stderr berth run --rm bb:1 /etc/passwd
+	[ "$status" -eq 126 ] && [[ "$stderr" == *"permission denied"* ]] || fail "$status $stderr"
+	run --separate-stderr berth run --rm nosuchimage:1 true
+	[ "$status" -eq 125 ] && [[ "$stderr" == *"nosuchimage:1"* ]] || fail "$status $stderr"
+	run --separate-stderr berth run --rm --cpus 0 bb:1 true
+	[ "$status" -eq 125 ] && [[ "$stderr" == *"--cpus"* ]] || fail "$status $stderr"
+	run --separate-stderr berth run --rm --cap-add CAP_FOO bb:1 true
+	[ "$status" -eq 125 ] && [[ "$stderr" == *"CAP_FOO"* ]] || fail "$status $stderr"
+	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
+}
+
+@test "security defaults seen from inside: capabilities, seccomp, masked and read-only paths" {
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		run $b run --rm bb:1 grep -E '^(CapEff|CapBnd|CapInh|CapAmb|Seccomp|NoNewPrivs):' \
+			/proc/self/status
+		[[ "$output" == *"CapEff:	00000000800405fb"* ]] || fail "$who: $output"
+		[[ "$output" == *"CapBnd:	00000000800405fb"* ]] || fail "$who: $output"
+		[[ "$output" == *"CapInh:	0000000000000000"* ]] || fail "$who: $output"
+		[[ "$output" == *"CapAmb:	0000000000000000"* ]] || fail "$who: $output"
+		[[ "$output" == *"Seccomp:	2"* ]] || fail "$who: $output"
+		[[ "$output" == *"NoNewPrivs:	0"* ]] || fail "$who: $output"
+		run $b run --rm --security-opt no-new-privileges bb:1 grep NoNewPrivs /proc/self/status
+		[[ "$output" == *"NoNewPrivs:	1"* ]] || fail "$who: $output"
+		# Masked: empty (the files this kernel has); read-only: refused.
+		run $b run --rm bb:1 sh -c 'for f in /proc/keys /proc/timer_list /proc/kcore; do
+			[ -e $f ] && echo "$f $(wc -c <$f)"; done; ls -A /sys/firmware | wc -l'
+		[[ "$output" == *"/proc/keys 0"* && "$output" == *"/proc/timer_list 0"* ]] ||
+			fail "$who: masked: $output"
+		[ "${output##*$'\n'}" = 0 ] || fail "$who: /sys/firmware: $output"
+		run $b run --rm bb:1 sh -c 'echo 1 >/proc/sys/kernel/domainname'
+		[ "$status" -ne 0 ] && [[ "$output" == *"Read-only file system"* ]] ||
+			fail "$who: /proc/sys: $output"
+		# The profile answers EPERM for a namespace the container may not make, which the
+		# kernel alone would allow (an unprivileged user namespace).
+		run $b run --rm bb:1 /bin/busybox unshare -U true
+		[ "$status" -ne 0 ] && [[ "$output" == *"Operation not permitted"* ]] ||
+			fail "$who: unshare: $status $output"
+		run $b run --rm --security-opt seccomp=unconfined bb:1 /bin/busybox unshare -U true
+		[ "$status" -eq 0 ] || fail "$who: unconfined unshare: $status $output"
+		# --read-only: the root is read-only, /tmp is a tmpfs.
+		run $b run --rm --read-only bb:1 sh -c 'touch /x 2>&1; touch /tmp/y && echo tmp-ok'
+		[[ "$output" == *"Read-only file system"* && "$output" == *tmp-ok* ]] ||
+			fail "$who: read-only: $output"
+		# --privileged lifts them.
+		run $b run --rm --privileged bb:1 grep -E '^(CapEff|Seccomp):' /proc/self/status
+		[[ "$output" == *"Seccomp:	0"* ]] || fail "$who: privileged: $output"
+		[[ "$output" != *"CapEff:	00000000800405fb"* ]] || fail "$who: privileged: $output"
+	done
+}
+
+@test "rootless: files the container makes belong to the user's mapped IDs; the store is private" {
+	run berth_as "$TEST_USER" run --name files bb:1 sh -c 'touch /root-file; touch /uf && chown 1000:1000 /uf'
+	[ "$status" -eq 0 ] || fail "$output"
+	d=$(user_dir "$TEST_USER")/data/berth
+	id=$(berth_as "$TEST_USER" ps -a -q --no-trunc)
+	up=$d/containers/$id/upper
+	[ "$(stat -c %u "$up/root-file")" = "$(id -u "$TEST_USER")" ] || fail "root-file: $(stat -c %u "$up/root-file")"
+	# Container uid 1000 is subordinate uid 200000 + 999.
+	[ "$(stat -c %u "$up/uf")" = 200999 ] || fail "uf: $(stat -c %u "$up/uf")"
+	[ "$(stat -c %a "$d")" = 700 ]
+	berth_as "$TEST_USER" rm files >/dev/null
+	[ ! -e "$d/containers/$id" ]
+}
+
+@test "an image a container uses is kept by rmi and prune; rmi -f removes the containers" {
+	berth create --name user1 bb:1 true >/dev/null
+	run berth rmi bb:1
+	[ "$status" -ne 0 ] && [[ "$output" == *"image is in use by a container"* ]] || fail "$output"
+	run berth images -q
+	[ -n "$output" ]
+	berth untag bb:1
+	berth image prune -f >/dev/null
+	[ -n "$(berth images -q)" ] || fail "prune removed an image in use"
+	id=$(berth images -q)
+	run berth rmi -f "$id"
+	[ "$status" -eq 0 ] || fail "$output"
+	[ -z "$(berth ps -a -q)" ] && [ -z "$(berth images -q)" ]
+}
+
+@test "crun is refused with the reason on this host's cgroups; runc works when named" {
+	command -v crun >/dev/null || skip "crun is not installed"
+	if grep -q ' /sys/fs/cgroup/unified cgroup2' /proc/self/mountinfo &&
+		[ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+		run --separate-stderr berth run --rm --runtime crun bb:1 true
+		[ "$status" -eq 125 ] && [[ "$stderr" == *"hybrid cgroups"* ]] || fail "$stderr"
+	fi
+	run berth --runtime runc run --rm bb:1 true
+	[ "$status" -eq 0 ] || fail "$output"
+}
+
+@test "20 containers at once from two users, all succeed, none sees the other's" {
+	pids=()
+	for i in $(seq 10); do
+		berth run --rm bb:1 sh -c "echo root-$i" >"$BATS_TEST_TMPDIR/r$i" 2>&1 &
+		pids+=($!)
+		berth_as "$TEST_USER" run --rm bb:1 sh -c "echo user-$i" >"$BATS_TEST_TMPDIR/u$i" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || fail "a run failed: $(cat "$BATS_TEST_TMPDIR"/[ru]*)"
+	done
+	for i in $(seq 10); do
+		assert_eq "$(cat "$BATS_TEST_TMPDIR/r$i")" "root-$i"
+		assert_eq "$(cat "$BATS_TEST_TMPDIR/u$i")" "user-$i"
+	done
+	[ -z "$(berth ps -a -q)" ] && [ -z "$(berth_as "$TEST_USER" ps -a -q)" ]
+	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
+}
