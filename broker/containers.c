@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "broker/db.h"
+#include "broker/locks.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/rmtree.h"
@@ -410,6 +411,8 @@ int ctr_remove_dirs(const char *root, const char *id, struct berr *e)
 	/* Detached, so a process still inside cannot keep the removal from going on. */
 	if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		log_warn("unmounting %s: %s", merged, strerror(errno));
+	snprintf(merged, sizeof(merged), "%s/locks/container-%s.lock", root, id);
+	(void)unlink(merged);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : berr_sys(e, "opening %s", dir);
@@ -418,11 +421,45 @@ int ctr_remove_dirs(const char *root, const char *id, struct berr *e)
 	return rc;
 }
 
-int ctr_scan(struct db *db, const char *root, struct berr *e)
+/* Running rows whose run died: the run holds the container's lock for as long as it runs. */
+static int scan_running(struct db *db, const char *root, const char *runroot, struct berr *e)
+{
+	struct msg_ps_reply r = { 0 };
+
+	if (ctr_list(db, false, &r, e) < 0)
+		return -1;
+	for (size_t i = 0; i < r.n_containers; i++) {
+		const char *id = r.containers[i].id;
+		struct berr e2 = { 0 };
+		char path[4400];
+		int lk = lock_object(root, "container", id, true, &e2);
+		if (lk < 0)
+			continue; /* running, or not ours to judge */
+		log_warn("container %s was left running by a berth command that died: marked exited",
+			 r.containers[i].name);
+		snprintf(path, sizeof(path), "%s/containers/%s/merged", root, id);
+		(void)umount2(path, MNT_DETACH);
+		snprintf(path, sizeof(path), "%s/runtime", runroot);
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			(void)rmtree_at(fd, id, &e2);
+			close(fd);
+		}
+		(void)ctr_set_exited(db, id, 137, &e2);
+		close(lk);
+	}
+	ipc_struct_free(&msg_ps_reply_schema, &r);
+	return 0;
+}
+
+int ctr_scan(struct db *db, const char *root, const char *runroot, struct berr *e)
 {
 	char dir[4300];
 	DIR *d;
 	struct dirent *de;
+
+	if (scan_running(db, root, runroot, e) < 0)
+		return -1;
 
 	snprintf(dir, sizeof(dir), "%s/containers", root);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)

@@ -64,7 +64,8 @@ int ctr_image_user(struct db *db, const char *image_id, char id[65], struct berr
 /* Removes a container's directories (unmounting its rootfs first if mounted). */
 int ctr_remove_dirs(const char *root, const char *id, struct berr *e);
 /* On open: directories of containers without a row are removed; a container recorded as
- * running whose runtime is gone (the command that ran it died) becomes exited. */
-int ctr_scan(struct db *db, const char *root, struct berr *e);
+ * running whose run lock nobody holds (the command that ran it died) becomes exited (137),
+ * its root filesystem unmounted and its runtime state removed. */
+int ctr_scan(struct db *db, const char *root, const char *runroot, struct berr *e);
 
 #endif

@@ -23,6 +23,7 @@
 #include "broker/containers.h"
 #include "broker/hostinfo.h"
 #include "broker/imgstore.h"
+#include "broker/locks.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -514,6 +515,7 @@ static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_re
 	size_t clen;
 	struct msg_l_wait req = { 0 };
 	struct msg_l_wait_reply rep = { 0 };
+	cleanup_close int lock = -1;
 	struct wk *w;
 	int rc = -1;
 
@@ -523,6 +525,12 @@ static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_re
 	snprintf(config_path, sizeof(config_path), "%s/config.json", userdata);
 	if (mkdir_p(rtroot, 0700, e) < 0 ||
 	    xread_file_at(AT_FDCWD, config_path, 16u << 20, &config, &clen, e) < 0)
+		return -1;
+	/* Held for the whole run: a later command that can take it knows the run died. */
+	lock = lock_object(b->cfg.root, "container", c->id, true, e);
+	if (lock == -2)
+		return berr_set(e, BERR_INVALID, 0, "container %s is already running", c->name);
+	if (lock < 0)
 		return -1;
 	if (mount_rootfs(b, c, e) < 0)
 		return -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "broker/blobs.h"
+#include "broker/containers.h"
 #include "broker/db.h"
 #include "broker/imgstore.h"
 #include "common/log.h"
@@ -48,7 +49,9 @@ int store_open(struct broker *b, struct berr *e)
 	if (blobs_init(b->cfg.root, e) < 0)
 		return berr_wrap(e, "creating the blob store");
 	/* Whatever an interrupted command left half-done goes before anything else looks. */
-	return imgstore_scan(b->db, b->cfg.root, e);
+	if (imgstore_scan(b->db, b->cfg.root, e) < 0)
+		return -1;
+	return ctr_scan(b->db, b->cfg.root, b->cfg.runroot, e);
 }
 
 const char *store_probe_driver(const struct broker *b, char *reason, size_t len)

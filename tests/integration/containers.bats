@@ -179,3 +179,34 @@ container_mounts() {
 	[ -z "$(berth ps -a -q)" ] && [ -z "$(berth_as "$TEST_USER" ps -a -q)" ]
 	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
 }
+
+# Kills a process and everything below it.
+kill_tree() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		kill_tree "$p"
+	done
+	kill -9 "$1" 2>/dev/null || true
+}
+
+@test "kill -9 of a run and everything under it: ps tells the truth, rm cleans up" {
+	berth run --name victim bb:1 sleep 60 >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(berth ps --format '{{.Names}}')" = victim ] && break
+		sleep 0.1
+	done
+	[ "$(berth ps --format '{{.Names}} {{.State}}')" = "victim running" ] || fail "not running"
+	kill_tree "$pid"
+	wait "$pid" 2>/dev/null || true
+	run --separate-stderr berth ps -a --format '{{.Names}} {{.Status}}'
+	[[ "$output" == "victim Exited (137) "* ]] || fail "ps: $output"
+	[[ "$stderr" == *"left running by a berth command that died"* ]] || fail "$stderr"
+	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
+	run berth rm victim
+	[ "$status" -eq 0 ] || fail "$output"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/root/containers")" ]
+	# The name is free again, and the container runs again from scratch.
+	run berth run --rm --name victim bb:1 true
+	[ "$status" -eq 0 ] || fail "$output"
+}
