@@ -151,7 +151,7 @@ $(O)/tests/tools/%: $(O)/obj/tests/tools/%.o $(IPC_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC))
 tools: $(TOOL_BINS)
 
-.PHONY: test-unit test-integration tools fuzz fuzz-smoke check demo deps bench install clean
+.PHONY: test-unit test-integration tools fuzz fuzz-smoke check demo deps bench bench-pull bench-run install clean
 # The sandbox sets detect_leaks=0 for sandboxed processes (LeakSanitizer needs ptrace); the
 # unit tests are not sandboxed, so leak checking is turned back on for them.
 test-unit: $(UNIT_BINS)
@@ -205,9 +205,13 @@ demo: deps
 bench: all
 	scripts/bench.sh
 	scripts/bench-pull.sh
+	scripts/bench-run.sh
 
 bench-pull: all
 	scripts/bench-pull.sh
+
+bench-run: all
+	scripts/bench-run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/berth \

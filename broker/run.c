@@ -632,7 +632,15 @@ int broker_ps(void *ctx, struct ipc_msg *m, struct berr *e)
 
 	if (ctr_list(b->db, req->all, &r, e) < 0)
 		return -1;
-	rc = ipc_send(b->front, MSG_PS_REPLY, m->id, &r, NULL, 0, e);
+	size_t off = 0;
+	do {
+		struct msg_ps_reply part = { .containers = r.containers + off };
+		part.n_containers = r.n_containers - off > PS_REPLY_CHUNK ? PS_REPLY_CHUNK
+									 : r.n_containers - off;
+		off += part.n_containers;
+		part.more = off < r.n_containers;
+		rc = ipc_send(b->front, MSG_PS_REPLY, m->id, &part, NULL, 0, e);
+	} while (rc == 0 && off < r.n_containers);
 	ipc_struct_free(&msg_ps_reply_schema, &r);
 	return rc;
 }

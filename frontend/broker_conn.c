@@ -110,12 +110,18 @@ int fe_broker_start(const struct fe_opts *o, struct fe_broker *br, struct berr *
 int fe_broker_call(struct fe_broker *br, uint32_t type, const void *body, const int *fds,
 		   size_t nfds, uint32_t want_type, struct ipc_msg **reply, struct berr *e)
 {
-	uint64_t id = ++br->next_id;
+	if (ipc_send(br->ch, type, ++br->next_id, body, fds, nfds, e) < 0)
+		return -1;
+	return fe_broker_next(br, want_type, reply, e);
+}
+
+int fe_broker_next(struct fe_broker *br, uint32_t want_type, struct ipc_msg **reply,
+		   struct berr *e)
+{
+	uint64_t id = br->next_id;
 	struct ipc_msg *m = NULL;
 	int r;
 
-	if (ipc_send(br->ch, type, id, body, fds, nfds, e) < 0)
-		return -1;
 again:
 	r = ipc_recv(br->ch, &m, e);
 	if (r == 1) {

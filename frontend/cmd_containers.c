@@ -272,12 +272,14 @@ static int parse_create(const char *cmd, const char *runtime, int argc, char **a
 
 /* Starts a created container attached to this terminal's stdio (stdin only with -i, as
  * Podman: otherwise the container reads /dev/null). Returns the container's exit code. */
-static int start_attached(const struct fe_opts *o, const char *name, bool interactive)
+static int start_attached(const struct fe_opts *o, struct fe_broker *br, const char *name,
+			  bool interactive)
 {
 	struct msg_start req = { .container = (char *)name, .attach = true };
 	struct ipc_msg *reply = NULL;
 	cleanup_close int null = -1;
 	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+	struct berr e = { 0 };
 	int code;
 
 	if (!interactive) {
@@ -289,8 +291,15 @@ static int start_attached(const struct fe_opts *o, const char *name, bool intera
 		fds[0] = null;
 	}
 	fflush(stdout);
-	if (fe_request_fds(o, MSG_START, &req, fds, 3, MSG_START_DONE, &reply) < 0)
+	/* run: the broker that created it starts it too (one broker per command). */
+	if (br != NULL) {
+		if (fe_broker_call(br, MSG_START, &req, fds, 3, MSG_START_DONE, &reply, &e) < 0) {
+			fe_error("%s", e.msg);
+			return EXIT_BERTH;
+		}
+	} else if (fe_request_fds(o, MSG_START, &req, fds, 3, MSG_START_DONE, &reply) < 0) {
 		return EXIT_BERTH;
+	}
 	const struct msg_start_done *d = reply->body;
 	if (d->error != NULL)
 		fe_error("%s", d->error);
@@ -328,16 +337,27 @@ static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
 		fe_error("unknown shorthand flag: 'd' in -d");
 		goto out;
 	}
-	if (fe_request(o, MSG_CREATE, &c->req, MSG_CREATE_REPLY, &reply) < 0)
+	struct fe_broker br;
+	struct berr e = { 0 };
+	if (fe_broker_start(o, &br, &e) < 0) {
+		fe_error("%s", e.msg);
 		goto out;
+	}
+	if (fe_broker_call(&br, MSG_CREATE, &c->req, NULL, 0, MSG_CREATE_REPLY, &reply, &e) < 0) {
+		fe_error("%s", e.msg);
+		fe_broker_stop(&br);
+		goto out;
+	}
 	const struct msg_create_reply *cr = reply->body;
 	if (!run) {
 		printf("%s\n", cr->container_id);
 		rc = 0;
 	} else {
-		rc = start_attached(o, cr->container_id, c->req.interactive);
+		/* The broker that created it starts it too: one broker per command. */
+		rc = start_attached(o, &br, cr->container_id, c->req.interactive);
 	}
 	ipc_msg_free(reply);
+	fe_broker_stop(&br);
 out:
 	create_free(c);
 	free(c);
@@ -404,7 +424,7 @@ int cmd_start(const struct fe_opts *o, int argc, char **argv)
 		fe_error("detached containers (start without -a) are not supported by berth yet");
 		return EXIT_BERTH;
 	}
-	return start_attached(o, pos[0], f.i);
+	return start_attached(o, NULL, pos[0], f.i);
 }
 
 /* -------------------------------------------------------------------------------------- ps */
@@ -526,11 +546,57 @@ static json_t *ps_json(const struct msg_container_summary *s)
 			 "StartedAt", (json_int_t)s->started, "Pid", (json_int_t)s->pid, "Ports");
 }
 
+/* Every part of the answer, the summaries moved into *out. */
+static int ps_fetch(const struct fe_opts *o, const struct msg_ps *req, struct msg_ps_reply *out)
+{
+	struct fe_broker br;
+	struct berr e = { 0 };
+	struct ipc_msg *m = NULL;
+	int rc = -1;
+
+	if (fe_broker_start(o, &br, &e) < 0) {
+		fe_error("%s", e.msg);
+		return -1;
+	}
+	if (fe_broker_call(&br, MSG_PS, req, NULL, 0, MSG_PS_REPLY, &m, &e) < 0)
+		goto out;
+	for (;;) {
+		struct msg_ps_reply *p = m->body;
+		void *nv = realloc(out->containers,
+				   (out->n_containers + p->n_containers + 1) * sizeof(*out->containers));
+		if (nv == NULL) {
+			berr_set(&e, BERR_SYSTEM, ENOMEM, "out of memory");
+			goto out;
+		}
+		out->containers = nv;
+		memcpy(out->containers + out->n_containers, p->containers,
+		       p->n_containers * sizeof(*p->containers));
+		out->n_containers += p->n_containers;
+		/* The strings now belong to *out. */
+		free(p->containers);
+		p->containers = NULL;
+		p->n_containers = 0;
+		bool more = p->more;
+		ipc_msg_free(m);
+		m = NULL;
+		if (!more)
+			break;
+		if (fe_broker_next(&br, MSG_PS_REPLY, &m, &e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	ipc_msg_free(m);
+	fe_broker_stop(&br);
+	if (rc < 0)
+		fe_error("%s", e.msg);
+	return rc;
+}
+
 int cmd_ps(const struct fe_opts *o, int argc, char **argv)
 {
 	struct ps_ctx c = { .last = -1 };
 	cleanup_free char **pos = NULL;
-	struct ipc_msg *reply = NULL;
 	int npos = 0, rc = 0;
 
 	if (fe_parse("berth ps", ps_opts, ARRAY_SIZE(ps_opts), argc, argv, false, ps_opt, &c, &pos,
@@ -545,9 +611,10 @@ int cmd_ps(const struct fe_opts *o, int argc, char **argv)
 		return EXIT_BERTH;
 	}
 	struct msg_ps req = { .all = c.all || c.latest || c.last >= 0 };
-	if (fe_request(o, MSG_PS, &req, MSG_PS_REPLY, &reply) < 0)
+	struct msg_ps_reply all = { 0 };
+	if (ps_fetch(o, &req, &all) < 0)
 		return EXIT_BERTH;
-	const struct msg_ps_reply *r = reply->body;
+	const struct msg_ps_reply *r = &all;
 	size_t n = r->n_containers;
 	if (c.latest && n > 1)
 		n = 1;
@@ -574,7 +641,9 @@ int cmd_ps(const struct fe_opts *o, int argc, char **argv)
 			rc = EXIT_BERTH;
 		json_decref(rows);
 	}
-	ipc_msg_free(reply);
+	for (size_t i = 0; i < all.n_containers; i++)
+		ipc_struct_free(&msg_container_summary_schema, &all.containers[i]);
+	free(all.containers);
 	return rc;
 }
 

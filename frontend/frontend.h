@@ -42,6 +42,9 @@ int fe_broker_start(const struct fe_opts *o, struct fe_broker *br, struct berr *
  * (an error reply from the broker, or a broken channel). */
 int fe_broker_call(struct fe_broker *br, uint32_t type, const void *body, const int *fds,
 		   size_t nfds, uint32_t want_type, struct ipc_msg **reply, struct berr *e);
+/* The next reply to the last request (answers that come in several messages). */
+int fe_broker_next(struct fe_broker *br, uint32_t want_type, struct ipc_msg **reply,
+		   struct berr *e);
 /* One request through a fresh broker, for commands that need one round trip: *reply is the
  * answer of type want (caller frees), or -1 after printing "Error: ..." */
 int fe_request(const struct fe_opts *o, uint32_t type, const void *body, uint32_t want,

@@ -3,6 +3,7 @@
 #include "ipc/channel.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,11 +272,23 @@ int ipc_send(struct ipc_chan *ch, uint32_t type, uint64_t id, const void *body, 
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	/* MSG_NOSIGNAL: a dead peer is an error to report, not a SIGPIPE to die of. */
-	do {
+	for (int waited = 0;;) {
 		n = sendmsg(ch->fd, &mh, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		/* A non-blocking channel whose peer has not read the last packets yet (a reply in
+		 * parts): wait for room, for a minute at most. */
+		if ((errno == EAGAIN || errno == EWOULDBLOCK) && waited < 60000) {
+			struct pollfd p = { .fd = ch->fd, .events = POLLOUT };
+			if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+				return berr_sys(e, "sending %s to %s", def->name, ch->peer);
+			waited += 1000;
+			continue;
+		}
 		return berr_sys(e, "sending %s to %s", def->name, ch->peer);
+	}
 	/* A SEQPACKET send is all or nothing; anything else means the socket is not one. */
 	if ((size_t)n != len)
 		return berr_set(e, BERR_SYSTEM, EIO, "sending %s to %s: short send (%zd of %zu)",

@@ -674,9 +674,13 @@ struct msg_container_summary {
 	int64_t pid;          /* running: the container's init pid as the runtime reported */
 };
 
+/* Sent in parts of at most PS_REPLY_CHUNK containers (one packet must stay small); every part
+ * but the last says more. */
+#define PS_REPLY_CHUNK 200
 struct msg_ps_reply {
 	struct msg_container_summary *containers;
 	size_t n_containers;
+	bool more;
 };
 
 struct msg_crm {

@@ -101,7 +101,9 @@ const struct ipc_schema msg_container_summary_schema = {
 };
 
 static const struct ipc_field ps_reply_fields[] = {
-	IPC_F_STRUCTV(struct msg_ps_reply, containers, true, 4096, &msg_container_summary_schema),
+	IPC_F_STRUCTV(struct msg_ps_reply, containers, true, PS_REPLY_CHUNK,
+		      &msg_container_summary_schema),
+	IPC_F_BOOL(struct msg_ps_reply, more, true),
 };
 const struct ipc_schema msg_ps_reply_schema = {
 	"ps-reply", sizeof(struct msg_ps_reply), ps_reply_fields, ARRAY_SIZE(ps_reply_fields)
