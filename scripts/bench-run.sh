@@ -28,7 +28,7 @@ cleanup() {
 		"$runc" --root "$tmp/runc" delete -f bench-bare >/dev/null 2>&1 || true
 		"$runc" --root "$tmp/runc" delete -f bench-same >/dev/null 2>&1 || true
 	fi
-	rm -rf "$tmp"
+	rm -rf "$tmp" 2>/dev/null || true
 }
 trap cleanup EXIT
 chmod 0755 "$tmp"
@@ -88,12 +88,20 @@ if [ -n "$runc" ]; then
 	b rm "$cid" >/dev/null
 fi
 
+# Podman with the settings this kind of host needs (its default crun refuses hybrid cgroups,
+# and its default RLIMIT_NOFILE is above what a process without CAP_SYS_RESOURCE may set).
 podman_stats=
+podman_note="(no podman)"
+pm=(podman --root "$tmp/podman" --runroot "$tmp/podman-run" --runtime runc)
 if command -v podman >/dev/null; then
-	podman --root "$tmp/podman" --runroot "$tmp/podman-run" load -q -i "$tmp/img.tar" >/dev/null
-	timed "$n" "$tmp/podman.us" podman --root "$tmp/podman" --runroot "$tmp/podman-run" \
-		run --rm localhost/bench:1 /bin/true
-	podman_stats=$(stats "$tmp/podman.us")
+	"${pm[@]}" load -q -i "$tmp/img.tar" >/dev/null 2>&1 || true
+	if "${pm[@]}" run --rm --ulimit host localhost/bench:1 /bin/true >/dev/null 2>"$tmp/pm.err"
+	then
+		timed "$n" "$tmp/podman.us" "${pm[@]}" run --rm --ulimit host localhost/bench:1 /bin/true
+		podman_stats=$(stats "$tmp/podman.us")
+	else
+		podman_note="(podman failed: $(head -c 60 "$tmp/pm.err"))"
+	fi
 fi
 
 for ((i = 0; i < n_ps; i++)); do
@@ -136,7 +144,7 @@ fmt='%-38s %5s %9s %9s %9s %10s\n'
 		read -r m p mi <<<"$podman_stats"
 		printf "$fmt" "podman run --rm IMAGE /bin/true" "$n" "$m" "$p" "$mi" "$(ratio "$m" "$bare")"
 	else
-		printf "$fmt" "podman run --rm IMAGE /bin/true" - - - - "(no podman)"
+		printf "$fmt" "podman run --rm IMAGE /bin/true" - - - - "$podman_note"
 	fi
 	read -r m p mi <<<"$(stats "$tmp/ps.us")"
 	printf "$fmt" "berth ps -a ($n_ps containers)" 20 "$m" "$p" "$mi" ""
