@@ -699,25 +699,11 @@ int cmd_rm(const struct fe_opts *o, int argc, char **argv)
 
 int cmd_container(const struct fe_opts *o, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(const struct fe_opts *, int, char **);
-	} subs[] = {
+	static const struct fe_sub subs[] = {
 		{ "create", cmd_create }, { "list", cmd_ps }, { "ls", cmd_ps }, { "ps", cmd_ps },
 		{ "rm", cmd_rm }, { "run", cmd_run }, { "start", cmd_start },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("Manage containers\n\nUsage:\n  berth container [command]\n\nAvailable "
-		       "Commands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-			printf("  %s\n", subs[i].name);
-		return argc < 2 ? EXIT_BERTH : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(o, argc - 1, argv + 1);
-	fe_error("unrecognized command `berth container %s`\nTry 'berth container --help' for "
-		 "more information", argv[1]);
-	return EXIT_BERTH;
+	return fe_subcommand(o, "container", "Manage containers", subs, ARRAY_SIZE(subs), argc,
+			     argv);
 }

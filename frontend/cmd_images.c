@@ -694,10 +694,7 @@ int cmd_rmi(const struct fe_opts *o, int argc, char **argv)
 
 int cmd_image(const struct fe_opts *o, int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(const struct fe_opts *, int, char **);
-	} subs[] = {
+	static const struct fe_sub subs[] = {
 		{ "ls", cmd_images }, { "list", cmd_images }, { "inspect", cmd_image_inspect },
 		{ "pull", cmd_pull }, { "rm", cmd_rmi }, { "tag", cmd_tag }, { "untag", cmd_untag },
 		{ "history", cmd_history }, { "prune", cmd_image_prune }, { "push", cmd_push },
@@ -705,18 +702,7 @@ int cmd_image(const struct fe_opts *o, int argc, char **argv)
 		{ "save", cmd_save },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("Manage images\n\nUsage:\n  berth image [command]\n\nAvailable Commands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-			printf("  %s\n", subs[i].name);
-		return argc < 2 ? EXIT_BERTH : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return subs[i].run(o, argc - 1, argv + 1);
-	fe_error("unrecognized command `berth image %s`\nTry 'berth image --help' for more "
-		 "information", argv[1]);
-	return EXIT_BERTH;
+	return fe_subcommand(o, "image", "Manage images", subs, ARRAY_SIZE(subs), argc, argv);
 }
 
 /* ------------------------------------------------------------------------------------ push */

@@ -105,4 +105,13 @@ int fe_parse(const char *cmdpath, const struct fe_opt *opts, size_t nopts, int a
 	     char ***pos, int *npos);
 void fe_usage(const char *usage, const char *desc, const struct fe_opt *opts, size_t nopts);
 
+/* A command group (`berth image ...`): runs the subcommand argv[1] names, lists them for
+ * --help (exit 0) or no argument (exit 125), refuses others in Podman's words. */
+struct fe_sub {
+	const char *name;
+	int (*run)(const struct fe_opts *o, int argc, char **argv);
+};
+int fe_subcommand(const struct fe_opts *o, const char *group, const char *desc,
+		  const struct fe_sub *subs, size_t n, int argc, char **argv);
+
 #endif

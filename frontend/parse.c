@@ -157,3 +157,20 @@ void fe_usage(const char *usage, const char *desc, const struct fe_opt *opts, si
 		printf("  %-28s %s\n", left, opts[i].help);
 	}
 }
+
+int fe_subcommand(const struct fe_opts *o, const char *group, const char *desc,
+		  const struct fe_sub *subs, size_t n, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("%s\n\nUsage:\n  berth %s [command]\n\nAvailable Commands:\n", desc, group);
+		for (size_t i = 0; i < n; i++)
+			printf("  %s\n", subs[i].name);
+		return argc < 2 ? EXIT_BERTH : 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(argv[1], subs[i].name) == 0)
+			return subs[i].run(o, argc - 1, argv + 1);
+	fe_error("unrecognized command `berth %s %s`\nTry 'berth %s --help' for more information",
+		 group, argv[1], group);
+	return EXIT_BERTH;
+}
