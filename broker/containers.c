@@ -473,8 +473,18 @@ int ctr_scan(struct db *db, const char *root, const char *runroot, struct berr *
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 64 ||
 		    strspn(de->d_name, "0123456789abcdef") != 64)
 			continue;
-		if (ctr_lookup(db, de->d_name, id, &e2) == 0)
+		if (ctr_lookup(db, de->d_name, id, &e2) == 0) {
+			/* Not running (nobody holds its lock): its root must not stay mounted, e.g.
+			 * after a run killed between the container's exit and the unmount. */
+			int lk = lock_object(root, "container", id, true, &e2);
+			if (lk >= 0) {
+				char merged[4400];
+				snprintf(merged, sizeof(merged), "%s/%s/merged", dir, id);
+				(void)umount2(merged, MNT_DETACH);
+				close(lk);
+			}
 			continue;
+		}
 		/* A create that died before its row: only if old enough not to be one running
 		 * right now (a create writes the row within a second of the directories). */
 		struct stat st;

@@ -206,6 +206,7 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_START, true, BS_READY, handle_start },
 	{ MSG_PS, false, BS_READY, broker_ps },
 	{ MSG_CRM, false, BS_READY, broker_crm },
+	{ MSG_CINSPECT, false, BS_READY, broker_cinspect },
 	{ MSG_LOGOUT, false, BS_READY, broker_logout },
 	{ MSG_IMAGES, false, BS_READY, imagecmd_images },
 	{ MSG_IMAGE_INSPECT, false, BS_READY, imagecmd_inspect },

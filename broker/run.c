@@ -713,3 +713,39 @@ out:
 	ipc_struct_free(&msg_ps_reply_schema, &all);
 	return rc;
 }
+
+int broker_cinspect(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct broker *b = ctx;
+	const struct msg_cinspect *req = m->body;
+	struct msg_ps_reply all = { 0 };
+	struct msg_cinspect_reply r = { 0 };
+	char id[65], path[4500];
+	cleanup_free char *config = NULL;
+	size_t len;
+	struct ctr_record c;
+	int rc = -1;
+
+	if (ctr_lookup(b->db, req->container, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
+		return -1;
+	r.runtime = c.runtime;
+	ctr_path(b->cfg.root, id, "userdata/config.json", path, sizeof(path));
+	if (xread_file_at(AT_FDCWD, path, 192 * 1024, &config, &len, e) < 0 ||
+	    ctr_list(b->db, true, &all, e) < 0)
+		goto out;
+	for (size_t i = 0; i < all.n_containers; i++)
+		if (strcmp(all.containers[i].id, id) == 0) {
+			r.summary = &all.containers[i];
+			r.n_summary = 1;
+		}
+	if (r.summary == NULL) {
+		berr_set(e, BERR_NOTFOUND, 0, "container %s went away", req->container);
+		goto out;
+	}
+	r.config_json = config;
+	rc = ipc_send(b->front, MSG_CINSPECT_REPLY, m->id, &r, NULL, 0, e);
+out:
+	ctr_record_free(&c);
+	ipc_struct_free(&msg_ps_reply_schema, &all);
+	return rc;
+}

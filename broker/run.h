@@ -14,5 +14,6 @@ int broker_create(struct broker *b, struct ipc_msg *m, struct berr *e);
 int broker_run(struct broker *b, struct ipc_msg *m, struct berr *e);
 int broker_ps(void *ctx, struct ipc_msg *m, struct berr *e);
 int broker_crm(void *ctx, struct ipc_msg *m, struct berr *e);
+int broker_cinspect(void *ctx, struct ipc_msg *m, struct berr *e);
 
 #endif

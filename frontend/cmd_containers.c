@@ -702,8 +702,130 @@ int cmd_container(const struct fe_opts *o, int argc, char **argv)
 	static const struct fe_sub subs[] = {
 		{ "create", cmd_create }, { "list", cmd_ps }, { "ls", cmd_ps }, { "ps", cmd_ps },
 		{ "rm", cmd_rm }, { "run", cmd_run }, { "start", cmd_start },
+		{ "exists", cmd_container_exists }, { "inspect", cmd_container_inspect },
 	};
 
 	return fe_subcommand(o, "container", "Manage containers", subs, ARRAY_SIZE(subs), argc,
 			     argv);
+}
+
+/* --------------------------------------------------------------------------------- inspect */
+
+static json_t *rfc3339(int64_t secs)
+{
+	char buf[64];
+	time_t t = (time_t)secs;
+	struct tm tm;
+
+	if (secs == 0)
+		return json_string("0001-01-01T00:00:00Z");
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *get_path(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+	return b != NULL ? json_object_get(v, b) : v;
+}
+
+static json_t *copy_or(json_t *v, json_t *dflt)
+{
+	if (v == NULL)
+		return dflt;
+	json_decref(dflt);
+	return json_deep_copy(v);
+}
+
+/* Podman's container inspect object, for the fields berth has. */
+json_t *fe_container_inspect_json(const struct msg_cinspect_reply *r)
+{
+	const struct msg_container_summary *s = &r->summary[0];
+	json_t *spec = json_loads(r->config_json, 0, NULL);
+	json_t *args = get_path(spec, "process", "args"), *rest = json_array();
+	const char *rt = strrchr(r->runtime, '/');
+	bool running = strcmp(s->state, "running") == 0;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(args, i, v)
+		if (i > 0)
+			json_array_append(rest, v);
+	json_t *user = get_path(spec, "process", "user");
+	char userbuf[64];
+	snprintf(userbuf, sizeof(userbuf), "%lld:%lld",
+		 (long long)json_integer_value(json_object_get(user, "uid")),
+		 (long long)json_integer_value(json_object_get(user, "gid")));
+	json_t *state = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:s, s:o, s:o}",
+				  "OciVersion", "1.0.2", "Status", s->state, "Running", running,
+				  "Paused", 0, "Restarting", 0, "OOMKilled", 0, "Dead", 0, "Pid",
+				  (json_int_t)s->pid, "ExitCode", (json_int_t)s->exit_code, "Error", "",
+				  "StartedAt", rfc3339(s->started), "FinishedAt", rfc3339(s->finished));
+	json_t *config = json_pack(
+		"{s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:o}", "Hostname",
+		copy_or(json_object_get(spec, "hostname"), json_string("")), "Env",
+		copy_or(get_path(spec, "process", "env"), json_array()), "Cmd",
+		copy_or(args, json_array()), "Image", s->image, "WorkingDir",
+		copy_or(get_path(spec, "process", "cwd"), json_string("/")), "Annotations",
+		copy_or(json_object_get(spec, "annotations"), json_object()), "User", userbuf,
+		"Tty", copy_or(get_path(spec, "process", "terminal"), json_false()));
+	json_t *caps = get_path(spec, "process", "capabilities");
+	json_t *host = json_pack("{s:o, s:o}", "ReadonlyRootfs",
+				 copy_or(get_path(spec, "root", "readonly"), json_false()),
+				 "NetworkMode", json_string("private"));
+	json_t *out = json_pack(
+		"{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o}", "Id",
+		s->id, "Created", rfc3339(s->created), "Path",
+		copy_or(json_array_get(args, 0), json_string("")), "Args", rest, "State", state,
+		"Image", s->image_id, "ImageName", s->image, "Name", s->name, "RestartCount",
+		(json_int_t)0, "Driver", "overlay", "OCIRuntime", rt != NULL ? rt + 1 : r->runtime,
+		"Config", config, "HostConfig", host, "EffectiveCaps",
+		copy_or(json_object_get(caps, "effective"), json_array()), "BoundingCaps",
+		copy_or(json_object_get(caps, "bounding"), json_array()));
+	json_decref(spec);
+	return out;
+}
+
+/* Looks one container up for inspect/exists: 1 found (*out set), 0 no such container, -1
+ * error (printed). */
+int fe_container_inspect(const struct fe_opts *o, const char *name, json_t **out)
+{
+	struct fe_broker br;
+	struct berr e = { 0 };
+	struct msg_cinspect req = { .container = (char *)name };
+	struct ipc_msg *reply = NULL;
+	int rc;
+
+	if (fe_broker_start(o, &br, &e) < 0) {
+		fe_error("%s", e.msg);
+		return -1;
+	}
+	rc = fe_broker_call(&br, MSG_CINSPECT, &req, NULL, 0, MSG_CINSPECT_REPLY, &reply, &e);
+	fe_broker_stop(&br);
+	if (rc < 0) {
+		if (e.code == BERR_NOTFOUND)
+			return 0;
+		fe_error("%s", e.msg);
+		return -1;
+	}
+	if (out != NULL)
+		*out = fe_container_inspect_json(reply->body);
+	ipc_msg_free(reply);
+	return 1;
+}
+
+int cmd_container_exists(const struct fe_opts *o, int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+			printf("Check if a container exists in local storage\n\nUsage:\n  berth "
+			       "container exists CONTAINER\n");
+			return 0;
+		}
+		fe_error("accepts 1 arg(s), received %d", argc - 1);
+		return EXIT_BERTH;
+	}
+	int r = fe_container_inspect(o, argv[1], NULL);
+	return r < 0 ? EXIT_BERTH : r == 1 ? 0 : 1;
 }

@@ -517,7 +517,9 @@ static json_t *inspect_json(const struct msg_image_inspect_reply *r)
 			 "Verified", s->verified[0] ? s->verified : "not verified");
 }
 
-int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv)
+enum inspect_kind { INSPECT_IMAGE, INSPECT_CONTAINER, INSPECT_ANY };
+
+static int inspect_main(const struct fe_opts *o, int argc, char **argv, enum inspect_kind kind)
 {
 	struct inspect_ctx c = { 0 };
 	char **pos = NULL;
@@ -525,13 +527,18 @@ int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv)
 	json_t *all;
 	int rc = 0;
 
-	if (fe_parse("berth image inspect", inspect_opts, ARRAY_SIZE(inspect_opts), argc, argv,
-		     false, inspect_opt, &c, &pos, &npos) < 0)
+	static const char *const paths[] = { "berth image inspect", "berth container inspect",
+					     "berth inspect" };
+	static const char *const what[] = { "IMAGE [IMAGE...]", "CONTAINER [CONTAINER...]",
+					    "NAME [NAME...]" };
+	char usage[96];
+	if (fe_parse(paths[kind], inspect_opts, ARRAY_SIZE(inspect_opts), argc, argv, false,
+		     inspect_opt, &c, &pos, &npos) < 0)
 		return EXIT_BERTH;
 	if (c.help) {
 		free(pos);
-		fe_usage("berth image inspect [options] IMAGE [IMAGE...]",
-			 "Display the configuration of an image", inspect_opts,
+		snprintf(usage, sizeof(usage), "%s [options] %s", paths[kind], what[kind]);
+		fe_usage(usage, "Display the configuration of an object", inspect_opts,
 			 ARRAY_SIZE(inspect_opts));
 		return 0;
 	}
@@ -544,6 +551,21 @@ int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv)
 	for (int i = 0; i < npos; i++) {
 		struct msg_image_inspect req = { .name = pos[i] };
 		struct ipc_msg *reply = NULL;
+		/* A container first, as Podman's inspect does, then an image. */
+		if (kind != INSPECT_IMAGE) {
+			json_t *cj = NULL;
+			int found = fe_container_inspect(o, pos[i], &cj);
+			if (found == 1) {
+				json_array_append_new(all, cj);
+				continue;
+			}
+			if (found < 0 || kind == INSPECT_CONTAINER) {
+				if (found == 0)
+					fe_error("no such container %s", pos[i]);
+				rc = EXIT_BERTH;
+				continue;
+			}
+		}
 		if (fe_request(o, MSG_IMAGE_INSPECT, &req, MSG_IMAGE_INSPECT_REPLY, &reply) < 0) {
 			rc = EXIT_BERTH;
 			continue;
@@ -563,6 +585,21 @@ int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv)
 	}
 	json_decref(all);
 	return rc;
+}
+
+int cmd_image_inspect(const struct fe_opts *o, int argc, char **argv)
+{
+	return inspect_main(o, argc, argv, INSPECT_IMAGE);
+}
+
+int cmd_container_inspect(const struct fe_opts *o, int argc, char **argv)
+{
+	return inspect_main(o, argc, argv, INSPECT_CONTAINER);
+}
+
+int cmd_inspect(const struct fe_opts *o, int argc, char **argv)
+{
+	return inspect_main(o, argc, argv, INSPECT_ANY);
 }
 
 /* ------------------------------------------------------------------------ tag, untag, rmi */

@@ -84,6 +84,12 @@ int cmd_start(const struct fe_opts *o, int argc, char **argv);
 int cmd_ps(const struct fe_opts *o, int argc, char **argv);
 int cmd_rm(const struct fe_opts *o, int argc, char **argv);
 int cmd_container(const struct fe_opts *o, int argc, char **argv);
+int cmd_container_exists(const struct fe_opts *o, int argc, char **argv);
+int cmd_container_inspect(const struct fe_opts *o, int argc, char **argv);
+int cmd_inspect(const struct fe_opts *o, int argc, char **argv);
+/* Container inspect for `inspect`: 1 found (*out: Podman's object), 0 none, -1 error printed. */
+struct json_t;
+int fe_container_inspect(const struct fe_opts *o, const char *name, struct json_t **out);
 int cmd_import(const struct fe_opts *o, int argc, char **argv);
 int cmd_save(const struct fe_opts *o, int argc, char **argv);
 

@@ -37,7 +37,7 @@ static const struct command commands[] = {
 	{ "images", cmd_images, true, "List images in local storage" },
 	{ "import", cmd_import, true, "Import a tarball to create a filesystem image" },
 	{ "info", cmd_info, true, "Display berth related system information" },
-	{ "inspect", cmd_image_inspect, true, "Display the configuration of an image" },
+	{ "inspect", cmd_inspect, true, "Display the configuration of a container or image" },
 	{ "load", cmd_load, true, "Load image(s) from a tar archive" },
 	{ "login", cmd_login, true, "Log in to a container registry" },
 	{ "logout", cmd_logout, true, "Log out of a container registry" },

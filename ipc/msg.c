@@ -161,6 +161,8 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_PS_REPLY, "ps-reply", &msg_ps_reply_schema, 0, 0 },
 	{ MSG_CRM, "container-rm", &msg_crm_schema, 0, 0 },
 	{ MSG_CRM_REPLY, "container-rm-reply", &msg_crm_reply_schema, 0, 0 },
+	{ MSG_CINSPECT, "container-inspect", &msg_cinspect_schema, 0, 0 },
+	{ MSG_CINSPECT_REPLY, "container-inspect-reply", &msg_cinspect_reply_schema, 0, 0 },
 	{ MSG_L_WAIT, "launch-wait", &msg_l_wait_schema, 0, 0 },
 	{ MSG_L_WAIT_REPLY, "launch-wait-reply", &msg_l_wait_reply_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },

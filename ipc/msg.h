@@ -69,6 +69,8 @@ enum ipc_msg_type {
 	MSG_PS_REPLY = 85,
 	MSG_CRM = 86,           /* frontend -> broker: remove containers */
 	MSG_CRM_REPLY = 87,
+	MSG_CINSPECT = 88,      /* frontend -> broker: one container's record and config.json */
+	MSG_CINSPECT_REPLY = 89,
 	MSG_W_INFO = 16,        /* broker -> worker: report role, sandbox state, libraries */
 	MSG_W_INFO_REPLY = 17,  /* worker -> broker */
 
@@ -697,6 +699,17 @@ struct msg_crm_reply {
 	size_t n_missing;
 };
 
+struct msg_cinspect {
+	char *container;
+};
+
+struct msg_cinspect_reply {
+	struct msg_container_summary *summary;   /* exactly one */
+	size_t n_summary;
+	char *config_json;    /* the config.json berth generated (trusted: the broker's own) */
+	char *runtime;
+};
+
 /* berth-launch, spawned with `--run RUNTIME --runtime-root DIR --bundle DIR --id ID` and the
  * container's stdin, stdout and stderr at fds 5, 6, 7, starts `RUNTIME run` before its sandbox;
  * MSG_L_WAIT is answered when that process has exited. */
@@ -722,6 +735,8 @@ struct ipc_msgdef {
 const struct ipc_msgdef *ipc_msgdef(uint32_t type);
 
 extern const struct ipc_schema msg_error_schema;
+extern const struct ipc_schema msg_cinspect_schema;
+extern const struct ipc_schema msg_cinspect_reply_schema;
 extern const struct ipc_schema msg_l_wait_schema;
 extern const struct ipc_schema msg_l_wait_reply_schema;
 extern const struct ipc_schema msg_create_schema;

@@ -140,3 +140,19 @@ const struct ipc_schema msg_l_wait_reply_schema = {
 	"launch-wait-reply", sizeof(struct msg_l_wait_reply), l_wait_reply_fields,
 	ARRAY_SIZE(l_wait_reply_fields)
 };
+
+static const struct ipc_field cinspect_fields[] = {
+	IPC_F_STR(struct msg_cinspect, container, true, NAME_MAX_LEN),
+};
+const struct ipc_schema msg_cinspect_schema = { "container-inspect", sizeof(struct msg_cinspect),
+						cinspect_fields, ARRAY_SIZE(cinspect_fields) };
+
+static const struct ipc_field cinspect_reply_fields[] = {
+	IPC_F_STRUCTV(struct msg_cinspect_reply, summary, true, 1, &msg_container_summary_schema),
+	IPC_F_STR(struct msg_cinspect_reply, config_json, true, 192 * 1024),
+	IPC_F_STR(struct msg_cinspect_reply, runtime, true, VALUE_MAX),
+};
+const struct ipc_schema msg_cinspect_reply_schema = {
+	"container-inspect-reply", sizeof(struct msg_cinspect_reply), cinspect_reply_fields,
+	ARRAY_SIZE(cinspect_reply_fields)
+};

@@ -29,10 +29,13 @@ teardown() {
 # namespace berth-pause holds).
 container_mounts() {
 	local pid
-	grep -h '/containers/[0-9a-f]\{64\}/merged' /proc/self/mountinfo || true
-	for pid in $(pause_pids); do
-		grep -h '/containers/[0-9a-f]\{64\}/merged' "/proc/$pid/mountinfo" || true
-	done
+	{
+		cat /proc/self/mountinfo
+		for pid in $(pause_pids); do
+			cat "/proc/$pid/mountinfo"
+		done
+	} | grep -F -e "$BATS_RUN_TMPDIR" -e "$BERTH_IT_TMP" |
+		grep '/containers/[0-9a-f]\{64\}/merged' || true
 }
 
 @test "run: output, the container's exit code, --rm, ps and rm, rootful and rootless" {
@@ -56,8 +59,19 @@ container_mounts() {
 		run $b ps -a --format json
 		assert_json '.[0].Names == ["keep"]'
 		assert_json '.[0].ExitCode == 0'
+		run $b inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.Config.WorkingDir}} {{.Path}}' keep
+		assert_eq "$output" "exited 0 /etc /bin/sh"
+		run $b container inspect keep
+		assert_json '.[0].Name == "keep" and .[0].ImageName == "localhost/bb:1"'
+		assert_json '.[0].BoundingCaps | length == 11'
+		run $b container exists keep
+		[ "$status" -eq 0 ]
+		run $b container inspect bb:1
+		[ "$status" -eq 125 ] && [[ "$output" == *"no such container bb:1"* ]]
 		run $b rm keep
 		[ "$status" -eq 0 ] && assert_eq "$output" keep
+		run $b container exists keep
+		[ "$status" -eq 1 ]
 		run $b rm keep
 		[ "$status" -eq 1 ] && [[ "$output" == *"no container with name or ID \"keep\""* ]]
 	done
@@ -180,13 +194,26 @@ container_mounts() {
 	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
 }
 
-# Kills a process and everything below it.
-kill_tree() {
+# The pids of a process and everything below it, parents first.
+tree_pids() {
 	local p
+	echo "$1"
 	for p in $(pgrep -P "$1"); do
-		kill_tree "$p"
+		tree_pids "$p"
 	done
-	kill -9 "$1" 2>/dev/null || true
+}
+
+# Kills a process and everything below it at once: all are stopped first, so none sees
+# another die (and records it) before it dies itself.
+kill_tree() {
+	local pids p
+	pids=$(tree_pids "$1")
+	for p in $pids; do
+		kill -STOP "$p" 2>/dev/null || true
+	done
+	for p in $pids; do
+		kill -9 "$p" 2>/dev/null || true
+	done
 }
 
 @test "kill -9 of a run and everything under it: ps tells the truth, rm cleans up" {

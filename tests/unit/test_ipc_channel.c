@@ -338,6 +338,11 @@ static struct msg_ps_reply m_ps_reply = { .containers = m_ctrs, .n_containers = 
 static struct msg_crm m_crm = { .names = m_ctr_list, .n_names = 1, .force = true };
 static struct msg_crm_reply m_crm_reply = { .removed = m_ctr_list, .n_removed = 1,
 					    .missing = m_none, .n_missing = 0 };
+static struct msg_cinspect m_cinspect = { .container = "web" };
+static struct msg_cinspect_reply m_cinspect_reply = {
+	.summary = m_ctrs, .n_summary = 1, .config_json = "{\"ociVersion\": \"1.0.2\"}",
+	.runtime = "/usr/bin/runc",
+};
 static struct msg_l_wait m_l_wait = { .debug = false };
 static struct msg_l_wait_reply m_l_wait_reply = { .exit_code = 137, .signal = 9 };
 
@@ -396,6 +401,8 @@ static const struct {
 	{ MSG_PS_REPLY, &m_ps_reply },
 	{ MSG_CRM, &m_crm },
 	{ MSG_CRM_REPLY, &m_crm_reply },
+	{ MSG_CINSPECT, &m_cinspect },
+	{ MSG_CINSPECT_REPLY, &m_cinspect_reply },
 	{ MSG_L_WAIT, &m_l_wait },
 	{ MSG_L_WAIT_REPLY, &m_l_wait_reply },
 	{ MSG_U_PACK, &m_u_pack },
