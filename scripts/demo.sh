@@ -84,4 +84,12 @@ echo
 echo "\$ bin/berth history $ref"
 "$berth_bin" "${store[@]}" history "$ref"
 echo
-echo "Containers (run, ps, exec, ...) come with the containers work."
+echo "\$ bin/berth run --rm $ref sh -c 'echo hello from a container; grep -E \"^(CapEff|Seccomp):\" /proc/self/status'"
+"$berth_bin" "${store[@]}" run --rm "$ref" sh -c \
+	'echo hello from a container; grep -E "^(CapEff|Seccomp):" /proc/self/status' ||
+	echo "(the container could not run here: see the error above)"
+echo
+echo "\$ bin/berth ps -a"
+"$berth_bin" "${store[@]}" ps -a
+echo
+echo "Detached containers, logs, exec and networks come with the next container work."
