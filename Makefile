@@ -122,7 +122,8 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
 # tests and the fuzz harnesses as well as their worker.
-PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/fetch/wwwauth.c \
+PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/verify/passwd.c \
+	workers/fetch/wwwauth.c \
 	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))
 UNIT_LIB_OBJS := $(SANDBOX_OBJS) $(IPC_OBJS) $(COMMON_OBJS) $(PURE_OBJS) \

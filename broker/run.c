@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "broker/containers.h"
+#include "broker/ctruser.h"
 #include "broker/hostinfo.h"
 #include "broker/imgstore.h"
 #include "broker/locks.h"
@@ -119,32 +120,6 @@ static int pick_runtime(const char *wanted, char path[4096], struct berr *e)
 
 /* ---------------------------------------------------------------- create */
 
-/* -u / the image's User: numeric "uid[:gid]" (and "root"); names are not resolved yet. */
-static int parse_user(const char *u, uint32_t *uid, uint32_t *gid, struct berr *e)
-{
-	char *end;
-	unsigned long v;
-
-	*uid = *gid = 0;
-	if (u == NULL || u[0] == '\0' || strcmp(u, "root") == 0 || strcmp(u, "0") == 0)
-		return 0;
-	errno = 0;
-	v = strtoul(u, &end, 10);
-	if (errno != 0 || end == u || v > 0xfffffffeUL || (*end != '\0' && *end != ':'))
-		return berr_set(e, BERR_UNSUPPORTED, 0, "user \"%s\": berth does not resolve user "
-				"names in the image yet; give -u UID[:GID]", u);
-	*uid = *gid = (uint32_t)v;
-	if (*end == ':') {
-		const char *g = end + 1;
-		v = strtoul(g, &end, 10);
-		if (end == g || *end != '\0' || v > 0xfffffffeUL)
-			return berr_set(e, BERR_UNSUPPORTED, 0, "group in \"%s\": berth does not "
-					"resolve group names in the image yet; give a GID", u);
-		*gid = (uint32_t)v;
-	}
-	return 0;
-}
-
 static int write_etc_files(const char *userdata, const char *hostname, struct berr *e)
 {
 	char path[4500], text[1024];
@@ -174,10 +149,34 @@ static json_t *caps_of(json_t *spec)
 			       "bounding");
 }
 
-/* config.json: policy/spec.c, then the seccomp profile for the capabilities it chose. */
+/* The user's IDs for config.json: those resolved in the container's files (user != NULL, at
+ * start), a numeric -u or image User as it is, or 0 as a placeholder for a name until start
+ * resolves it in the mounted root. */
+static int config_user(const char *spec, const struct ctr_user *user, struct spec_input *in,
+		       struct berr *e)
+{
+	if (user != NULL) {
+		in->uid = user->uid;
+		in->gid = user->gid;
+		in->groups = user->groups;
+		in->n_groups = user->n_groups;
+		in->home = user->home;
+		return 0;
+	}
+	if (!ctr_user_numeric(spec)) {
+		in->uid = in->gid = 0;
+		return 0;
+	}
+	return ctr_user_parse_numeric(spec, &in->uid, &in->gid, e);
+}
+
+/* config.json: policy/spec.c, then the seccomp profile for the capabilities it chose. Called
+ * at create, and again at start when the user is a name (user then holds what it resolved
+ * to). */
 static int make_config(struct broker *b, const struct msg_create *r,
-		       const struct msg_v_config_reply *img, const char *id, const char *userdata,
-		       const char *rootfs, char **out, char **command_json, struct berr *e)
+		       const struct msg_v_config_reply *img, const struct ctr_user *user,
+		       const char *id, const char *userdata, const char *rootfs, char **out,
+		       char **command_json, struct berr *e)
 {
 	struct spec_input in = { 0 };
 	char hosts[4500], resolv[4500], hostname_path[4500], hostname[16];
@@ -251,7 +250,7 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	else
 		return berr_set(e, BERR_INVALID, 0, "invalid --network %s: berth knows none, host and "
 				"private", r->network);
-	if (parse_user(r->user != NULL ? r->user : img->user, &in.uid, &in.gid, e) < 0)
+	if (config_user(r->user != NULL ? r->user : img->user, user, &in, e) < 0)
 		return -1;
 	in.rootfs = rootfs;
 	snprintf(hosts, sizeof(hosts), "%s/hosts", userdata);
@@ -363,7 +362,8 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 			goto out;
 		}
 	}
-	if (make_config(b, r, &img.config[0], id, userdata, rootfs, &config, &command, e) < 0)
+	if (make_config(b, r, &img.config[0], NULL, id, userdata, rootfs, &config, &command,
+			e) < 0)
 		goto out;
 	snprintf(config_path, sizeof(config_path), "%s/config.json", userdata);
 	if (write_file_atomic(config_path, config, strlen(config), 0600, e) < 0)
@@ -505,6 +505,48 @@ static int check_exec(const char *rootfs, const char *config, int64_t *code, cha
 	return 0;
 }
 
+/* At start, a user given by name (-u, else the image's User): resolved in the container's own
+ * files now that its root is mounted, then config.json made again with the IDs (create could
+ * only put 0 there). *config is replaced by the new text. A numeric user changes nothing. */
+static int resolve_user_config(struct broker *b, const struct ctr_record *c,
+			       const char *userdata, const char *rootfs, const char *config_path,
+			       char **config, struct berr *e)
+{
+	static const char *const none[] = { NULL };
+	struct msg_create cr = { 0 };
+	struct msg_image_inspect_reply img = { 0 };
+	struct ctr_user user;
+	cleanup_free char *command = NULL, *text = NULL;
+	const char *spec;
+	int rc = -1;
+
+	if (ipc_decode_struct(&msg_create_schema, c->config, c->config_len, none, &cr, e) < 0)
+		return berr_wrap(e, "container %s: its stored create request", c->name);
+	if (cr.user != NULL && ctr_user_numeric(cr.user)) {
+		rc = 0;
+		goto out;
+	}
+	if (imgstore_inspect(b->db, c->image_id, &img, e) < 0)
+		goto out;
+	spec = cr.user != NULL ? cr.user : img.config[0].user;
+	if (ctr_user_numeric(spec)) {
+		rc = 0;
+		goto out;
+	}
+	if (ctr_user_resolve(b, rootfs, spec, &user, e) < 0 ||
+	    make_config(b, &cr, &img.config[0], &user, c->id, userdata, rootfs, &text, &command,
+			e) < 0 ||
+	    write_file_atomic(config_path, text, strlen(text), 0600, e) < 0)
+		goto out;
+	free(*config);
+	*config = TAKE_PTR(text);
+	rc = 0;
+out:
+	ipc_struct_free(&msg_create_schema, &cr);
+	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
+	return rc;
+}
+
 static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_record *c,
 			int64_t *exit_code, char *errmsg, size_t errlen, struct berr *e)
 {
@@ -534,6 +576,8 @@ static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_re
 		return -1;
 	if (mount_rootfs(b, c, e) < 0)
 		return -1;
+	if (resolve_user_config(b, c, userdata, rootfs, config_path, &config, e) < 0)
+		goto out;
 	if (check_exec(rootfs, config, exit_code, errmsg, errlen) < 0 || *exit_code != 0) {
 		rc = 0;
 		goto out;

@@ -183,6 +183,9 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_V_CONFIG_REPLY, "verify-config-reply", &msg_v_config_reply_schema, 0, 0 },
 	{ MSG_V_ARCHIVE, "verify-archive", &msg_v_archive_schema, 1, 1 },
 	{ MSG_V_ARCHIVE_REPLY, "verify-archive-reply", &msg_v_archive_reply_schema, 0, 0 },
+	/* The container's /etc/passwd and /etc/group, each only when it exists, read-only. */
+	{ MSG_V_USER, "verify-user", &msg_v_user_schema, 2, 0 },
+	{ MSG_V_USER_REPLY, "verify-user-reply", &msg_v_user_reply_schema, 0, 0 },
 	/* The verified blob, read-only. (The layer directory is given at spawn, at fd 5, so the
 	 * worker's Landlock ruleset can name it.) */
 	{ MSG_U_LAYER, "unpack-layer", &msg_u_layer_schema, 1, 1 },

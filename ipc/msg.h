@@ -88,6 +88,9 @@ enum ipc_msg_type {
 	MSG_V_CONFIG_REPLY = 51,
 	MSG_V_ARCHIVE = 52,     /* broker -> verify: parse a docker-archive manifest.json (fds[0]) */
 	MSG_V_ARCHIVE_REPLY = 53,
+	MSG_V_USER = 54,        /* broker -> verify: resolve a user spec in the container's
+				   /etc/passwd and /etc/group (fds: those present, in that order) */
+	MSG_V_USER_REPLY = 55,
 
 	/* berth-unpack: one layer. */
 	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
@@ -710,6 +713,27 @@ struct msg_cinspect_reply {
 	char *runtime;
 };
 
+/* berth-verify: the container's user (workers/verify/passwd.h says how it is resolved). fds:
+ * the container's /etc/passwd when has_passwd, then its /etc/group when has_group (regular
+ * files the broker opened inside the container's root, read-only). */
+struct msg_v_user {
+	bool has_passwd;
+	bool has_group;
+	char *user;          /* -u, or the image's User: "name", "uid", either with ":group"/":gid" */
+};
+
+struct msg_user_group {
+	uint64_t gid;
+};
+
+struct msg_v_user_reply {
+	uint64_t uid;        /* 0 .. 4294967294 */
+	uint64_t gid;
+	char *home;          /* absolute, printable */
+	struct msg_user_group *groups; /* supplementary gids, at most 64 */
+	size_t n_groups;
+};
+
 /* berth-launch, spawned with `--run RUNTIME --runtime-root DIR --bundle DIR --id ID` and the
  * container's stdin, stdout and stderr at fds 5, 6, 7, starts `RUNTIME run` before its sandbox;
  * MSG_L_WAIT is answered when that process has exited. */
@@ -737,6 +761,9 @@ const struct ipc_msgdef *ipc_msgdef(uint32_t type);
 extern const struct ipc_schema msg_error_schema;
 extern const struct ipc_schema msg_cinspect_schema;
 extern const struct ipc_schema msg_cinspect_reply_schema;
+extern const struct ipc_schema msg_v_user_schema;
+extern const struct ipc_schema msg_user_group_schema;
+extern const struct ipc_schema msg_v_user_reply_schema;
 extern const struct ipc_schema msg_l_wait_schema;
 extern const struct ipc_schema msg_l_wait_reply_schema;
 extern const struct ipc_schema msg_create_schema;

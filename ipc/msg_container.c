@@ -156,3 +156,31 @@ const struct ipc_schema msg_cinspect_reply_schema = {
 	"container-inspect-reply", sizeof(struct msg_cinspect_reply), cinspect_reply_fields,
 	ARRAY_SIZE(cinspect_reply_fields)
 };
+
+/* berth-verify: the container's user. The limits are workers/verify/passwd.h's. */
+static const struct ipc_field v_user_fields[] = {
+	IPC_F_BOOL(struct msg_v_user, has_passwd, true),
+	IPC_F_BOOL(struct msg_v_user, has_group, true),
+	IPC_F_STR(struct msg_v_user, user, true, 256),
+};
+const struct ipc_schema msg_v_user_schema = { "verify-user", sizeof(struct msg_v_user),
+					      v_user_fields, ARRAY_SIZE(v_user_fields) };
+
+static const struct ipc_field user_group_fields[] = {
+	IPC_F_UINT(struct msg_user_group, gid, true, 4294967294u),
+};
+const struct ipc_schema msg_user_group_schema = {
+	"user-group", sizeof(struct msg_user_group), user_group_fields,
+	ARRAY_SIZE(user_group_fields)
+};
+
+static const struct ipc_field v_user_reply_fields[] = {
+	IPC_F_UINT(struct msg_v_user_reply, uid, true, 4294967294u),
+	IPC_F_UINT(struct msg_v_user_reply, gid, true, 4294967294u),
+	IPC_F_STR(struct msg_v_user_reply, home, true, 4095),
+	IPC_F_STRUCTV(struct msg_v_user_reply, groups, false, 64, &msg_user_group_schema),
+};
+const struct ipc_schema msg_v_user_reply_schema = {
+	"verify-user-reply", sizeof(struct msg_v_user_reply), v_user_reply_fields,
+	ARRAY_SIZE(v_user_reply_fields)
+};

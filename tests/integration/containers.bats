@@ -13,6 +13,20 @@ setup_file() {
 	export ARCHIVE=$BERTH_IT_TMP/ctr-image.tar
 	skopeo --insecure-policy copy -q "oci:$IMG:latest" "oci-archive:$ARCHIVE:localhost/bb:1"
 	chmod 0644 "$ARCHIVE"
+	# bb:1 with a second layer whose /etc/passwd and /etc/group have a user "app" in two
+	# supplementary groups (for -u NAME).
+	local users=$BERTH_IT_TMP/users-layer
+	mkdir -p "$users/etc"
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'app:x:1000:1001:App:/home/app:/bin/sh' \
+		'bad:x:abc:0::/:/bin/sh' >"$users/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'wheel:x:10:root,app' 'audio:x:29:app' 'app:x:1001:' \
+		'staff:x:50:' >"$users/etc/group"
+	chmod 0644 "$users/etc/passwd" "$users/etc/group"
+	make_test_image "$BERTH_IT_TMP/users-image" "$users"
+	export USERS_ARCHIVE=$BERTH_IT_TMP/users-image.tar
+	skopeo --insecure-policy copy -q "oci:$BERTH_IT_TMP/users-image:latest" \
+		"oci-archive:$USERS_ARCHIVE:localhost/bb-users:1"
+	chmod 0644 "$USERS_ARCHIVE"
 }
 
 setup() {
@@ -236,4 +250,65 @@ kill_tree() {
 	# The name is free again, and the container runs again from scratch.
 	run berth run --rm --name victim bb:1 true
 	[ "$status" -eq 0 ] || fail "$output"
+}
+
+@test "run -u NAME[:GROUP]: resolved in the container's /etc/passwd and /etc/group" {
+	berth load -q -i "$USERS_ARCHIVE" >/dev/null
+	berth_as "$TEST_USER" load -q -i "$USERS_ARCHIVE" >/dev/null
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		run --separate-stderr $b run --rm -u app bb-users:1 id
+		[ "$status" -eq 0 ] || fail "$who: status $status: $stderr"
+		assert_eq "$output" "uid=1000(app) gid=1001(app) groups=10(wheel),29(audio)"
+		run --separate-stderr $b run --rm -u app bb-users:1 /bin/sh -c 'echo $HOME'
+		assert_eq "$output" "/home/app"
+		run --separate-stderr $b run --rm -u app:staff bb-users:1 id
+		assert_eq "$output" "uid=1000(app) gid=50(staff)"
+		run --separate-stderr $b run --rm -u app:77 bb-users:1 id
+		assert_eq "$output" "uid=1000(app) gid=77"
+		run --separate-stderr $b run --rm -u 4242:wheel bb-users:1 id
+		assert_eq "$output" "uid=4242 gid=10(wheel)"
+		# create keeps the name; start resolves it in the mounted root.
+		run $b create --name named -u app bb-users:1 id
+		[ "$status" -eq 0 ] || fail "$who: create: $output"
+		run $b start -a named
+		assert_eq "$output" "uid=1000(app) gid=1001(app) groups=10(wheel),29(audio)"
+		run $b rm named
+		run --separate-stderr $b run --rm -u nobody bb-users:1 id
+		[ "$status" -eq 125 ] || fail "$who: status $status: $stderr"
+		assert_eq "$stderr" "Error: unable to find user nobody: no matching entries in passwd file"
+		run --separate-stderr $b run --rm -u app:nogroup bb-users:1 id
+		[ "$status" -eq 125 ] || fail "$who: status $status: $stderr"
+		assert_eq "$stderr" "Error: unable to find group nogroup: no matching entries in group file"
+		# A malformed line is no user (runc would read its uid as 0).
+		run --separate-stderr $b run --rm -u bad bb-users:1 id
+		[ "$status" -eq 125 ] || fail "$who: status $status: $stderr"
+		run $b ps -a -q
+		[ -z "$output" ] || fail "$who: left $output"
+	done
+	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
+	assert_no_berth_procs
+}
+
+@test "the image's User by name is resolved at start; -u overrides it" {
+	# The files of bb-users:1 again, imported as one layer with USER app.
+	local img=$BERTH_IT_TMP/users-image r=$BATS_TEST_TMPDIR/users-rootfs m l
+	mkdir -p "$r"
+	m=$(jq -r '.manifests[0].digest' "$img/index.json")
+	for l in $(jq -r '.layers[].digest' "$img/blobs/${m/://}"); do
+		tar -xf "$img/blobs/${l/://}" -C "$r"
+	done
+	tar -C "$r" -cf "$BERTH_IT_TMP/users-rootfs.tar" .
+	chmod 0644 "$BERTH_IT_TMP/users-rootfs.tar"
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		run --separate-stderr $b import -q -c 'USER app' "$BERTH_IT_TMP/users-rootfs.tar" \
+			userapp:1
+		[ "$status" -eq 0 ] || fail "$who: import: $stderr"
+		run --separate-stderr $b run --rm userapp:1 id
+		[ "$status" -eq 0 ] || fail "$who: status $status: $stderr"
+		assert_eq "$output" "uid=1000(app) gid=1001(app) groups=10(wheel),29(audio)"
+		run --separate-stderr $b run --rm -u root userapp:1 id -u
+		assert_eq "$output" "0"
+	done
 }

@@ -343,6 +343,11 @@ static struct msg_cinspect_reply m_cinspect_reply = {
 	.summary = m_ctrs, .n_summary = 1, .config_json = "{\"ociVersion\": \"1.0.2\"}",
 	.runtime = "/usr/bin/runc",
 };
+static struct msg_v_user m_v_user = { .has_passwd = true, .has_group = false, .user = "app:wheel" };
+static struct msg_user_group m_user_groups[] = { { .gid = 10 }, { .gid = 4294967294u } };
+static struct msg_v_user_reply m_v_user_reply = {
+	.uid = 1000, .gid = 1000, .home = "/home/app", .groups = m_user_groups, .n_groups = 2,
+};
 static struct msg_l_wait m_l_wait = { .debug = false };
 static struct msg_l_wait_reply m_l_wait_reply = { .exit_code = 137, .signal = 9 };
 
@@ -403,6 +408,8 @@ static const struct {
 	{ MSG_CRM_REPLY, &m_crm_reply },
 	{ MSG_CINSPECT, &m_cinspect },
 	{ MSG_CINSPECT_REPLY, &m_cinspect_reply },
+	{ MSG_V_USER, &m_v_user },
+	{ MSG_V_USER_REPLY, &m_v_user_reply },
 	{ MSG_L_WAIT, &m_l_wait },
 	{ MSG_L_WAIT_REPLY, &m_l_wait_reply },
 	{ MSG_U_PACK, &m_u_pack },

@@ -2,10 +2,12 @@
  * checks signatures (gpgme, OpenSSL). No network, no filesystem.
  *
  * Requests (beyond MSG_W_INFO): MSG_V_MANIFEST and MSG_V_CONFIG, each with the document in
- * fds[0] (a sealed memfd or a read-only file of the store). The worker reads it whole with
- * fstat + pread (nothing else is needed, so the base seccomp group suffices), after refusing
- * anything over VERIFY_MAX_INPUT, and answers with the typed reply that manifest.c fills. A bad
- * document is an error reply, never the end of the worker: the broker may send the next one.
+ * fds[0] (a sealed memfd or a read-only file of the store), and MSG_V_USER with the files of a
+ * container's root it has (/etc/passwd, /etc/group; the broker opened them read-only). The
+ * worker reads each whole with fstat + pread (nothing else is needed, so the base seccomp group
+ * suffices), after refusing anything over VERIFY_MAX_INPUT, and answers with the typed reply
+ * that manifest.c or passwd.c fills. A bad document is an error reply, never the end of the
+ * worker: the broker may send the next one.
  *
  * Set up before the sandbox: gpgme_check_version() must run once before any other gpgme call;
  * jansson's hash seed comes from /dev/urandom, which Landlock will not let it open later (it
@@ -24,6 +26,7 @@
 #include "common/cleanup.h"
 #include "workers/common/worker.h"
 #include "workers/verify/manifest.h"
+#include "workers/verify/passwd.h"
 #include "workers/verify/policy.h"
 
 /* The largest manifest or config accepted. Real ones are a few KiB (a 64-entry index, a config
@@ -187,12 +190,58 @@ static int handle_archive(void *ctx, struct ipc_msg *m, struct berr *e)
 	return r;
 }
 
-/* berth-verify's requests. Both carry their document as fds[0] (the message table requires
- * exactly one) and are allowed whenever the worker is ready: each is independent. */
+/* Reads fds[*next] into f when the request says the file is there. */
+static int read_user_file(struct ipc_msg *m, bool present, size_t *next, const char *what,
+			  uint8_t **buf, struct passwd_file *f, struct berr *e)
+{
+	cleanup_close int fd = -1;
+
+	f->present = present;
+	if (!present)
+		return 0;
+	if (*next >= m->nfds)
+		return berr_set(e, BERR_PROTOCOL, 0, "verify-user: %s is said to be sent but no fd "
+				"came with it", what);
+	fd = TAKE_FD(m->fds[*next]); /* a macro: no side effects in its argument */
+	(*next)++;
+	if (read_document(fd, what, buf, &f->len, e) < 0)
+		return -1;
+	f->buf = *buf;
+	return 0;
+}
+
+static int handle_user(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	const struct msg_v_user *req = m->body;
+	cleanup_free uint8_t *pbuf = NULL, *gbuf = NULL;
+	struct passwd_file passwd = { 0 }, group = { 0 };
+	struct msg_v_user_reply reply;
+	size_t next = 0;
+	int r;
+
+	if ((size_t)req->has_passwd + (size_t)req->has_group != m->nfds)
+		return berr_set(e, BERR_PROTOCOL, 0, "verify-user: %zu fds for %d files", m->nfds,
+				(int)req->has_passwd + (int)req->has_group);
+	if (read_user_file(m, req->has_passwd, &next, "the container's /etc/passwd", &pbuf,
+			   &passwd, e) < 0 ||
+	    read_user_file(m, req->has_group, &next, "the container's /etc/group", &gbuf, &group,
+			   e) < 0)
+		return -1;
+	if (verify_resolve_user(&passwd, &group, req->user, &reply, e) < 0)
+		return -1;
+	r = send_reply(w, MSG_V_USER_REPLY, m->id, &reply, "user", e);
+	ipc_struct_free(&msg_v_user_reply_schema, &reply);
+	return r;
+}
+
+/* berth-verify's requests. Each carries its documents as fds (the message table bounds how
+ * many) and is allowed whenever the worker is ready: each is independent. */
 static const struct ipc_dispatch verify_table[] = {
 	{ MSG_V_MANIFEST, true, WS_READY, handle_manifest },
 	{ MSG_V_CONFIG, true, WS_READY, handle_config },
 	{ MSG_V_ARCHIVE, true, WS_READY, handle_archive },
+	{ MSG_V_USER, true, WS_READY, handle_user },
 };
 
 static const struct worker_role verify_role = {
