@@ -89,12 +89,18 @@ int ctr_generate_name(struct db *db, char *name, size_t len, struct berr *e)
 	static const char *const first[] = {
 		"amber", "brave", "calm", "daring", "eager", "fancy", "gentle", "happy", "icy",
 		"jolly", "keen", "lucid", "merry", "nimble", "odd", "proud", "quiet", "rapid",
-		"steady", "tidy", "upbeat", "vivid", "witty", "young", "zealous",
+		"steady", "tidy", "upbeat", "vivid", "witty", "young", "zealous", "agile",
+		"bold", "clever", "dreamy", "elated", "fearless", "glad", "hardy", "jovial",
+		"kind", "loyal", "mellow", "noble", "patient", "quirky", "relaxed", "sharp",
+		"tender", "valiant", "wise", "zen", "busy", "cosy", "frosty", "golden",
 	};
 	static const char *const second[] = {
 		"anchor", "buoy", "cabin", "dock", "ferry", "galley", "harbor", "island", "jetty",
 		"keel", "lagoon", "mast", "navigator", "oar", "pier", "quay", "rudder", "sail",
-		"tide", "umiak", "voyage", "wharf", "yacht", "zephyr", "berth",
+		"tide", "umiak", "voyage", "wharf", "yacht", "zephyr", "berth", "beacon",
+		"current", "estuary", "fathom", "gangway", "hull", "inlet", "knot", "lighthouse",
+		"marina", "nautilus", "outrigger", "pontoon", "regatta", "schooner", "tugboat",
+		"vessel", "windlass", "capstan", "dinghy", "frigate", "gunwale", "halyard", "ketch",
 	};
 
 	for (int tries = 0; tries < 100; tries++) {
@@ -127,7 +133,7 @@ int ctr_insert(struct db *db, const struct ctr_record *r, struct berr *e)
 		char other[65] = "";
 		struct berr e2;
 		(void)ctr_lookup(db, r->name, other, &e2);
-		return berr_set(e, BERR_INVALID, 0, "the container name \"%s\" is already in use by "
+		return berr_set(e, BERR_INVALID, EEXIST, "the container name \"%s\" is already in use by "
 				"%s. You have to remove that container to be able to reuse that name",
 				r->name, other);
 	}
@@ -148,6 +154,11 @@ int ctr_insert(struct db *db, const struct ctr_record *r, struct berr *e)
 	sqlite3_bind_text(st, 9, r->runtime, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	/* A concurrent create took the name between the check and the insert. */
+	if (rc == SQLITE_CONSTRAINT)
+		return berr_set(e, BERR_INVALID, EEXIST, "the container name \"%s\" is already in "
+				"use. You have to remove that container to be able to reuse that "
+				"name", r->name);
 	return rc == SQLITE_DONE ? 0 : dberr(db, e);
 }
 

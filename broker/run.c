@@ -382,8 +382,13 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 	rec.state = CTR_CREATED;
 	rec.config = ipc_enc_data(enc, &rec.config_len);
 	rec.command_json = command;
-	if (ctr_insert(b->db, &rec, e) < 0)
-		goto out;
+	/* A generated name another create took meanwhile: another name. */
+	for (int tries = 0; ctr_insert(b->db, &rec, e) < 0; tries++) {
+		if (r->name != NULL || e->sys_errno != EEXIST || tries == 10 ||
+		    ctr_generate_name(b->db, name, 256, e) < 0)
+			goto out;
+		snprintf(rec.name, sizeof(rec.name), "%s", name);
+	}
 	rc = 0;
 out:
 	if (rc < 0 && made) {

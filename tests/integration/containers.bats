@@ -312,3 +312,16 @@ kill_tree() {
 		assert_eq "$output" "0"
 	done
 }
+
+@test "30 creates at once get 30 distinct generated names" {
+	pids=()
+	for i in $(seq 30); do
+		berth create bb:1 true >/dev/null 2>"$BATS_TEST_TMPDIR/e$i" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" || fail "a create failed: $(cat "$BATS_TEST_TMPDIR"/e*)"
+	done
+	[ "$(berth ps -a --format '{{.Names}}' | sort -u | wc -l)" -eq 30 ]
+	berth rm -a >/dev/null
+}
