@@ -32,6 +32,9 @@ struct wk {
 	struct event *to_ev;      /* owned */
 	bool pending;             /* a request waits for its reply */
 	bool eof;                 /* the worker closed its channel with a request pending */
+	bool held;                /* the job that spawned it holds this pointer until
+				     wk_release/wk_finish: reaping then must not free it */
+	bool reaping;             /* inside wk_reap: a callback's wk_release must not free */
 	uint64_t req_id;
 	int timeout_ms;
 	wk_reply_fn fn;
@@ -311,6 +314,7 @@ struct wk *wk_spawn_fds(struct broker *b, const char *role, char *const *extra_a
 		return berr_sys(e, "allocating"), NULL;
 	}
 	w->def = def;
+	w->held = true;
 	pid = fork();
 	if (pid < 0) {
 		berr_sys(e, "starting berth-%s", role);
@@ -401,9 +405,10 @@ int wk_request(struct broker *b, struct wk *w, uint32_t type, const void *body,
 	return 0;
 }
 
-void wk_release(struct broker *b, struct wk *w)
+static void wk_unlink_free(struct broker *b, struct wk *w);
+
+static void wk_close(struct wk *w)
 {
-	(void)b;
 	if (w->rd_ev != NULL) {
 		event_free(w->rd_ev);
 		w->rd_ev = NULL;
@@ -416,6 +421,16 @@ void wk_release(struct broker *b, struct wk *w)
 	w->ch = NULL;
 }
 
+void wk_release(struct broker *b, struct wk *w)
+{
+	w->held = false;
+	wk_close(w);
+	/* Reaped while the job still held it: the job is done with it now (unless the release
+	 * comes from a callback wk_reap is running, which frees it after). */
+	if (w->pid == 0 && !w->reaping)
+		wk_unlink_free(b, w);
+}
+
 static void wk_unlink_free(struct broker *b, struct wk *w)
 {
 	for (struct wk **pp = &b->workers; *pp != NULL; pp = &(*pp)->next) {
@@ -424,7 +439,7 @@ static void wk_unlink_free(struct broker *b, struct wk *w)
 			break;
 		}
 	}
-	wk_release(b, w);
+	wk_close(w);
 	free(w);
 }
 
@@ -438,6 +453,7 @@ bool wk_reap(struct broker *b, pid_t pid, int status)
 	if (w == NULL)
 		return false;
 	w->pid = 0;
+	w->reaping = true;
 	/* A reply may be queued behind the exit: read it before calling the exit a failure. */
 	if (w->pending && w->ch != NULL && !w->eof)
 		handle_one(b, w);
@@ -453,7 +469,13 @@ bool wk_reap(struct broker *b, pid_t pid, int status)
 		wk_describe_status(status, how, sizeof(how));
 		log_debug("berth-%s %s", w->def->role, how);
 	}
-	wk_unlink_free(b, w);
+	/* The job that spawned it may still hold the pointer (a wk_call that just failed):
+	 * then its wk_release frees it. */
+	w->reaping = false;
+	if (w->held)
+		wk_close(w);
+	else
+		wk_unlink_free(b, w);
 	return true;
 }
 
@@ -549,8 +571,10 @@ void wk_finish(struct broker *b, struct wk *w, int timeout_ms)
 	pid_t pid = w->pid;
 	struct timespec start, now;
 
-	if (pid <= 0)
+	if (pid <= 0) {
+		wk_release(b, w);
 		return;
+	}
 	wk_release(b, w);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (wk_alive(b, pid)) {
