@@ -596,6 +596,12 @@ static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_re
 	}
 	rc = wk_call(b, w, MSG_L_WAIT, &req, NULL, 0, RUN_WAIT_MS, MSG_L_WAIT_REPLY, &rep, NULL, e);
 	wk_release(b, w);
+	/* berth-launch's word, checked: an exit status, or 128 + a signal number. */
+	if (rc == 0 && (rep.exit_code < 0 || rep.exit_code > 255 || rep.signal < 0 ||
+			rep.signal > 64 || (rep.signal != 0 && rep.exit_code != 128 + rep.signal))) {
+		rc = berr_set(e, BERR_PROTOCOL, 0, "berth-launch reported an impossible exit status "
+			      "%lld (signal %lld)", (long long)rep.exit_code, (long long)rep.signal);
+	}
 	if (rc == 0)
 		*exit_code = rep.exit_code;
 	else

@@ -149,7 +149,8 @@ teardown() {
 
 @test "--root and --runroot choose the store: 0700 directories and a WAL state DB" {
 	local root=$BATS_TEST_TMPDIR/root run=$BATS_TEST_TMPDIR/run
-	[ ! -e "$root" ] && [ ! -e "$run" ]
+	[ ! -e "$root" ] || fail "$root exists before the test"
+	[ ! -e "$run" ] || fail "$run exists before the test"
 	run -0 --separate-stderr berth info --format json
 	assert_json '.store.graphRoot == $r' --arg r "$root"
 	assert_json '.store.runRoot == $r' --arg r "$run"

@@ -63,7 +63,8 @@ container_mounts() {
 		[ -z "$output" ] || fail "$who: --rm left $output"
 		run $b run --name keep -e GREETING=hi -w /etc --entrypoint /bin/sh bb:1 \
 			-c 'echo "$GREETING $(pwd) $(id -u)"'
-		[ "$status" -eq 0 ] && assert_eq "$output" "hi /etc 0"
+		[ "$status" -eq 0 ] || fail "$who: run --name keep: $output"
+		assert_eq "$output" "hi /etc 0"
 		run $b run --rm -u 1000:1000 bb:1 id
 		assert_eq "$output" "uid=1000 gid=1000"
 		run $b ps -a --format '{{.Names}} {{.Status}} {{.Image}}'
@@ -81,13 +82,16 @@ container_mounts() {
 		run $b container exists keep
 		[ "$status" -eq 0 ]
 		run $b container inspect bb:1
-		[ "$status" -eq 125 ] && [[ "$output" == *"no such container bb:1"* ]]
+		[ "$status" -eq 125 ] && [[ "$output" == *"no such container bb:1"* ]] ||
+			fail "$who: container inspect of an image: $status $output"
 		run $b rm keep
-		[ "$status" -eq 0 ] && assert_eq "$output" keep
+		[ "$status" -eq 0 ] || fail "$who: rm: $output"
+		assert_eq "$output" keep
 		run $b container exists keep
 		[ "$status" -eq 1 ]
 		run $b rm keep
-		[ "$status" -eq 1 ] && [[ "$output" == *"no container with name or ID \"keep\""* ]]
+		[ "$status" -eq 1 ] && [[ "$output" == *"no container with name or ID \"keep\""* ]] ||
+			fail "$who: rm of a removed container: $status $output"
 	done
 	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
 	assert_no_berth_procs
@@ -175,7 +179,8 @@ container_mounts() {
 	id=$(berth images -q)
 	run berth rmi -f "$id"
 	[ "$status" -eq 0 ] || fail "$output"
-	[ -z "$(berth ps -a -q)" ] && [ -z "$(berth images -q)" ]
+	[ -z "$(berth ps -a -q)" ] || fail "containers left after rmi -f"
+	[ -z "$(berth images -q)" ] || fail "image left after rmi -f"
 }
 
 @test "crun is refused with the reason on this host's cgroups; runc works when named" {
@@ -204,7 +209,8 @@ container_mounts() {
 		assert_eq "$(cat "$BATS_TEST_TMPDIR/r$i")" "root-$i"
 		assert_eq "$(cat "$BATS_TEST_TMPDIR/u$i")" "user-$i"
 	done
-	[ -z "$(berth ps -a -q)" ] && [ -z "$(berth_as "$TEST_USER" ps -a -q)" ]
+	[ -z "$(berth ps -a -q)" ] || fail "rootful containers left"
+	[ -z "$(berth_as "$TEST_USER" ps -a -q)" ] || fail "rootless containers left"
 	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
 }
 
