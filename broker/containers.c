@@ -20,6 +20,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/rmtree.h"
+#include "ipc/codec.h"
 
 static const char *const state_names[] = { "created", "running", "exited" };
 
@@ -432,7 +433,79 @@ int ctr_remove_dirs(const char *root, const char *id, struct berr *e)
 	return rc;
 }
 
-/* Running rows whose run died: the run holds the container's lock for as long as it runs. */
+/* EXITS/<id>, written by the container's monitor: the exit code, or -1 when there is none. */
+static int64_t read_exit_file(const char *runroot, const char *id)
+{
+	char path[4400], buf[32];
+	cleanup_close int fd = -1;
+	ssize_t n;
+	long long v;
+	char *end;
+
+	snprintf(path, sizeof(path), "%s/exits/%s", runroot, id);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\n' && *end != '\0') || v < 0 || v > 255)
+		return -1;
+	return v;
+}
+
+int ctr_finish(struct db *db, const char *root, const char *runroot, const char *id, int lock,
+	       struct berr *e)
+{
+	static const char *const none[] = { NULL };
+	struct ctr_record c;
+	struct msg_create cr = { 0 };
+	char path[4400];
+	int64_t code;
+	bool rm = false;
+
+	(void)lock; /* held by the caller: proof that nothing runs the container */
+	if (ctr_get(db, id, &c, e) < 0)
+		return e->code == BERR_NOTFOUND ? 0 : -1;
+	if (c.state != CTR_RUNNING) {
+		ctr_record_free(&c);
+		return 0;
+	}
+	if (ipc_decode_struct(&msg_create_schema, c.config, c.config_len, none, &cr, e) == 0) {
+		rm = cr.rm;
+		ipc_struct_free(&msg_create_schema, &cr);
+	}
+	berr_clear(e);
+	code = read_exit_file(runroot, id);
+	if (code < 0)
+		log_warn("container %s ended without an exit status (its monitor was killed?): "
+			 "marked exited", c.name);
+	snprintf(path, sizeof(path), "%s/containers/%s/merged", root, id);
+	(void)umount2(path, MNT_DETACH);
+	/* The runtime's state, in case its `delete` did not run (the monitor's cleanup child was
+	 * killed too). */
+	snprintf(path, sizeof(path), "%s/runtime", runroot);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct berr e2;
+		(void)rmtree_at(fd, id, &e2);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/exits/%s", runroot, id);
+	int rc = rm ? ctr_delete(db, id, e) : ctr_set_exited(db, id, code < 0 ? 137 : code, e);
+	if (rc == 0 && rm)
+		rc = ctr_remove_dirs(root, id, e);
+	if (rc == 0)
+		(void)unlink(path);
+	ctr_record_free(&c);
+	return rc;
+}
+
+/* Running rows whose monitor is gone: it holds the container's lock for as long as the
+ * container runs. */
 static int scan_running(struct db *db, const char *root, const char *runroot, struct berr *e)
 {
 	struct msg_ps_reply r = { 0 };
@@ -442,21 +515,11 @@ static int scan_running(struct db *db, const char *root, const char *runroot, st
 	for (size_t i = 0; i < r.n_containers; i++) {
 		const char *id = r.containers[i].id;
 		struct berr e2 = { 0 };
-		char path[4400];
 		int lk = lock_object(root, "container", id, true, &e2);
 		if (lk < 0)
 			continue; /* running, or not ours to judge */
-		log_warn("container %s was left running by a berth command that died: marked exited",
-			 r.containers[i].name);
-		snprintf(path, sizeof(path), "%s/containers/%s/merged", root, id);
-		(void)umount2(path, MNT_DETACH);
-		snprintf(path, sizeof(path), "%s/runtime", runroot);
-		int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			(void)rmtree_at(fd, id, &e2);
-			close(fd);
-		}
-		(void)ctr_set_exited(db, id, 137, &e2);
+		if (ctr_finish(db, root, runroot, id, lk, &e2) < 0)
+			log_warn("container %s: %s", r.containers[i].name, e2.msg);
 		close(lk);
 	}
 	ipc_struct_free(&msg_ps_reply_schema, &r);

@@ -68,4 +68,11 @@ int ctr_remove_dirs(const char *root, const char *id, struct berr *e);
  * its root filesystem unmounted and its runtime state removed. */
 int ctr_scan(struct db *db, const char *root, const char *runroot, struct berr *e);
 
+/* Records the end of a container marked running whose monitor is gone (the caller holds its
+ * lock, lock): the exit code from the monitor's exit file (137 without one), its root
+ * unmounted, the runtime's state removed; an --rm container is removed. Nothing for a
+ * container that is not marked running. */
+int ctr_finish(struct db *db, const char *root, const char *runroot, const char *id, int lock,
+	       struct berr *e);
+
 #endif

@@ -30,6 +30,7 @@
 #include "broker/db.h"
 #include "broker/imagecmds.h"
 #include "broker/info.h"
+#include "broker/lifecycle.h"
 #include "broker/login.h"
 #include "broker/import.h"
 #include "broker/load.h"
@@ -184,6 +185,42 @@ static int handle_start(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_run, e);
 }
 
+static int handle_csignal(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_csignal, e);
+}
+
+static int handle_cwait(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_cwait, e);
+}
+
+static int handle_logs(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_logs, e);
+}
+
+static int handle_exec(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_exec, e);
+}
+
+static int handle_cprune(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_cprune, e);
+}
+
+static int crm_deferred(struct broker *b, struct ipc_msg *m, struct berr *e)
+{
+	return broker_crm(b, m, e);
+}
+
+/* rm -f of a running container waits for its monitor: a straight-line command. */
+static int handle_crm(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, crm_deferred, e);
+}
+
 static int handle_login(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	return defer_msg(ctx, m, broker_login, e);
@@ -204,8 +241,15 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_IMPORT, true, BS_READY, handle_import },
 	{ MSG_CREATE, false, BS_READY, handle_create },
 	{ MSG_START, true, BS_READY, handle_start },
+	/* Running containers, through their monitors. */
+	{ MSG_CSIGNAL, false, BS_READY, handle_csignal },
+	{ MSG_CWAIT, false, BS_READY, handle_cwait },
+	{ MSG_LOGS, false, BS_READY, handle_logs },
+	/* Attached: the frontend's stdin, stdout and stderr, handed to the process. */
+	{ MSG_EXEC, true, BS_READY, handle_exec },
+	{ MSG_CPRUNE, false, BS_READY, handle_cprune },
 	{ MSG_PS, false, BS_READY, broker_ps },
-	{ MSG_CRM, false, BS_READY, broker_crm },
+	{ MSG_CRM, false, BS_READY, handle_crm },
 	{ MSG_CINSPECT, false, BS_READY, broker_cinspect },
 	{ MSG_LOGOUT, false, BS_READY, broker_logout },
 	{ MSG_IMAGES, false, BS_READY, imagecmd_images },
@@ -278,6 +322,55 @@ static int find_libexec(struct broker *b, struct berr *e)
 	return 0;
 }
 
+/* `berth-broker --cleanup ID --root R --runroot RR --tmpdir T [--rootless]`: run by a detached
+ * container's monitor (its cleanup child, workers/launch/monitor.h) once the container has
+ * ended and no berth command may be running: opening the store runs the scan that records
+ * the exit, unmounts the root and removes an --rm container. Already inside the user's
+ * namespace when rootless (the monitor was started there). It is no entry to privilege: a
+ * user can run it by hand only with the rights they already have. */
+static int cleanup_main(int argc, char **argv)
+{
+	struct broker b = { .state = BS_HELLO };
+	struct berr e = { 0 };
+	const char *id = argc > 2 ? argv[2] : "";
+
+	for (int i = 3; i < argc; i++) {
+		char *slot = NULL;
+		size_t len = 0;
+		if (strcmp(argv[i], "--rootless") == 0) {
+			b.cfg.rootless = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--root") == 0)
+			slot = b.cfg.root, len = sizeof(b.cfg.root);
+		else if (strcmp(argv[i], "--runroot") == 0)
+			slot = b.cfg.runroot, len = sizeof(b.cfg.runroot);
+		else if (strcmp(argv[i], "--tmpdir") == 0)
+			slot = b.cfg.tmpdir, len = sizeof(b.cfg.tmpdir);
+		if (slot == NULL || i + 1 >= argc || !path_is_clean_abs(argv[i + 1]) ||
+		    snprintf(slot, len, "%s", argv[i + 1]) >= (int)len) {
+			fprintf(stderr, "Error: berth-broker --cleanup: bad argument %s\n", argv[i]);
+			return 125;
+		}
+		i++;
+	}
+	if (strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64 || b.cfg.root[0] == '\0' ||
+	    b.cfg.runroot[0] == '\0') {
+		fprintf(stderr, "Error: berth-broker --cleanup needs a container ID, --root and "
+			"--runroot\n");
+		return 125;
+	}
+	b.cfg.host_uid = getuid();
+	b.cfg.host_gid = getgid();
+	if (store_open(&b, &e) < 0) {
+		log_error("cleaning up container %.12s: %s", id, e.msg);
+		db_close(b.db);
+		return 125;
+	}
+	db_close(b.db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct broker b = { .state = BS_HELLO };
@@ -286,10 +379,11 @@ int main(int argc, char **argv)
 	int type = 0;
 	socklen_t len = sizeof(type);
 
-	(void)argv;
 	log_init("berth-broker", LOG_LVL_WARN);
 	if (xensure_stdio(&e) < 0)
 		return 1;
+	if (argc >= 2 && strcmp(argv[1], "--cleanup") == 0)
+		return cleanup_main(argc, argv);
 	if (argc != 1 || getsockopt(BROKER_FRONT_FD, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_SEQPACKET) {
 		fprintf(stderr, "Error: berth-broker is started by berth, not by hand\n");

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "broker/ctruser.h"
 #include "broker/hostinfo.h"
 #include "broker/imgstore.h"
+#include "broker/lifecycle.h"
 #include "broker/locks.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
@@ -454,8 +456,8 @@ out:
 /* Exit codes 127 and 126, as Podman gives them, decided before the runtime runs: the command
  * looked up in the container's own root (openat2 RESOLVE_IN_ROOT: absolute symlinks inside the
  * image resolve inside it). */
-static int check_exec(const char *rootfs, const char *config, int64_t *code, char *msg,
-		      size_t msglen)
+int run_check_exec(const char *rootfs, const char *config, int64_t *code, char *msg,
+		   size_t msglen)
 {
 	json_t *spec = json_loads(config, 0, NULL), *env, *v;
 	const char *arg0, *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -552,48 +554,136 @@ out:
 	return rc;
 }
 
-static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_record *c,
-			int64_t *exit_code, char *errmsg, size_t errlen, struct berr *e)
+/* ctr.log is rotated beyond this size (Podman's log_size_max is unlimited by default; a
+ * monitor that runs for months must not fill the disk). */
+#define RUN_LOG_MAX (16u << 20)
+/* berth-launch answers MSG_L_STATUS once the runtime's `run --detach` has returned. */
+#define RUN_START_MS (120 * 1000)
+
+static int run_exit_file(const struct broker *b, const char *id, char *out, size_t len)
 {
-	char userdata[4400], rootfs[4400], rtroot[4300], config_path[4500];
-	char *argv[] = { (char *)"--run", (char *)c->runtime, (char *)"--runtime-root", rtroot,
-			 (char *)"--bundle", userdata, (char *)"--id", (char *)c->id, NULL };
+	return snprintf(out, len, "%s/exits/%s", b->cfg.runroot, id) < (int)len ? 0 : -1;
+}
+
+/* Starts the container under berth-launch. Attached (stdio = the frontend's three fds): waits
+ * for its end and records it. Detached: returns once the runtime has started it, leaving the
+ * monitor (which holds the container's lock) to outlive this broker. *exit_code/errmsg: the
+ * container's exit (attached), or 126/127 with the reason when it could not run. */
+static int launch_container(struct broker *b, struct ipc_msg *m, const struct ctr_record *c,
+			    const struct msg_create *cr, bool attach, int64_t *exit_code,
+			    char *errmsg, size_t errlen, struct berr *e)
+{
+	char userdata[4400], rootfs[4400], rtroot[4300], config_path[4500], exits[4300];
+	char exit_file[4400], pidfile[4500], log_max[32], broker_path[4200];
+	char *argv[32];
+	size_t n = 0;
 	cleanup_free char *config = NULL;
 	size_t clen;
-	struct msg_l_wait req = { 0 };
-	struct msg_l_wait_reply rep = { 0 };
 	cleanup_close int lock = -1;
+	cleanup_close int devnull = -1;
+	bool keep_mounted = false;
 	struct wk *w;
 	int rc = -1;
 
 	ctr_path(b->cfg.root, c->id, "userdata", userdata, sizeof(userdata));
 	ctr_path(b->cfg.root, c->id, "merged", rootfs, sizeof(rootfs));
 	snprintf(rtroot, sizeof(rtroot), "%s/runtime", b->cfg.runroot);
+	snprintf(exits, sizeof(exits), "%s/exits", b->cfg.runroot);
 	snprintf(config_path, sizeof(config_path), "%s/config.json", userdata);
-	if (mkdir_p(rtroot, 0700, e) < 0 ||
+	snprintf(pidfile, sizeof(pidfile), "%s/pidfile", userdata);
+	(void)run_exit_file(b, c->id, exit_file, sizeof(exit_file));
+	if (mkdir_p(rtroot, 0700, e) < 0 || mkdir_p(exits, 0700, e) < 0 ||
 	    xread_file_at(AT_FDCWD, config_path, 16u << 20, &config, &clen, e) < 0)
 		return -1;
-	/* Held for the whole run: a later command that can take it knows the run died. */
+	/* Held for the whole run, by us and by the monitor: a later command that can take it
+	 * knows the container is not running. */
 	lock = lock_object(b->cfg.root, "container", c->id, true, e);
 	if (lock == -2)
 		return berr_set(e, BERR_INVALID, 0, "container %s is already running", c->name);
 	if (lock < 0)
 		return -1;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0)
+		return berr_sys(e, "opening /dev/null");
 	if (mount_rootfs(b, c, e) < 0)
 		return -1;
 	if (resolve_user_config(b, c, userdata, rootfs, config_path, &config, e) < 0)
 		goto out;
-	if (check_exec(rootfs, config, exit_code, errmsg, errlen) < 0 || *exit_code != 0) {
+	if (run_check_exec(rootfs, config, exit_code, errmsg, errlen) < 0 || *exit_code != 0) {
 		rc = 0;
 		goto out;
 	}
-	w = wk_spawn_fds(b, "launch", argv, m->fds, 3, e);
+	/* Left by an earlier run. */
+	(void)unlink(exit_file);
+	(void)unlink(pidfile);
+	snprintf(log_max, sizeof(log_max), "%u", RUN_LOG_MAX);
+	snprintf(broker_path, sizeof(broker_path), "%s/berth-broker", b->cfg.libexec);
+	argv[n++] = (char *)"--run";
+	argv[n++] = (char *)c->runtime;
+	argv[n++] = (char *)"--runtime-root";
+	argv[n++] = rtroot;
+	argv[n++] = (char *)"--bundle";
+	argv[n++] = userdata;
+	argv[n++] = (char *)"--id";
+	argv[n++] = (char *)c->id;
+	argv[n++] = (char *)"--exit-dir";
+	argv[n++] = exits;
+	argv[n++] = (char *)"--log-max";
+	argv[n++] = log_max;
+	if (cr->interactive)
+		argv[n++] = (char *)"--interactive";
+	if (!attach) {
+		argv[n++] = (char *)"--detach";
+		argv[n++] = (char *)"--broker";
+		argv[n++] = broker_path;
+		argv[n++] = (char *)"--store-root";
+		argv[n++] = b->cfg.root;
+		argv[n++] = (char *)"--runroot";
+		argv[n++] = b->cfg.runroot;
+		argv[n++] = (char *)"--tmpdir";
+		argv[n++] = b->cfg.tmpdir;
+		if (b->cfg.rootless)
+			argv[n++] = (char *)"--rootless";
+	}
+	argv[n] = NULL;
+	int fds[4] = { attach ? m->fds[0] : devnull, attach ? m->fds[1] : devnull,
+		       attach ? m->fds[2] : devnull, lock };
+	w = wk_spawn_fds(b, "launch", argv, fds, 4, e);
 	if (w == NULL)
 		goto out;
-	if (ctr_set_running(b->db, c->id, 0, e) < 0) {
+	if (!attach) {
+		struct msg_l_status req = { 0 };
+		struct msg_l_status_reply rep = { 0 };
+		if (wk_call(b, w, MSG_L_STATUS, &req, NULL, 0, RUN_START_MS, MSG_L_STATUS_REPLY,
+			    &rep, NULL, e) < 0) {
+			wk_release(b, w);
+			goto out;
+		}
+		if (rep.error != NULL) {
+			/* The runtime refused: the container never ran. */
+			*exit_code = 126;
+			snprintf(errmsg, errlen, "OCI runtime error: %s", rep.error);
+			ipc_struct_free(&msg_l_status_reply_schema, &rep);
+			wk_release(b, w);
+			rc = 0;
+			goto out;
+		}
+		ipc_struct_free(&msg_l_status_reply_schema, &rep);
+		if (ctr_set_running(b->db, c->id, wk_pid(w), e) < 0) {
+			wk_release(b, w); /* it sees EOF, and runs on: the next scan records it */
+			goto out;
+		}
+		wk_disown(b, w);
+		keep_mounted = true;
+		rc = 0;
+		goto out;
+	}
+	if (ctr_set_running(b->db, c->id, wk_pid(w), e) < 0) {
 		wk_release(b, w);
 		goto out;
 	}
+	struct msg_l_wait req = { 0 };
+	struct msg_l_wait_reply rep = { 0 };
 	rc = wk_call(b, w, MSG_L_WAIT, &req, NULL, 0, RUN_WAIT_MS, MSG_L_WAIT_REPLY, &rep, NULL, e);
 	wk_release(b, w);
 	/* berth-launch's word, checked: an exit status, or 128 + a signal number. */
@@ -602,26 +692,25 @@ static int run_attached(struct broker *b, struct ipc_msg *m, const struct ctr_re
 		rc = berr_set(e, BERR_PROTOCOL, 0, "berth-launch reported an impossible exit status "
 			      "%lld (signal %lld)", (long long)rep.exit_code, (long long)rep.signal);
 	}
-	if (rc == 0)
-		*exit_code = rep.exit_code;
-	else
-		*exit_code = 125;
+	*exit_code = rc == 0 ? rep.exit_code : 125;
 	struct berr e2;
 	if (ctr_set_exited(b->db, c->id, *exit_code, &e2) < 0)
 		log_warn("%s", e2.msg);
+	(void)unlink(exit_file);
 out:
-	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
+	if (!keep_mounted && umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
 		log_warn("unmounting %s: %s", rootfs, strerror(errno));
 	return rc;
 }
 
-static int start(struct broker *b, struct ipc_msg *m, const char *name, bool rm_after,
-		 bool from_create, struct berr *e)
+static int start(struct broker *b, struct ipc_msg *m, const char *name, bool attach,
+		 struct berr *e)
 {
+	static const char *const none[] = { NULL };
+	struct msg_create cr = { 0 };
 	struct ctr_record c;
 	char id[65], errmsg[1024] = "";
 	int64_t code = 0;
-	bool rm = rm_after;
 	int rc;
 
 	if (ctr_lookup(b->db, name, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
@@ -630,26 +719,35 @@ static int start(struct broker *b, struct ipc_msg *m, const char *name, bool rm_
 		ctr_record_free(&c);
 		return berr_set(e, BERR_INVALID, 0, "container %s is already running", c.name);
 	}
-	if (!from_create) {
-		/* `start` of a container created with --rm removes it afterwards too. */
-		static const char *const none[] = { NULL };
-		struct msg_create cr = { 0 };
-		struct berr e2;
-		if (ipc_decode_struct(&msg_create_schema, c.config, c.config_len, none, &cr,
-				      &e2) == 0) {
-			rm = cr.rm;
-			ipc_struct_free(&msg_create_schema, &cr);
-		}
+	if (ipc_decode_struct(&msg_create_schema, c.config, c.config_len, none, &cr, e) < 0) {
+		ctr_record_free(&c);
+		return berr_wrap(e, "container %s: its stored create request", c.name);
 	}
-	rc = run_attached(b, m, &c, &code, errmsg, sizeof(errmsg), e);
-	if (rm) {
+	rc = launch_container(b, m, &c, &cr, attach, &code, errmsg, sizeof(errmsg), e);
+	/* --rm: removed once it ran (attached), or could not run at all; a detached one is
+	 * removed by its monitor's cleanup. */
+	if (cr.rm && (attach || rc < 0 || errmsg[0] != '\0')) {
 		struct berr e2;
 		if (ctr_delete(b->db, c.id, &e2) < 0 || ctr_remove_dirs(b->cfg.root, c.id, &e2) < 0)
 			log_warn("removing container %s: %s", c.name, e2.msg);
 	}
-	ctr_record_free(&c);
-	if (rc < 0)
+	ipc_struct_free(&msg_create_schema, &cr);
+	if (rc < 0) {
+		ctr_record_free(&c);
 		return -1;
+	}
+	if (!attach) {
+		if (errmsg[0] != '\0') {
+			rc = berr_set(e, code == 127 ? BERR_NOTFOUND : BERR_INVALID, 0, "%s",
+				      errmsg);
+		} else {
+			struct msg_create_reply rep = { .container_id = c.id, .name = c.name };
+			rc = ipc_send(b->front, MSG_CREATE_REPLY, m->id, &rep, NULL, 0, e);
+		}
+		ctr_record_free(&c);
+		return rc;
+	}
+	ctr_record_free(&c);
 	struct msg_start_done done = { .exit_code = code,
 				       .error = errmsg[0] != '\0' ? errmsg : NULL };
 	return ipc_send(b->front, MSG_START_DONE, m->id, &done, NULL, 0, e);
@@ -670,10 +768,10 @@ int broker_run(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	const struct msg_start *s = m->body;
 
-	if (!s->attach || m->nfds != 3)
-		return berr_set(e, BERR_UNSUPPORTED, 0, "detached containers (-d, start without -a) "
-				"are not supported by berth yet");
-	return start(b, m, s->container, false, false, e);
+	if (s->attach != (m->nfds == 3))
+		return berr_set(e, BERR_PROTOCOL, 0, "an attached start carries the three stdio fds, "
+				"a detached one none");
+	return start(b, m, s->container, s->attach, e);
 }
 
 /* ---------------------------------------------------------------- ps, rm */
@@ -700,7 +798,7 @@ int broker_ps(void *ctx, struct ipc_msg *m, struct berr *e)
 	return rc;
 }
 
-static int add_str(char ***v, size_t *n, const char *s)
+int run_strv_add(char ***v, size_t *n, const char *s)
 {
 	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
 	if (nv == NULL)
@@ -721,7 +819,7 @@ int broker_crm(void *ctx, struct ipc_msg *m, struct berr *e)
 	struct msg_ps_reply all = { 0 };
 	int rc = -1;
 
-	if (add_str(&r.removed, &r.n_removed, "") < 0 || add_str(&r.missing, &r.n_missing, "") < 0)
+	if (run_strv_add(&r.removed, &r.n_removed, "") < 0 || run_strv_add(&r.missing, &r.n_missing, "") < 0)
 		goto nomem;
 	/* Empty vectors, not NULL: the schema wants them present. */
 	free(r.removed[0]);
@@ -741,7 +839,7 @@ int broker_crm(void *ctx, struct ipc_msg *m, struct berr *e)
 				*e = e2;
 				goto out;
 			}
-			if (add_str(&r.missing, &r.n_missing, name) < 0)
+			if (run_strv_add(&r.missing, &r.n_missing, name) < 0)
 				goto nomem;
 			continue;
 		}
@@ -754,9 +852,24 @@ int broker_crm(void *ctx, struct ipc_msg *m, struct berr *e)
 			ctr_record_free(&c);
 			goto out;
 		}
+		/* -f: killed first, through its monitor, and its end recorded. */
+		if (c.state == CTR_RUNNING && lc_stop(b, &c, SIGKILL, 0, e) < 0) {
+			ctr_record_free(&c);
+			goto out;
+		}
+		ctr_record_free(&c);
+		if (ctr_get(b->db, id, &c, e) < 0) {
+			if (e->code != BERR_NOTFOUND)
+				goto out;
+			/* an --rm container: its stop removed it */
+			berr_clear(e);
+			if (run_strv_add(&r.removed, &r.n_removed, req->all ? id : name) < 0)
+				goto nomem;
+			continue;
+		}
 		ctr_record_free(&c);
 		if (ctr_delete(b->db, id, e) < 0 || ctr_remove_dirs(b->cfg.root, id, e) < 0 ||
-		    add_str(&r.removed, &r.n_removed, req->all ? id : name) < 0)
+		    run_strv_add(&r.removed, &r.n_removed, req->all ? id : name) < 0)
 			goto out;
 	}
 	rc = ipc_send(b->front, MSG_CRM_REPLY, m->id, &r, NULL, 0, e);

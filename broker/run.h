@@ -16,4 +16,13 @@ int broker_ps(void *ctx, struct ipc_msg *m, struct berr *e);
 int broker_crm(void *ctx, struct ipc_msg *m, struct berr *e);
 int broker_cinspect(void *ctx, struct ipc_msg *m, struct berr *e);
 
+/* Exit codes 127 and 126 as Podman gives them, decided before the runtime runs: config's
+ * process.args[0] looked up in rootfs along its PATH (openat2 RESOLVE_IN_ROOT). *code 0: it can
+ * run; else msg says why. */
+int run_check_exec(const char *rootfs, const char *config, int64_t *code, char *msg,
+		   size_t msglen);
+
+/* Appends a copy of s to the NULL-terminated vector *v of *n strings. Returns 0 or -1 (ENOMEM). */
+int run_strv_add(char ***v, size_t *n, const char *s);
+
 #endif

@@ -112,7 +112,7 @@ static void child_exec(struct broker *b, const struct wk_role_def *def, int sock
 {
 	char path[4200];
 	int exe;
-	char *argv[16];
+	char *argv[40];
 	size_t argc = 0;
 	char *const envp[] = { (char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	int devnull;
@@ -172,7 +172,7 @@ static void child_exec(struct broker *b, const struct wk_role_def *def, int sock
 			child_fail("dropping to the unprivileged uid");
 	}
 	argv[argc++] = path;
-	for (size_t i = 0; extra_argv != NULL && extra_argv[i] != NULL && argc < 15; i++)
+	for (size_t i = 0; extra_argv != NULL && extra_argv[i] != NULL && argc < 39; i++)
 		argv[argc++] = extra_argv[i];
 	argv[argc] = NULL;
 	syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
@@ -429,6 +429,14 @@ void wk_release(struct broker *b, struct wk *w)
 	 * comes from a callback wk_reap is running, which frees it after). */
 	if (w->pid == 0 && !w->reaping)
 		wk_unlink_free(b, w);
+}
+
+void wk_disown(struct broker *b, struct wk *w)
+{
+	/* No longer ours: not killed at broker exit; its exit is reaped (and ignored) by the
+	 * SIGCHLD loop if the broker is still there, else by whoever inherits it. */
+	w->held = false;
+	wk_unlink_free(b, w);
 }
 
 static void wk_unlink_free(struct broker *b, struct wk *w)

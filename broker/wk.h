@@ -58,6 +58,9 @@ void wk_release(struct broker *b, struct wk *w);
  * For deferred commands only. */
 void wk_finish(struct broker *b, struct wk *w, int timeout_ms);
 
+/* Closes the channel and forgets the worker without killing it: for berth-launch once it
+ * monitors a detached container, which outlives the broker. */
+void wk_disown(struct broker *b, struct wk *w);
 /* Kills and reaps every worker (at broker exit). */
 void wk_kill_all(struct broker *b);
 /* SIGCHLD: reaps exited workers and fails their pending request. Returns true if pid was a

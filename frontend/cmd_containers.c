@@ -308,6 +308,26 @@ static int start_attached(const struct fe_opts *o, struct fe_broker *br, const c
 	return code;
 }
 
+/* Starts a created container in the background (run -d, start without -a): the broker returns
+ * once the runtime has started it under its monitor. */
+static int start_detached(const struct fe_opts *o, struct fe_broker *br, const char *name)
+{
+	struct msg_start req = { .container = (char *)name, .attach = false };
+	struct ipc_msg *reply = NULL;
+	struct berr e = { 0 };
+
+	if (br != NULL) {
+		if (fe_broker_call(br, MSG_START, &req, NULL, 0, MSG_CREATE_REPLY, &reply, &e) < 0) {
+			fe_error("%s", e.msg);
+			return e.code == BERR_NOTFOUND ? EXIT_NOTFOUND : EXIT_BERTH;
+		}
+	} else if (fe_request(o, MSG_START, &req, MSG_CREATE_REPLY, &reply) < 0) {
+		return EXIT_BERTH;
+	}
+	ipc_msg_free(reply);
+	return 0;
+}
+
 static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
 {
 	struct create_ctx *c = calloc(1, sizeof(*c));
@@ -329,10 +349,6 @@ static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
 		rc = 0;
 		goto out;
 	}
-	if (run && c->detach) {
-		fe_error("detached containers (-d) are not supported by berth yet");
-		goto out;
-	}
 	if (!run && c->detach) {
 		fe_error("unknown shorthand flag: 'd' in -d");
 		goto out;
@@ -352,8 +368,12 @@ static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
 	if (!run) {
 		printf("%s\n", cr->container_id);
 		rc = 0;
-	} else {
+	} else if (c->detach) {
 		/* The broker that created it starts it too: one broker per command. */
+		rc = start_detached(o, &br, cr->container_id);
+		if (rc == 0)
+			printf("%s\n", cr->container_id);
+	} else {
 		rc = start_attached(o, &br, cr->container_id, c->req.interactive);
 	}
 	ipc_msg_free(reply);
@@ -415,16 +435,22 @@ int cmd_start(const struct fe_opts *o, int argc, char **argv)
 			 start_opts, ARRAY_SIZE(start_opts));
 		return 0;
 	}
-	if (npos != 1) {
+	if (npos == 0 || (f.a && npos != 1)) {
 		fe_error(npos == 0 ? "start requires at least one argument"
-				   : "berth starts one container at a time");
+				   : "you cannot start and attach multiple containers at once");
 		return EXIT_BERTH;
 	}
-	if (!f.a) {
-		fe_error("detached containers (start without -a) are not supported by berth yet");
-		return EXIT_BERTH;
+	if (f.a)
+		return start_attached(o, NULL, pos[0], f.i);
+	int rc = 0;
+	for (int i = 0; i < npos; i++) {
+		int r = start_detached(o, NULL, pos[i]);
+		if (r == 0)
+			printf("%s\n", pos[i]);
+		else
+			rc = r;
 	}
-	return start_attached(o, NULL, pos[0], f.i);
+	return rc;
 }
 
 /* -------------------------------------------------------------------------------------- ps */
@@ -701,7 +727,9 @@ int cmd_container(const struct fe_opts *o, int argc, char **argv)
 {
 	static const struct fe_sub subs[] = {
 		{ "create", cmd_create }, { "list", cmd_ps }, { "ls", cmd_ps }, { "ps", cmd_ps },
-		{ "rm", cmd_rm }, { "run", cmd_run }, { "start", cmd_start },
+		{ "rm", cmd_rm }, { "run", cmd_run }, { "start", cmd_start }, { "stop", cmd_stop },
+		{ "kill", cmd_kill }, { "restart", cmd_restart }, { "wait", cmd_wait },
+		{ "logs", cmd_logs }, { "exec", cmd_exec }, { "prune", cmd_container_prune },
 		{ "exists", cmd_container_exists }, { "inspect", cmd_container_inspect },
 	};
 

@@ -83,6 +83,13 @@ int cmd_run(const struct fe_opts *o, int argc, char **argv);
 int cmd_start(const struct fe_opts *o, int argc, char **argv);
 int cmd_ps(const struct fe_opts *o, int argc, char **argv);
 int cmd_rm(const struct fe_opts *o, int argc, char **argv);
+int cmd_stop(const struct fe_opts *o, int argc, char **argv);
+int cmd_kill(const struct fe_opts *o, int argc, char **argv);
+int cmd_restart(const struct fe_opts *o, int argc, char **argv);
+int cmd_wait(const struct fe_opts *o, int argc, char **argv);
+int cmd_logs(const struct fe_opts *o, int argc, char **argv);
+int cmd_exec(const struct fe_opts *o, int argc, char **argv);
+int cmd_container_prune(const struct fe_opts *o, int argc, char **argv);
 int cmd_container(const struct fe_opts *o, int argc, char **argv);
 int cmd_container_exists(const struct fe_opts *o, int argc, char **argv);
 int cmd_container_inspect(const struct fe_opts *o, int argc, char **argv);
@@ -96,7 +103,7 @@ int cmd_save(const struct fe_opts *o, int argc, char **argv);
 /* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
  * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */
 struct fe_opt {
-	const char *name;   /* long name, without dashes */
+	const char *name;   /* long name, without dashes; NULL: an unused slot */
 	char shortname;     /* 0 for none */
 	bool has_arg;
 	const char *help;

@@ -19,7 +19,8 @@ void fe_error(const char *fmt, ...)
 static int find_long(const struct fe_opt *opts, size_t n, const char *name, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+		if (opts[i].name != NULL && strlen(opts[i].name) == len &&
+		    strncmp(opts[i].name, name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -148,6 +149,8 @@ void fe_usage(const char *usage, const char *desc, const struct fe_opt *opts, si
 		printf("\nOptions:\n");
 	for (size_t i = 0; i < nopts; i++) {
 		char left[64];
+		if (opts[i].name == NULL)
+			continue; /* a slot another command of the same table family uses */
 		if (opts[i].shortname != 0)
 			snprintf(left, sizeof(left), "-%c, --%s%s", opts[i].shortname, opts[i].name,
 				 opts[i].has_arg ? " string" : "");

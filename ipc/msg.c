@@ -165,6 +165,20 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_CINSPECT_REPLY, "container-inspect-reply", &msg_cinspect_reply_schema, 0, 0 },
 	{ MSG_L_WAIT, "launch-wait", &msg_l_wait_schema, 0, 0 },
 	{ MSG_L_WAIT_REPLY, "launch-wait-reply", &msg_l_wait_reply_schema, 0, 0 },
+	{ MSG_CSIGNAL, "container-signal", &msg_csignal_schema, 0, 0 },
+	{ MSG_CSIGNAL_REPLY, "container-signal-reply", &msg_csignal_reply_schema, 0, 0 },
+	{ MSG_CWAIT, "container-wait", &msg_cwait_schema, 0, 0 },
+	{ MSG_LOGS, "logs", &msg_logs_schema, 0, 0 },
+	/* The rotated log (when there is one) and the current one, read-only. */
+	{ MSG_LOGS_REPLY, "logs-reply", &msg_logs_reply_schema, 2, 0 },
+	/* Attached: the frontend's stdin, stdout and stderr, handed to the process. */
+	{ MSG_EXEC, "exec", &msg_exec_schema, 3, 0 },
+	{ MSG_CPRUNE, "container-prune", &msg_cprune_schema, 0, 0 },
+	{ MSG_L_STATUS, "launch-status", &msg_l_status_schema, 0, 0 },
+	{ MSG_L_STATUS_REPLY, "launch-status-reply", &msg_l_status_reply_schema, 0, 0 },
+	/* The client's end of a fresh socketpair. */
+	{ MSG_L_CONNECT, "launch-connect", &msg_l_connect_schema, 1, 1 },
+	{ MSG_L_KILL, "launch-kill", &msg_l_kill_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates and a client

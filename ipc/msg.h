@@ -71,6 +71,15 @@ enum ipc_msg_type {
 	MSG_CRM_REPLY = 87,
 	MSG_CINSPECT = 88,      /* frontend -> broker: one container's record and config.json */
 	MSG_CINSPECT_REPLY = 89,
+	MSG_CSIGNAL = 90,       /* frontend -> broker: `stop` / `kill` containers */
+	MSG_CSIGNAL_REPLY = 91, /* broker -> frontend: the ones done */
+	MSG_CWAIT = 92,         /* frontend -> broker: wait for one container; MSG_START_DONE */
+	MSG_LOGS = 94,          /* frontend -> broker: a container's log files */
+	MSG_LOGS_REPLY = 95,    /* broker -> frontend: fds = the rotated and the current log;
+				   with follow, a second reply (done) when the container exited */
+	MSG_EXEC = 98,          /* frontend -> broker: run a process in a running container;
+				   attached: fds = the frontend's stdio; MSG_START_DONE */
+	MSG_CPRUNE = 100,       /* frontend -> broker: remove stopped containers; MSG_CRM_REPLY */
 	MSG_W_INFO = 16,        /* broker -> worker: report role, sandbox state, libraries */
 	MSG_W_INFO_REPLY = 17,  /* worker -> broker */
 
@@ -100,9 +109,14 @@ enum ipc_msg_type {
 	MSG_U_PACK_REPLY = 68,  /* unpack -> broker: the answer to each of the two */
 	MSG_L_WAIT = 96,        /* broker -> launch: wait for the container started at spawn */
 	MSG_L_WAIT_REPLY = 97,  /* launch -> broker: how it ended */
+	MSG_L_STATUS = 102,     /* broker -> launch: did the runtime start the container? */
+	MSG_L_STATUS_REPLY = 103,
+	MSG_L_CONNECT = 104,    /* client -> monitor, on its control socket: fds[0] is a fresh
+				   channel for this client's requests (no reply) */
+	MSG_L_KILL = 105,       /* client -> monitor: signal the container; MSG_OK */
 	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
 	MSG_U_ARCHIVE_REPLY = 70,
-	MSG_TYPE_MAX = 97,
+	MSG_TYPE_MAX = 105,
 };
 
 struct msg_error {
@@ -746,6 +760,80 @@ struct msg_l_wait_reply {
 	int64_t signal;      /* the runtime was killed by this signal; 0 otherwise */
 };
 
+/* The monitor's control socket: berth-launch keeps the other end of its control socketpair at
+ * this fd for the container's whole life. A broker that needs the monitor (stop, kill, wait,
+ * logs -f) takes a copy with pidfd_getfd(2) and sends MSG_L_CONNECT over it: nothing listens
+ * on a socket, nothing is in the filesystem, and only a process that may ptrace the monitor
+ * (the user's own broker) can reach it. */
+#define LAUNCH_CTL_FD 15
+
+struct msg_csignal {
+	char **names;         /* names, IDs or unique ID prefixes */
+	size_t n_names;
+	bool all;             /* -a: every running container */
+	bool stop;            /* stop: signal, wait timeout seconds, then SIGKILL */
+	char *signal;         /* kill -s / the stop signal; NULL: SIGKILL for kill, the
+				 container's stop signal for stop */
+	int64_t timeout;      /* stop -t; -1: the container's --stop-timeout */
+};
+
+struct msg_csignal_reply {
+	char **done;
+	size_t n_done;
+};
+
+struct msg_cwait {
+	char *container;
+	char *condition;      /* NULL/"stopped"/"exited": until it is not running; "running" */
+};
+
+struct msg_logs {
+	char *container;
+	bool follow;
+};
+
+struct msg_logs_reply {
+	bool running;         /* follow: a second reply (done) comes when it exits */
+	bool done;
+};
+
+struct msg_exec {
+	char *container;
+	char **args;
+	size_t n_args;
+	char **env;           /* -e / --env-file, as for create */
+	size_t n_env;
+	char **host_env;
+	size_t n_host_env;
+	char *user;
+	char *workdir;
+	bool privileged;
+	bool detach;
+	bool interactive;
+	bool tty;
+};
+
+struct msg_cprune {
+	bool debug;
+};
+
+struct msg_l_status {
+	bool debug;
+};
+
+struct msg_l_status_reply {
+	int64_t pid;          /* the container's init, in the monitor's pid namespace */
+	char *error;          /* the runtime failed: what it said */
+};
+
+struct msg_l_connect {
+	bool debug;
+};
+
+struct msg_l_kill {
+	int64_t signal;
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -766,6 +854,17 @@ extern const struct ipc_schema msg_user_group_schema;
 extern const struct ipc_schema msg_v_user_reply_schema;
 extern const struct ipc_schema msg_l_wait_schema;
 extern const struct ipc_schema msg_l_wait_reply_schema;
+extern const struct ipc_schema msg_csignal_schema;
+extern const struct ipc_schema msg_csignal_reply_schema;
+extern const struct ipc_schema msg_cwait_schema;
+extern const struct ipc_schema msg_logs_schema;
+extern const struct ipc_schema msg_logs_reply_schema;
+extern const struct ipc_schema msg_exec_schema;
+extern const struct ipc_schema msg_cprune_schema;
+extern const struct ipc_schema msg_l_status_schema;
+extern const struct ipc_schema msg_l_status_reply_schema;
+extern const struct ipc_schema msg_l_connect_schema;
+extern const struct ipc_schema msg_l_kill_schema;
 extern const struct ipc_schema msg_create_schema;
 extern const struct ipc_schema msg_create_reply_schema;
 extern const struct ipc_schema msg_start_schema;

@@ -141,6 +141,96 @@ const struct ipc_schema msg_l_wait_reply_schema = {
 	ARRAY_SIZE(l_wait_reply_fields)
 };
 
+static const struct ipc_field csignal_fields[] = {
+	IPC_F_STRV(struct msg_csignal, names, true, LIST_MAX, NAME_MAX_LEN),
+	IPC_F_BOOL(struct msg_csignal, all, true),
+	IPC_F_BOOL(struct msg_csignal, stop, true),
+	IPC_F_STR(struct msg_csignal, signal, false, 32),
+	IPC_F_INT(struct msg_csignal, timeout, true),
+};
+const struct ipc_schema msg_csignal_schema = { "container-signal", sizeof(struct msg_csignal),
+					       csignal_fields, ARRAY_SIZE(csignal_fields) };
+
+static const struct ipc_field csignal_reply_fields[] = {
+	IPC_F_STRV(struct msg_csignal_reply, done, true, 4096, NAME_MAX_LEN),
+};
+const struct ipc_schema msg_csignal_reply_schema = {
+	"container-signal-reply", sizeof(struct msg_csignal_reply), csignal_reply_fields,
+	ARRAY_SIZE(csignal_reply_fields)
+};
+
+static const struct ipc_field cwait_fields[] = {
+	IPC_F_STR(struct msg_cwait, container, true, NAME_MAX_LEN),
+	IPC_F_STR(struct msg_cwait, condition, false, 32),
+};
+const struct ipc_schema msg_cwait_schema = { "container-wait", sizeof(struct msg_cwait),
+					     cwait_fields, ARRAY_SIZE(cwait_fields) };
+
+static const struct ipc_field logs_fields[] = {
+	IPC_F_STR(struct msg_logs, container, true, NAME_MAX_LEN),
+	IPC_F_BOOL(struct msg_logs, follow, true),
+};
+const struct ipc_schema msg_logs_schema = { "logs", sizeof(struct msg_logs), logs_fields,
+					    ARRAY_SIZE(logs_fields) };
+
+static const struct ipc_field logs_reply_fields[] = {
+	IPC_F_BOOL(struct msg_logs_reply, running, true),
+	IPC_F_BOOL(struct msg_logs_reply, done, true),
+};
+const struct ipc_schema msg_logs_reply_schema = { "logs-reply", sizeof(struct msg_logs_reply),
+						  logs_reply_fields,
+						  ARRAY_SIZE(logs_reply_fields) };
+
+static const struct ipc_field exec_fields[] = {
+	IPC_F_STR(struct msg_exec, container, true, NAME_MAX_LEN),
+	IPC_F_STRV(struct msg_exec, args, true, LIST_MAX, ARG_MAX_LEN),
+	IPC_F_STRV(struct msg_exec, env, false, LIST_MAX, ARG_MAX_LEN),
+	IPC_F_STRV(struct msg_exec, host_env, false, LIST_MAX, ARG_MAX_LEN),
+	IPC_F_STR(struct msg_exec, user, false, 256),
+	IPC_F_STR(struct msg_exec, workdir, false, VALUE_MAX),
+	IPC_F_BOOL(struct msg_exec, privileged, true),
+	IPC_F_BOOL(struct msg_exec, detach, true),
+	IPC_F_BOOL(struct msg_exec, interactive, true),
+	IPC_F_BOOL(struct msg_exec, tty, true),
+};
+const struct ipc_schema msg_exec_schema = { "exec", sizeof(struct msg_exec), exec_fields,
+					    ARRAY_SIZE(exec_fields) };
+
+static const struct ipc_field cprune_fields[] = {
+	IPC_F_BOOL(struct msg_cprune, debug, false),
+};
+const struct ipc_schema msg_cprune_schema = { "container-prune", sizeof(struct msg_cprune),
+					      cprune_fields, ARRAY_SIZE(cprune_fields) };
+
+/* berth-launch, the container's monitor. */
+static const struct ipc_field l_status_fields[] = {
+	IPC_F_BOOL(struct msg_l_status, debug, false),
+};
+const struct ipc_schema msg_l_status_schema = { "launch-status", sizeof(struct msg_l_status),
+						l_status_fields, ARRAY_SIZE(l_status_fields) };
+
+static const struct ipc_field l_status_reply_fields[] = {
+	IPC_F_INT(struct msg_l_status_reply, pid, true),
+	IPC_F_STR(struct msg_l_status_reply, error, false, VALUE_MAX),
+};
+const struct ipc_schema msg_l_status_reply_schema = {
+	"launch-status-reply", sizeof(struct msg_l_status_reply), l_status_reply_fields,
+	ARRAY_SIZE(l_status_reply_fields)
+};
+
+static const struct ipc_field l_connect_fields[] = {
+	IPC_F_BOOL(struct msg_l_connect, debug, false),
+};
+const struct ipc_schema msg_l_connect_schema = { "launch-connect",
+						 sizeof(struct msg_l_connect), l_connect_fields,
+						 ARRAY_SIZE(l_connect_fields) };
+
+static const struct ipc_field l_kill_fields[] = {
+	IPC_F_INT(struct msg_l_kill, signal, true),
+};
+const struct ipc_schema msg_l_kill_schema = { "launch-kill", sizeof(struct msg_l_kill),
+					      l_kill_fields, ARRAY_SIZE(l_kill_fields) };
+
 static const struct ipc_field cinspect_fields[] = {
 	IPC_F_STR(struct msg_cinspect, container, true, NAME_MAX_LEN),
 };

@@ -350,6 +350,19 @@ static struct msg_v_user_reply m_v_user_reply = {
 };
 static struct msg_l_wait m_l_wait = { .debug = false };
 static struct msg_l_wait_reply m_l_wait_reply = { .exit_code = 137, .signal = 9 };
+static struct msg_csignal m_csignal = { .names = m_ctr_list, .n_names = 1, .stop = true,
+					.signal = "TERM", .timeout = 10 };
+static struct msg_csignal_reply m_csignal_reply = { .done = m_ctr_list, .n_done = 1 };
+static struct msg_cwait m_cwait = { .container = "web", .condition = "stopped" };
+static struct msg_logs m_logs = { .container = "web", .follow = true };
+static struct msg_logs_reply m_logs_reply = { .running = true };
+static struct msg_exec m_exec = { .container = "web", .args = m_ctr_list, .n_args = 1,
+				  .user = "1000:1000", .workdir = "/tmp", .interactive = true };
+static struct msg_cprune m_cprune = { .debug = false };
+static struct msg_l_status m_l_status = { .debug = false };
+static struct msg_l_status_reply m_l_status_reply = { .pid = 4242, .error = "no such file" };
+static struct msg_l_connect m_l_connect = { .debug = false };
+static struct msg_l_kill m_l_kill = { .signal = 15 };
 
 static const struct {
 	uint32_t type;
@@ -412,6 +425,17 @@ static const struct {
 	{ MSG_V_USER_REPLY, &m_v_user_reply },
 	{ MSG_L_WAIT, &m_l_wait },
 	{ MSG_L_WAIT_REPLY, &m_l_wait_reply },
+	{ MSG_CSIGNAL, &m_csignal },
+	{ MSG_CSIGNAL_REPLY, &m_csignal_reply },
+	{ MSG_CWAIT, &m_cwait },
+	{ MSG_LOGS, &m_logs },
+	{ MSG_LOGS_REPLY, &m_logs_reply },
+	{ MSG_EXEC, &m_exec },
+	{ MSG_CPRUNE, &m_cprune },
+	{ MSG_L_STATUS, &m_l_status },
+	{ MSG_L_STATUS_REPLY, &m_l_status_reply },
+	{ MSG_L_CONNECT, &m_l_connect },
+	{ MSG_L_KILL, &m_l_kill },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

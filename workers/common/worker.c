@@ -152,12 +152,38 @@ static const struct ipc_dispatch common_table[] = {
 	{ MSG_W_INFO, false, WS_READY, handle_info },
 };
 
+int worker_handle(struct worker *w, struct ipc_msg *m)
+{
+	struct berr e = { 0 };
+	const struct ipc_dispatch *d;
+
+	d = ipc_dispatch_find(common_table, ARRAY_SIZE(common_table), w->state, m, &e);
+	if (d == NULL && w->role->table != NULL) {
+		berr_clear(&e);
+		d = ipc_dispatch_find(w->role->table, w->role->n_table, w->state, m, &e);
+	}
+	if (d == NULL) {
+		/* Unknown or unexpected request: the channel is done (fail closed). */
+		log_error("berth-%s: %s", w->role->name, e.msg);
+		return -1;
+	}
+	if (d->handler(w, m, &e) < 0) {
+		/* A handler failure is the job's failure, reported to the broker; a failure to
+		 * report it means the channel is gone. */
+		struct berr e2 = { 0 };
+		if (e.code == BERR_PROTOCOL || ipc_send_error(w->chan, m->id, &e, &e2) < 0) {
+			log_error("berth-%s: %s", w->role->name, e.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int serve(struct worker *w)
 {
 	for (;;) {
 		struct berr e = { 0 };
 		cleanup_ipc_msg struct ipc_msg *m = NULL;
-		const struct ipc_dispatch *d;
 		int r = ipc_recv(w->chan, &m, &e);
 
 		if (r == 1)
@@ -166,26 +192,8 @@ static int serve(struct worker *w)
 			log_error("berth-%s: %s", w->role->name, e.msg);
 			return 1;
 		}
-		d = ipc_dispatch_find(common_table, ARRAY_SIZE(common_table), w->state, m, &e);
-		if (d == NULL && w->role->table != NULL) {
-			berr_clear(&e);
-			d = ipc_dispatch_find(w->role->table, w->role->n_table, w->state, m, &e);
-		}
-		if (d == NULL) {
-			/* Unknown or unexpected request: the channel is done (fail closed). */
-			log_error("berth-%s: %s", w->role->name, e.msg);
+		if (worker_handle(w, m) < 0)
 			return 1;
-		}
-		if (d->handler(w, m, &e) < 0) {
-			/* A handler failure is the job's failure, reported to the broker; a failure to
-			 * report it means the channel is gone. */
-			struct berr e2 = { 0 };
-			if (e.code == BERR_PROTOCOL ||
-			    ipc_send_error(w->chan, m->id, &e, &e2) < 0) {
-				log_error("berth-%s: %s", w->role->name, e.msg);
-				return 1;
-			}
-		}
 	}
 }
 
@@ -298,7 +306,7 @@ int worker_main(int argc, char **argv, const struct worker_role *role)
 		print_sandbox_status(&w);
 		return 0;
 	}
-	rc = serve(&w);
+	rc = role->serve != NULL ? role->serve(&w) : serve(&w);
 	ipc_chan_free(w.chan);
 	free(w.role_state);
 	return rc;

@@ -46,10 +46,19 @@ struct worker_role {
 	const struct ipc_dispatch *table;
 	size_t n_table;
 	size_t role_state_size;                /* bytes of role state worker_role_state() returns */
+	/* Optional: the role's own main loop, run after the sandbox instead of the plain
+	 * request loop (berth-launch's monitor also watches its container). It hands each
+	 * message from the broker to worker_handle(). Returns the exit status. */
+	int (*serve)(struct worker *w);
 };
 
 /* Runs the worker. Returns the process exit status. */
 int worker_main(int argc, char **argv, const struct worker_role *role);
+
+/* Dispatches one request from the broker (the common table, then the role's) and reports a
+ * handler's failure to the broker. Returns 0, or -1 when the channel is done (a protocol
+ * violation, or the failure could not be reported). */
+int worker_handle(struct worker *w, struct ipc_msg *m);
 
 /* The role's private state (zeroed, role_state_size bytes), owned by the worker. */
 void *worker_role_state(struct worker *w);

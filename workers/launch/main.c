@@ -1,77 +1,91 @@
-/* berth-launch: starts the OCI runtime and stays as the container's monitor (the containers
- * issue). The runtime must be started before the monitor sandbox is entered, since the sandbox
- * (seccomp, no_new_privs) would be inherited by the runtime and the container. Today the only
- * runtime work is probing: the broker names the runtimes it found with --probe-runtime PATH,
- * launch runs `PATH --version` for each before the sandbox, then enters its monitor sandbox and
- * answers MSG_W_INFO with the results. */
+/* berth-launch: starts the OCI runtime and stays as the container's monitor (monitor.h). The
+ * runtime is started before the monitor sandbox is entered, since the sandbox (seccomp,
+ * no_new_privs) would be inherited by the runtime and the container. Without --run it only
+ * probes: the broker names the runtimes it found with --probe-runtime PATH, launch runs
+ * `PATH --version` for each before the sandbox and answers MSG_W_INFO with the results. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "common/cleanup.h"
-#include "common/xio.h"
 
 #include "workers/common/worker.h"
+#include "workers/launch/monitor.h"
 #include "workers/launch/policy.h"
 #include "workers/launch/probe.h"
 
 #define LAUNCH_MAX_PROBES 8
 
-/* The container's stdin, stdout and stderr when spawned to run one. */
-#define LAUNCH_STDIO_FD 5
-
 struct launch_state {
 	struct runtime_probe probes[LAUNCH_MAX_PROBES];
 	size_t n_probes;
-	pid_t child;        /* the runtime process started at spawn; 0 none */
+	struct monitor *mon; /* owned, for the process's life; NULL in probe and exec modes */
+	pid_t exec_pid;      /* exec mode: `RUNTIME exec`, whose exit is the process's */
 	bool waited;
 };
 
-struct run_args {
-	const char *runtime, *root, *bundle, *id;
-};
-
-/* Starts `RUNTIME --root ROOT run --bundle BUNDLE ID` with the container's stdio, before the
- * sandbox: seccomp and no_new_privs would be inherited by the runtime and the container. */
-static int start_runtime(struct launch_state *ls, const struct run_args *a, struct berr *e)
+/* Exec mode: `--exec RUNTIME --runtime-root R --id ID --process FILE [--detach]`, the
+ * frontend's stdio at fds 5-7 handed straight to `RUNTIME exec` (its output is the user's, not
+ * the container log's). Started before the sandbox, like the container. */
+static int start_exec(struct launch_state *ls, int argc, char **argv, struct berr *e)
 {
-	static const int keep[] = { 0, 1, 2 };
-	char *argv[] = { (char *)a->runtime, (char *)"--root", (char *)a->root, (char *)"run",
-			 (char *)"--bundle", (char *)a->bundle, (char *)a->id, NULL };
-	char *envp[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			 NULL };
+	const char *runtime = NULL, *root = NULL, *id = NULL, *process = NULL;
+	bool detach = false;
 	pid_t pid;
 
-	if (a->runtime[0] != '/' || a->root[0] != '/' || a->bundle[0] != '/' || a->id[0] == '\0')
-		return berr_set(e, BERR_INVALID, 0, "berth-launch: --run needs absolute paths and an ID");
-	for (int fd = LAUNCH_STDIO_FD; fd < LAUNCH_STDIO_FD + 3; fd++)
+	for (int i = 0; i < argc; i++) {
+		const char **slot = strcmp(argv[i], "--exec") == 0 ? &runtime :
+				    strcmp(argv[i], "--runtime-root") == 0 ? &root :
+				    strcmp(argv[i], "--id") == 0 ? &id :
+				    strcmp(argv[i], "--process") == 0 ? &process : NULL;
+		if (strcmp(argv[i], "--detach") == 0) {
+			detach = true;
+			continue;
+		}
+		if (slot == NULL || i + 1 >= argc)
+			return berr_set(e, BERR_INVALID, 0, "berth-launch: unknown argument %s",
+					argv[i]);
+		*slot = argv[++i];
+	}
+	if (runtime == NULL || root == NULL || id == NULL || process == NULL || runtime[0] != '/' ||
+	    root[0] != '/' || process[0] != '/')
+		return berr_set(e, BERR_INVALID, 0, "berth-launch: --exec needs absolute paths and "
+				"an --id");
+	for (int fd = MON_STDIO_FD; fd < MON_STDIO_FD + 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0)
-			return berr_set(e, BERR_INVALID, 0, "berth-launch: --run needs the container's "
-					"stdio at fds %d-%d", LAUNCH_STDIO_FD, LAUNCH_STDIO_FD + 2);
+			return berr_set(e, BERR_INVALID, 0, "berth-launch: --exec needs the stdio at "
+					"fds 5-7");
 	pid = fork();
 	if (pid < 0)
 		return berr_sys(e, "fork");
 	if (pid == 0) {
-		struct berr e2;
+		char *av[] = { (char *)runtime, (char *)"--root", (char *)root, (char *)"exec",
+			       (char *)"--process", (char *)process, detach ? (char *)"--detach" : NULL,
+			       (char *)id, NULL };
+		char *envp[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+				 "/sbin:/bin", NULL };
+		if (!detach) {
+			av[6] = (char *)id;
+			av[7] = NULL;
+		}
 		for (int i = 0; i < 3; i++)
-			if (dup2(LAUNCH_STDIO_FD + i, i) < 0)
+			if (dup2(MON_STDIO_FD + i, i) < 0)
 				_exit(125);
-		if (xclose_fds_except(3, keep, 0, &e2) < 0)
-			_exit(125);
+		syscall(SYS_close_range, 3U, ~0U, 0U);
 		signal(SIGPIPE, SIG_DFL);
-		execve(a->runtime, argv, envp);
-		dprintf(2, "Error: starting the OCI runtime %s: %s\n", a->runtime, strerror(errno));
+		execve(runtime, av, envp);
+		dprintf(2, "Error: starting the OCI runtime %s: %s\n", runtime, strerror(errno));
 		_exit(125);
 	}
-	ls->child = pid;
-	/* Only the runtime keeps the container's stdio: EOF reaches the frontend when it exits. */
-	for (int fd = LAUNCH_STDIO_FD; fd < LAUNCH_STDIO_FD + 3; fd++)
+	ls->exec_pid = pid;
+	for (int fd = MON_STDIO_FD; fd < MON_STDIO_FD + 3; fd++)
 		close(fd);
 	return 0;
 }
@@ -79,48 +93,45 @@ static int start_runtime(struct launch_state *ls, const struct run_args *a, stru
 static int launch_init(struct worker *w, int argc, char **argv, struct berr *e)
 {
 	struct launch_state *ls = worker_role_state(w);
+	static struct mon_cfg cfg; /* borrowed by the monitor for the process's life */
+	int r;
 
-	struct run_args ra = { 0 };
-
-	for (int i = 0; i < argc; i++) {
-		const char **slot = strcmp(argv[i], "--run") == 0 ? &ra.runtime :
-				    strcmp(argv[i], "--runtime-root") == 0 ? &ra.root :
-				    strcmp(argv[i], "--bundle") == 0 ? &ra.bundle :
-				    strcmp(argv[i], "--id") == 0 ? &ra.id : NULL;
-		if (slot != NULL && i + 1 < argc) {
-			*slot = argv[++i];
-			continue;
+	if (argc > 0 && strcmp(argv[0], "--probe-runtime") == 0) {
+		for (int i = 0; i < argc; i++) {
+			if (strcmp(argv[i], "--probe-runtime") != 0 || i + 1 >= argc)
+				return berr_set(e, BERR_INVALID, 0, "berth-launch: unknown argument "
+						"%s", argv[i]);
+			if (ls->n_probes == LAUNCH_MAX_PROBES)
+				return berr_set(e, BERR_INVALID, 0, "berth-launch: too many runtimes");
+			if (runtime_probe(argv[++i], &ls->probes[ls->n_probes], e) < 0)
+				return -1;
+			ls->n_probes++;
 		}
-		if (strcmp(argv[i], "--probe-runtime") != 0 || i + 1 >= argc)
-			return berr_set(e, BERR_INVALID, 0, "berth-launch: unknown argument %s",
-					argv[i]);
-		if (ls->n_probes == LAUNCH_MAX_PROBES)
-			return berr_set(e, BERR_INVALID, 0, "berth-launch: too many runtimes");
-		if (runtime_probe(argv[++i], &ls->probes[ls->n_probes], e) < 0)
-			return -1;
-		ls->n_probes++;
+		return 0;
 	}
-	if (ra.runtime != NULL || ra.root != NULL || ra.bundle != NULL || ra.id != NULL) {
-		if (ra.runtime == NULL || ra.root == NULL || ra.bundle == NULL || ra.id == NULL)
-			return berr_set(e, BERR_INVALID, 0, "berth-launch: --run needs --runtime-root, "
-					"--bundle and --id");
-		return start_runtime(ls, &ra, e);
-	}
-	return 0;
+	if (argc > 0 && strcmp(argv[0], "--exec") == 0)
+		return start_exec(ls, argc, argv, e);
+	r = mon_parse_args(&cfg, argc, argv, e);
+	if (r <= 0)
+		return r;
+	return mon_start(&cfg, &ls->mon, e);
 }
 
 static int handle_wait(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	struct worker *w = ctx;
 	struct launch_state *ls = worker_role_state(w);
+
+	if (ls->mon != NULL)
+		return mon_broker_wait(ls->mon, w, m->id, e);
+	if (ls->exec_pid == 0 || ls->waited)
+		return berr_set(e, BERR_PROTOCOL, 0, "no container to wait for");
+	/* Exec mode: nothing else to watch, so the wait blocks. */
 	struct msg_l_wait_reply r = { 0 };
 	int status;
 	pid_t p;
-
-	if (ls->child == 0 || ls->waited)
-		return berr_set(e, BERR_PROTOCOL, 0, "no container to wait for");
 	do {
-		p = waitpid(ls->child, &status, 0);
+		p = waitpid(ls->exec_pid, &status, 0);
 	} while (p < 0 && errno == EINTR);
 	if (p < 0)
 		return berr_sys(e, "waiting for the runtime");
@@ -134,9 +145,22 @@ static int handle_wait(void *ctx, struct ipc_msg *m, struct berr *e)
 	return ipc_send(worker_chan(w), MSG_L_WAIT_REPLY, m->id, &r, NULL, 0, e);
 }
 
+static int handle_status(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	struct launch_state *ls = worker_role_state(w);
+
+	if (ls->mon == NULL)
+		return berr_set(e, BERR_PROTOCOL, 0, "no container was started");
+	return mon_handle_status(ls->mon, w, m->id, e);
+}
+
 static const struct ipc_dispatch launch_table[] = {
 	{ MSG_L_WAIT, false, WS_READY, handle_wait },
+	{ MSG_L_STATUS, false, WS_READY, handle_status },
 };
+
+static int launch_serve(struct worker *w);
 
 static int launch_info(struct worker *w, struct msg_worker_status *st, struct berr *e)
 {
@@ -171,7 +195,26 @@ static const struct worker_role launch_role = {
 	.table = launch_table,
 	.n_table = ARRAY_SIZE(launch_table),
 	.role_state_size = sizeof(struct launch_state),
+	.serve = launch_serve,
 };
+
+/* Probe mode: the plain request loop; monitor mode: the monitor's. */
+static int launch_serve(struct worker *w)
+{
+	struct launch_state *ls = worker_role_state(w);
+
+	if (ls->mon != NULL)
+		return mon_serve(ls->mon, w);
+	for (;;) {
+		struct berr e = { 0 };
+		cleanup_ipc_msg struct ipc_msg *m = NULL;
+		int r = ipc_recv(worker_chan(w), &m, &e);
+		if (r == 1)
+			return 0;
+		if (r != 0 || worker_handle(w, m) < 0)
+			return 1;
+	}
+}
 
 int main(int argc, char **argv)
 {
