@@ -248,7 +248,7 @@ kill_tree() {
 	wait "$pid" 2>/dev/null || true
 	run --separate-stderr berth ps -a --format '{{.Names}} {{.Status}}'
 	[[ "$output" == "victim Exited (137) "* ]] || fail "ps: $output"
-	[[ "$stderr" == *"left running by a berth command that died"* ]] || fail "$stderr"
+	[[ "$stderr" == *"ended without an exit status"* ]] || fail "$stderr"
 	[ -z "$(container_mounts)" ] || fail "mounts left: $(container_mounts)"
 	run berth rm victim
 	[ "$status" -eq 0 ] || fail "$output"
