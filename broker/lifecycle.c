@@ -436,6 +436,45 @@ out:
 	return rc;
 }
 
+/* ---------------------------------------------------------------- attach */
+
+/* The frontend gets a channel to the monitor, already attached, and talks to it directly: the
+ * output does not pass through this broker, which is done at once. */
+int broker_attach(struct broker *b, struct ipc_msg *m, struct berr *e)
+{
+	static const char *const none[] = { NULL };
+	const struct msg_attach *req = m->body;
+	struct msg_create cr = { 0 };
+	struct msg_l_attach at = { 0 };
+	struct msg_ok ok = { 0 };
+	struct ctr_record c;
+	struct ipc_chan *ch;
+	char id[65];
+	bool gone, ended;
+	int rc = -1;
+
+	if (ctr_lookup(b->db, req->container, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
+		return -1;
+	ch = mon_connect(b, &c, &gone, e);
+	if (ch == NULL) {
+		if (gone)
+			berr_set(e, BERR_INVALID, 0, "you can only attach to running containers");
+		goto out;
+	}
+	if (mon_call(b, ch, MSG_L_ATTACH, &at, LC_KILL_WAIT_MS, MSG_OK, &ok, &ended, e) < 0)
+		goto out;
+	if (ipc_decode_struct(&msg_create_schema, c.config, c.config_len, none, &cr, e) < 0)
+		goto out;
+	struct msg_attach_reply r = { .tty = cr.tty, .interactive = cr.interactive && !req->no_stdin };
+	int fd = ipc_chan_fd(ch);
+	rc = ipc_send(b->front, MSG_ATTACH_REPLY, m->id, &r, &fd, 1, e);
+	ipc_struct_free(&msg_create_schema, &cr);
+out:
+	ipc_chan_free(ch);
+	ctr_record_free(&c);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- logs */
 
 int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)

@@ -21,5 +21,6 @@ int broker_cwait(struct broker *b, struct ipc_msg *m, struct berr *e);
 int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e);
 int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e);
 int broker_cprune(struct broker *b, struct ipc_msg *m, struct berr *e);
+int broker_attach(struct broker *b, struct ipc_msg *m, struct berr *e);
 
 #endif

@@ -210,6 +210,11 @@ static int handle_cprune(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_cprune, e);
 }
 
+static int handle_attach(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_attach, e);
+}
+
 static int crm_deferred(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	return broker_crm(b, m, e);
@@ -248,6 +253,7 @@ static const struct ipc_dispatch front_table[] = {
 	/* Attached: the frontend's stdin, stdout and stderr, handed to the process. */
 	{ MSG_EXEC, true, BS_READY, handle_exec },
 	{ MSG_CPRUNE, false, BS_READY, handle_cprune },
+	{ MSG_ATTACH, false, BS_READY, handle_attach },
 	{ MSG_PS, false, BS_READY, broker_ps },
 	{ MSG_CRM, false, BS_READY, handle_crm },
 	{ MSG_CINSPECT, false, BS_READY, broker_cinspect },

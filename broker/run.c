@@ -334,9 +334,6 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 	if (r->name != NULL && !ctr_name_valid(r->name))
 		return berr_set(e, BERR_INVALID, 0, "container name \"%s\" is invalid: names must "
 				"match [a-zA-Z0-9][a-zA-Z0-9_.-]*", r->name);
-	if (r->tty)
-		return berr_set(e, BERR_UNSUPPORTED, 0, "-t (a terminal for the container) is not "
-				"supported by berth yet");
 	if (pick_runtime(r->runtime, runtime, e) < 0)
 		return -1;
 	if (imgstore_lookup_name(b->db, r->image, image_id, resolved, sizeof(resolved), e) < 0)
@@ -571,7 +568,7 @@ static int run_exit_file(const struct broker *b, const char *id, char *out, size
  * container's exit (attached), or 126/127 with the reason when it could not run. */
 static int launch_container(struct broker *b, struct ipc_msg *m, const struct ctr_record *c,
 			    const struct msg_create *cr, bool attach, int64_t *exit_code,
-			    char *errmsg, size_t errlen, struct berr *e)
+			    bool *detached, char *errmsg, size_t errlen, struct berr *e)
 {
 	char userdata[4400], rootfs[4400], rtroot[4300], config_path[4500], exits[4300];
 	char exit_file[4400], pidfile[4500], log_max[32], broker_path[4200];
@@ -632,6 +629,8 @@ static int launch_container(struct broker *b, struct ipc_msg *m, const struct ct
 	argv[n++] = log_max;
 	if (cr->interactive)
 		argv[n++] = (char *)"--interactive";
+	if (cr->tty)
+		argv[n++] = (char *)"--tty";
 	if (!attach) {
 		argv[n++] = (char *)"--detach";
 		argv[n++] = (char *)"--broker";
@@ -646,9 +645,10 @@ static int launch_container(struct broker *b, struct ipc_msg *m, const struct ct
 			argv[n++] = (char *)"--rootless";
 	}
 	argv[n] = NULL;
-	int fds[4] = { attach ? m->fds[0] : devnull, attach ? m->fds[1] : devnull,
-		       attach ? m->fds[2] : devnull, lock };
-	w = wk_spawn_fds(b, "launch", argv, fds, 4, e);
+	/* Attached -t: the frontend's SIGWINCH pipe follows (fd 9 in the monitor). */
+	int fds[5] = { attach ? m->fds[0] : devnull, attach ? m->fds[1] : devnull,
+		       attach ? m->fds[2] : devnull, lock, attach && m->nfds == 4 ? m->fds[3] : -1 };
+	w = wk_spawn_fds(b, "launch", argv, fds, fds[4] >= 0 ? 5 : 4, e);
 	if (w == NULL)
 		goto out;
 	if (!attach) {
@@ -685,12 +685,21 @@ static int launch_container(struct broker *b, struct ipc_msg *m, const struct ct
 	struct msg_l_wait req = { 0 };
 	struct msg_l_wait_reply rep = { 0 };
 	rc = wk_call(b, w, MSG_L_WAIT, &req, NULL, 0, RUN_WAIT_MS, MSG_L_WAIT_REPLY, &rep, NULL, e);
-	wk_release(b, w);
+	if (rc == 0 && rep.detached)
+		wk_disown(b, w); /* it outlives us now, as after run -d */
+	else
+		wk_release(b, w);
 	/* berth-launch's word, checked: an exit status, or 128 + a signal number. */
 	if (rc == 0 && (rep.exit_code < 0 || rep.exit_code > 255 || rep.signal < 0 ||
 			rep.signal > 64 || (rep.signal != 0 && rep.exit_code != 128 + rep.signal))) {
 		rc = berr_set(e, BERR_PROTOCOL, 0, "berth-launch reported an impossible exit status "
 			      "%lld (signal %lld)", (long long)rep.exit_code, (long long)rep.signal);
+	}
+	if (rc == 0 && rep.detached) {
+		/* ctrl-p ctrl-q: it runs on under its monitor, like one started with -d. */
+		*detached = true;
+		keep_mounted = true;
+		goto out;
 	}
 	*exit_code = rc == 0 ? rep.exit_code : 125;
 	struct berr e2;
@@ -711,6 +720,7 @@ static int start(struct broker *b, struct ipc_msg *m, const char *name, bool att
 	struct ctr_record c;
 	char id[65], errmsg[1024] = "";
 	int64_t code = 0;
+	bool detached = false;
 	int rc;
 
 	if (ctr_lookup(b->db, name, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
@@ -723,10 +733,10 @@ static int start(struct broker *b, struct ipc_msg *m, const char *name, bool att
 		ctr_record_free(&c);
 		return berr_wrap(e, "container %s: its stored create request", c.name);
 	}
-	rc = launch_container(b, m, &c, &cr, attach, &code, errmsg, sizeof(errmsg), e);
+	rc = launch_container(b, m, &c, &cr, attach, &code, &detached, errmsg, sizeof(errmsg), e);
 	/* --rm: removed once it ran (attached), or could not run at all; a detached one is
 	 * removed by its monitor's cleanup. */
-	if (cr.rm && (attach || rc < 0 || errmsg[0] != '\0')) {
+	if (cr.rm && ((attach && !detached) || rc < 0 || errmsg[0] != '\0')) {
 		struct berr e2;
 		if (ctr_delete(b->db, c.id, &e2) < 0 || ctr_remove_dirs(b->cfg.root, c.id, &e2) < 0)
 			log_warn("removing container %s: %s", c.name, e2.msg);
@@ -748,7 +758,7 @@ static int start(struct broker *b, struct ipc_msg *m, const char *name, bool att
 		return rc;
 	}
 	ctr_record_free(&c);
-	struct msg_start_done done = { .exit_code = code,
+	struct msg_start_done done = { .exit_code = code, .detached = detached,
 				       .error = errmsg[0] != '\0' ? errmsg : NULL };
 	return ipc_send(b->front, MSG_START_DONE, m->id, &done, NULL, 0, e);
 }
@@ -768,9 +778,9 @@ int broker_run(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	const struct msg_start *s = m->body;
 
-	if (s->attach != (m->nfds == 3))
-		return berr_set(e, BERR_PROTOCOL, 0, "an attached start carries the three stdio fds, "
-				"a detached one none");
+	if (s->attach != (m->nfds == 3 || m->nfds == 4))
+		return berr_set(e, BERR_PROTOCOL, 0, "an attached start carries the three stdio fds "
+				"(and a SIGWINCH pipe), a detached one none");
 	return start(b, m, s->container, s->attach, e);
 }
 

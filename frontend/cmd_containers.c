@@ -17,6 +17,7 @@
 #include "frontend/frontend.h"
 #include "frontend/humanize.h"
 #include "frontend/output.h"
+#include "frontend/terminal.h"
 #include "ipc/msg.h"
 
 extern char **environ;
@@ -273,13 +274,15 @@ static int parse_create(const char *cmd, const char *runtime, int argc, char **a
 /* Starts a created container attached to this terminal's stdio (stdin only with -i, as
  * Podman: otherwise the container reads /dev/null). Returns the container's exit code. */
 static int start_attached(const struct fe_opts *o, struct fe_broker *br, const char *name,
-			  bool interactive)
+			  bool interactive, bool tty)
 {
 	struct msg_start req = { .container = (char *)name, .attach = true };
 	struct ipc_msg *reply = NULL;
 	cleanup_close int null = -1;
-	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
+	int fds[4] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, -1 };
 	struct berr e = { 0 };
+	struct fe_term term = { .winch = { -1, -1 } };
+	size_t nfds = 3;
 	int code;
 
 	if (!interactive) {
@@ -291,15 +294,26 @@ static int start_attached(const struct fe_opts *o, struct fe_broker *br, const c
 		fds[0] = null;
 	}
 	fflush(stdout);
+	/* -t: the container's monitor feeds our typing to its terminal (the terminal raw, so
+	 * keys reach it as typed) and follows our window size through the SIGWINCH pipe. */
+	if (tty) {
+		if (fe_term_begin(&term, interactive) < 0)
+			return EXIT_BERTH;
+		fds[3] = term.winch[0];
+		nfds = 4;
+	}
 	/* run: the broker that created it starts it too (one broker per command). */
 	if (br != NULL) {
-		if (fe_broker_call(br, MSG_START, &req, fds, 3, MSG_START_DONE, &reply, &e) < 0) {
+		if (fe_broker_call(br, MSG_START, &req, fds, nfds, MSG_START_DONE, &reply, &e) < 0) {
+			fe_term_end(&term);
 			fe_error("%s", e.msg);
 			return EXIT_BERTH;
 		}
-	} else if (fe_request_fds(o, MSG_START, &req, fds, 3, MSG_START_DONE, &reply) < 0) {
+	} else if (fe_request_fds(o, MSG_START, &req, fds, nfds, MSG_START_DONE, &reply) < 0) {
+		fe_term_end(&term);
 		return EXIT_BERTH;
 	}
+	fe_term_end(&term);
 	const struct msg_start_done *d = reply->body;
 	if (d->error != NULL)
 		fe_error("%s", d->error);
@@ -374,7 +388,7 @@ static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
 		if (rc == 0)
 			printf("%s\n", cr->container_id);
 	} else {
-		rc = start_attached(o, &br, cr->container_id, c->req.interactive);
+		rc = start_attached(o, &br, cr->container_id, c->req.interactive, c->req.tty);
 	}
 	ipc_msg_free(reply);
 	fe_broker_stop(&br);
@@ -441,7 +455,7 @@ int cmd_start(const struct fe_opts *o, int argc, char **argv)
 		return EXIT_BERTH;
 	}
 	if (f.a)
-		return start_attached(o, NULL, pos[0], f.i);
+		return start_attached(o, NULL, pos[0], f.i, false);
 	int rc = 0;
 	for (int i = 0; i < npos; i++) {
 		int r = start_detached(o, NULL, pos[i]);
@@ -730,6 +744,7 @@ int cmd_container(const struct fe_opts *o, int argc, char **argv)
 		{ "rm", cmd_rm }, { "run", cmd_run }, { "start", cmd_start }, { "stop", cmd_stop },
 		{ "kill", cmd_kill }, { "restart", cmd_restart }, { "wait", cmd_wait },
 		{ "logs", cmd_logs }, { "exec", cmd_exec }, { "prune", cmd_container_prune },
+		{ "attach", cmd_attach },
 		{ "exists", cmd_container_exists }, { "inspect", cmd_container_inspect },
 	};
 

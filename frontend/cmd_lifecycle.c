@@ -7,13 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/detachkeys.h"
 #include "common/k8slog.h"
 #include "common/xio.h"
 #include "frontend/frontend.h"
+#include "frontend/terminal.h"
 #include "ipc/msg.h"
 
 extern char **environ;
@@ -580,4 +583,176 @@ int cmd_container_prune(const struct fe_opts *o, int argc, char **argv)
 		printf("%s\n", r->removed[i]);
 	ipc_msg_free(reply);
 	return 0;
+}
+
+/* ---------------------------------------------------------------------------------- attach */
+
+enum { A_NOSTDIN, A_SIGPROXY, A_DETACHKEYS, A_HELP };
+static const struct fe_opt attach_opts[] = {
+	[A_NOSTDIN] = { "no-stdin", 0, false, "Do not attach STDIN" },
+	[A_SIGPROXY] = { "sig-proxy", 0, false, "Proxy received signals to the process (not "
+						"supported: signals stay with berth)" },
+	[A_DETACHKEYS] = { "detach-keys", 0, true, "Select the key sequence for detaching a "
+						   "container (ctrl-p,ctrl-q or \"\")" },
+	[A_HELP] = { "help", 'h', false, "Help for attach" },
+};
+
+static int attach_opt(int id, const char *val, void *ctx)
+{
+	struct lc_flags *f = ctx;
+
+	switch (id) {
+	case A_NOSTDIN: f->force = val == NULL; break; /* force: --no-stdin */
+	case A_SIGPROXY: break;
+	case A_DETACHKEYS: f->signal = val; break;     /* signal: the detach keys */
+	default: f->help = val == NULL; break;
+	}
+	return 0;
+}
+
+static int send_resize(struct ipc_chan *ch)
+{
+	struct winsize ws;
+	struct berr e;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		return 0;
+	struct msg_l_resize r = { .rows = ws.ws_row, .cols = ws.ws_col };
+	return ipc_send(ch, MSG_L_RESIZE, 0, &r, NULL, 0, &e);
+}
+
+/* Relays between this terminal and the container's monitor until the container exits (its
+ * exit code), the user detaches (0), or the channel breaks (125). */
+static int attach_loop(struct ipc_chan *ch, const struct msg_attach_reply *r,
+		       struct detach_keys *keys, struct fe_term *term)
+{
+	struct msg_l_wait w = { 0 };
+	struct berr e = { 0 };
+	bool in_open = r->interactive;
+
+	if (ipc_send(ch, MSG_L_WAIT, 1, &w, NULL, 0, &e) < 0 || (r->tty && send_resize(ch) < 0)) {
+		fe_error("%s", e.msg);
+		return EXIT_BERTH;
+	}
+	for (;;) {
+		struct pollfd p[3] = { { .fd = ipc_chan_fd(ch), .events = POLLIN },
+				       { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+				       { .fd = term->winch[0], .events = POLLIN } };
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fe_error("poll: %m");
+			return EXIT_BERTH;
+		}
+		if (p[2].revents != 0) {
+			char b[64];
+			while (read(term->winch[0], b, sizeof(b)) > 0)
+				;
+			if (r->tty)
+				(void)send_resize(ch);
+		}
+		if (p[1].revents != 0) {
+			unsigned char in[4096], out[4096 + DETACH_KEYS_MAX];
+			bool hit;
+			ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+			if (n < 0 && errno == EINTR)
+				continue;
+			struct msg_l_input msg = { .eof = n <= 0 };
+			if (n > 0) {
+				msg.data.len = detach_keys_scan(keys, in, (size_t)n, out, &hit);
+				msg.data.data = out;
+				if (hit)
+					return 0;
+			} else {
+				in_open = false;
+			}
+			if (ipc_send(ch, MSG_L_INPUT, 0, &msg, NULL, 0, &e) < 0) {
+				fe_error("%s", e.msg);
+				return EXIT_BERTH;
+			}
+		}
+		if (p[0].revents != 0) {
+			cleanup_ipc_msg struct ipc_msg *m = NULL;
+			int rr = ipc_recv(ch, &m, &e);
+			if (rr == 2)
+				continue;
+			if (rr != 0) {
+				if (rr == 1)
+					return 0;
+				fe_error("%s", e.msg);
+				return EXIT_BERTH;
+			}
+			if (m->type == MSG_L_OUTPUT) {
+				const struct msg_l_output *o = m->body;
+				(void)xwrite_all(o->stream == 2 ? STDERR_FILENO : STDOUT_FILENO,
+						 o->data.data, o->data.len, &e);
+			} else if (m->type == MSG_L_WAIT_REPLY) {
+				const struct msg_l_wait_reply *wr = m->body;
+				return wr->exit_code < 0 || wr->exit_code > 255 ? EXIT_BERTH
+										 : (int)wr->exit_code;
+			} else if (m->type == MSG_ERROR) {
+				fe_error("%s", ((const struct msg_error *)m->body)->message);
+				return EXIT_BERTH;
+			} else {
+				fe_error("the container's monitor sent an unexpected %s", m->def->name);
+				return EXIT_BERTH;
+			}
+		}
+	}
+}
+
+int cmd_attach(const struct fe_opts *o, int argc, char **argv)
+{
+	struct lc_flags f = { 0 };
+	cleanup_free char **pos = NULL;
+	struct ipc_msg *reply = NULL;
+	struct detach_keys keys;
+	struct fe_term term;
+	struct berr e = { 0 };
+	int npos = 0, rc;
+
+	if (fe_parse("berth attach", attach_opts, ARRAY_SIZE(attach_opts), argc, argv, false,
+		     attach_opt, &f, &pos, &npos) < 0)
+		return EXIT_BERTH;
+	if (f.help) {
+		fe_usage("berth attach [options] CONTAINER", "Attach to a running container",
+			 attach_opts, ARRAY_SIZE(attach_opts));
+		return 0;
+	}
+	if (npos != 1) {
+		fe_error("attach requires the name or ID of one container");
+		return EXIT_BERTH;
+	}
+	detach_keys_default(&keys);
+	if (f.signal != NULL) {
+		if (f.signal[0] == '\0') {
+			keys.len = 0;
+		} else if (strcmp(f.signal, "ctrl-p,ctrl-q") != 0) {
+			fe_error("--detach-keys: berth knows ctrl-p,ctrl-q (the default) and \"\" "
+				 "(none)");
+			return EXIT_BERTH;
+		}
+	}
+	struct msg_attach req = { .container = pos[0], .no_stdin = f.force };
+	if (fe_request(o, MSG_ATTACH, &req, MSG_ATTACH_REPLY, &reply) < 0)
+		return EXIT_BERTH;
+	const struct msg_attach_reply *r = reply->body;
+	struct ipc_chan *ch = ipc_chan_new(reply->fds[0], IPC_MAX_MSG_WORKER,
+					   "the container's monitor", &e);
+	reply->fds[0] = -1;
+	if (ch == NULL) {
+		ipc_msg_free(reply);
+		fe_error("%s", e.msg);
+		return EXIT_BERTH;
+	}
+	if (fe_term_begin(&term, r->tty && r->interactive) < 0) {
+		ipc_chan_free(ch);
+		ipc_msg_free(reply);
+		return EXIT_BERTH;
+	}
+	rc = attach_loop(ch, r, &keys, &term);
+	fe_term_end(&term);
+	ipc_chan_free(ch);
+	ipc_msg_free(reply);
+	return rc;
 }

@@ -90,6 +90,7 @@ int cmd_wait(const struct fe_opts *o, int argc, char **argv);
 int cmd_logs(const struct fe_opts *o, int argc, char **argv);
 int cmd_exec(const struct fe_opts *o, int argc, char **argv);
 int cmd_container_prune(const struct fe_opts *o, int argc, char **argv);
+int cmd_attach(const struct fe_opts *o, int argc, char **argv);
 int cmd_container(const struct fe_opts *o, int argc, char **argv);
 int cmd_container_exists(const struct fe_opts *o, int argc, char **argv);
 int cmd_container_inspect(const struct fe_opts *o, int argc, char **argv);

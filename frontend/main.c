@@ -30,6 +30,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "attach", cmd_attach, true, "Attach to a running container" },
 	{ "container", cmd_container, true, "Manage containers" },
 	{ "create", cmd_create, true, "Create but do not start a container" },
 	{ "exec", cmd_exec, true, "Run a process in a running container" },

@@ -154,8 +154,9 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_IMPORT, "import", &msg_import_schema, 1, 1 },
 	{ MSG_CREATE, "create", &msg_create_schema, 0, 0 },
 	{ MSG_CREATE_REPLY, "create-reply", &msg_create_reply_schema, 0, 0 },
-	/* Attached: the frontend's stdin, stdout and stderr, handed to the container. */
-	{ MSG_START, "start", &msg_start_schema, 3, 0 },
+	/* Attached: the frontend's stdin, stdout and stderr, handed to the container, and with a
+	 * terminal (-t) the read end of a pipe the frontend writes to on SIGWINCH. */
+	{ MSG_START, "start", &msg_start_schema, 4, 0 },
 	{ MSG_START_DONE, "start-done", &msg_start_done_schema, 0, 0 },
 	{ MSG_PS, "ps", &msg_ps_schema, 0, 0 },
 	{ MSG_PS_REPLY, "ps-reply", &msg_ps_reply_schema, 0, 0 },
@@ -179,6 +180,13 @@ static const struct ipc_msgdef msgdefs[] = {
 	/* The client's end of a fresh socketpair. */
 	{ MSG_L_CONNECT, "launch-connect", &msg_l_connect_schema, 1, 1 },
 	{ MSG_L_KILL, "launch-kill", &msg_l_kill_schema, 0, 0 },
+	{ MSG_L_ATTACH, "launch-attach", &msg_l_attach_schema, 0, 0 },
+	{ MSG_L_OUTPUT, "launch-output", &msg_l_output_schema, 0, 0 },
+	{ MSG_L_INPUT, "launch-input", &msg_l_input_schema, 0, 0 },
+	{ MSG_L_RESIZE, "launch-resize", &msg_l_resize_schema, 0, 0 },
+	{ MSG_ATTACH, "attach", &msg_attach_schema, 0, 0 },
+	/* The channel to the container's monitor, already attached. */
+	{ MSG_ATTACH_REPLY, "attach-reply", &msg_attach_reply_schema, 1, 1 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates and a client

@@ -114,9 +114,15 @@ enum ipc_msg_type {
 	MSG_L_CONNECT = 104,    /* client -> monitor, on its control socket: fds[0] is a fresh
 				   channel for this client's requests (no reply) */
 	MSG_L_KILL = 105,       /* client -> monitor: signal the container; MSG_OK */
+	MSG_L_ATTACH = 106,     /* client -> monitor: send me the container's output; MSG_OK */
+	MSG_L_OUTPUT = 107,     /* monitor -> attached client: a piece of output (id 0) */
+	MSG_L_INPUT = 108,      /* attached client -> monitor: input for the container (no reply) */
+	MSG_L_RESIZE = 109,     /* attached client -> monitor: the terminal's size (no reply) */
+	MSG_ATTACH = 110,       /* frontend -> broker: `berth attach` */
+	MSG_ATTACH_REPLY = 111, /* broker -> frontend: fds[0] = a channel to the monitor, attached */
 	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
 	MSG_U_ARCHIVE_REPLY = 70,
-	MSG_TYPE_MAX = 105,
+	MSG_TYPE_MAX = 111,
 };
 
 struct msg_error {
@@ -670,6 +676,7 @@ struct msg_start {
 };
 
 struct msg_start_done {
+	bool detached;        /* the user detached (ctrl-p ctrl-q): it runs on */
 	int64_t exit_code;
 	char *error;          /* 126/127 and the like: why the command could not run */
 };
@@ -756,6 +763,7 @@ struct msg_l_wait {
 };
 
 struct msg_l_wait_reply {
+	bool detached;       /* attached run: the user detached; the container runs on */
 	int64_t exit_code;   /* the runtime's exit status: the container's, or 128 + signal */
 	int64_t signal;      /* the runtime was killed by this signal; 0 otherwise */
 };
@@ -834,6 +842,34 @@ struct msg_l_kill {
 	int64_t signal;
 };
 
+struct msg_l_attach {
+	bool debug;
+};
+
+struct msg_l_output {
+	uint64_t stream;      /* 1 stdout (and a terminal's output), 2 stderr */
+	struct ipc_bin data;
+};
+
+struct msg_l_input {
+	struct ipc_bin data;
+	bool eof;             /* the client's input ended: the container's stdin is closed */
+};
+
+struct msg_l_resize {
+	uint64_t rows, cols;
+};
+
+struct msg_attach {
+	char *container;
+	bool no_stdin;
+};
+
+struct msg_attach_reply {
+	bool tty;             /* the container has a terminal: the frontend goes raw */
+	bool interactive;     /* it takes input */
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -865,6 +901,12 @@ extern const struct ipc_schema msg_l_status_schema;
 extern const struct ipc_schema msg_l_status_reply_schema;
 extern const struct ipc_schema msg_l_connect_schema;
 extern const struct ipc_schema msg_l_kill_schema;
+extern const struct ipc_schema msg_l_attach_schema;
+extern const struct ipc_schema msg_l_output_schema;
+extern const struct ipc_schema msg_l_input_schema;
+extern const struct ipc_schema msg_l_resize_schema;
+extern const struct ipc_schema msg_attach_schema;
+extern const struct ipc_schema msg_attach_reply_schema;
 extern const struct ipc_schema msg_create_schema;
 extern const struct ipc_schema msg_create_reply_schema;
 extern const struct ipc_schema msg_start_schema;

@@ -68,6 +68,7 @@ const struct ipc_schema msg_start_schema = {
 };
 
 static const struct ipc_field start_done_fields[] = {
+	IPC_F_BOOL(struct msg_start_done, detached, false),
 	IPC_F_INT(struct msg_start_done, exit_code, true),
 	IPC_F_STR(struct msg_start_done, error, false, 1024),
 };
@@ -133,6 +134,7 @@ const struct ipc_schema msg_l_wait_schema = { "launch-wait", sizeof(struct msg_l
 					      l_wait_fields, ARRAY_SIZE(l_wait_fields) };
 
 static const struct ipc_field l_wait_reply_fields[] = {
+	IPC_F_BOOL(struct msg_l_wait_reply, detached, false),
 	IPC_F_INT(struct msg_l_wait_reply, exit_code, true),
 	IPC_F_INT(struct msg_l_wait_reply, signal, true),
 };
@@ -230,6 +232,49 @@ static const struct ipc_field l_kill_fields[] = {
 };
 const struct ipc_schema msg_l_kill_schema = { "launch-kill", sizeof(struct msg_l_kill),
 					      l_kill_fields, ARRAY_SIZE(l_kill_fields) };
+
+static const struct ipc_field l_attach_fields[] = {
+	IPC_F_BOOL(struct msg_l_attach, debug, false),
+};
+const struct ipc_schema msg_l_attach_schema = { "launch-attach", sizeof(struct msg_l_attach),
+						l_attach_fields, ARRAY_SIZE(l_attach_fields) };
+
+static const struct ipc_field l_output_fields[] = {
+	IPC_F_UINT(struct msg_l_output, stream, true, 2),
+	IPC_F_BIN(struct msg_l_output, data, true, 65536),
+};
+const struct ipc_schema msg_l_output_schema = { "launch-output", sizeof(struct msg_l_output),
+						l_output_fields, ARRAY_SIZE(l_output_fields) };
+
+static const struct ipc_field l_input_fields[] = {
+	IPC_F_BIN(struct msg_l_input, data, false, 65536),
+	IPC_F_BOOL(struct msg_l_input, eof, true),
+};
+const struct ipc_schema msg_l_input_schema = { "launch-input", sizeof(struct msg_l_input),
+					       l_input_fields, ARRAY_SIZE(l_input_fields) };
+
+static const struct ipc_field l_resize_fields[] = {
+	IPC_F_UINT(struct msg_l_resize, rows, true, 65535),
+	IPC_F_UINT(struct msg_l_resize, cols, true, 65535),
+};
+const struct ipc_schema msg_l_resize_schema = { "launch-resize", sizeof(struct msg_l_resize),
+						l_resize_fields, ARRAY_SIZE(l_resize_fields) };
+
+static const struct ipc_field attach_fields[] = {
+	IPC_F_STR(struct msg_attach, container, true, NAME_MAX_LEN),
+	IPC_F_BOOL(struct msg_attach, no_stdin, true),
+};
+const struct ipc_schema msg_attach_schema = { "attach", sizeof(struct msg_attach),
+					      attach_fields, ARRAY_SIZE(attach_fields) };
+
+static const struct ipc_field attach_reply_fields[] = {
+	IPC_F_BOOL(struct msg_attach_reply, tty, true),
+	IPC_F_BOOL(struct msg_attach_reply, interactive, true),
+};
+const struct ipc_schema msg_attach_reply_schema = { "attach-reply",
+						    sizeof(struct msg_attach_reply),
+						    attach_reply_fields,
+						    ARRAY_SIZE(attach_reply_fields) };
 
 static const struct ipc_field cinspect_fields[] = {
 	IPC_F_STR(struct msg_cinspect, container, true, NAME_MAX_LEN),

@@ -107,14 +107,21 @@ static int launch_init(struct worker *w, int argc, char **argv, struct berr *e)
 				return -1;
 			ls->n_probes++;
 		}
-		return 0;
+		r = 0;
+		goto others;
 	}
-	if (argc > 0 && strcmp(argv[0], "--exec") == 0)
-		return start_exec(ls, argc, argv, e);
+	if (argc > 0 && strcmp(argv[0], "--exec") == 0) {
+		r = start_exec(ls, argc, argv, e);
+		goto others;
+	}
 	r = mon_parse_args(&cfg, argc, argv, e);
-	if (r <= 0)
-		return r;
-	return mon_start(&cfg, &ls->mon, e);
+	if (r == 1)
+		return mon_start(&cfg, &ls->mon, e);
+others:
+	/* Not a monitor: the monitor's fixed fd numbers (which the sandbox policy keeps, and
+	 * whose directories it grants) must not name whatever else happens to be open there. */
+	syscall(SYS_close_range, (unsigned)MON_STDIO_FD, (unsigned)MON_LAST_FD, 0U);
+	return r;
 }
 
 static int handle_wait(void *ctx, struct ipc_msg *m, struct berr *e)

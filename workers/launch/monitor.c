@@ -10,13 +10,16 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/detachkeys.h"
 #include "common/k8slog.h"
 #include "common/log.h"
 #include "common/xio.h"
@@ -35,6 +38,7 @@
 struct mon_client {
 	struct monitor *m;          /* not owned */
 	struct ipc_chan *chan;      /* owned; NULL: slot free */
+	bool attached;              /* gets the container's output (berth attach) */
 };
 
 struct mon_waiter {
@@ -48,6 +52,11 @@ struct monitor {
 	pid_t ctr_pid;              /* detached: the container's init (our child by re-parenting) */
 	pid_t cleanup_pid;
 	bool have_pidfd;
+	bool have_pty, pty_open;    /* -t: MON_PTY_FD */
+	bool in_relay;              /* attached -it: the frontend's stdin (fd 5) goes to the pty */
+	bool winch_open;            /* attached -t: MON_WINCH_FD */
+	bool detached;              /* no frontend (run -d, or the user detached) */
+	struct detach_keys keys;
 	bool out_open, err_open;    /* the pipes have not reached EOF */
 	bool relay_out, relay_err;  /* attached: copy to the frontend's stdout/stderr */
 	bool exited;
@@ -89,6 +98,10 @@ int mon_parse_args(struct mon_cfg *c, int argc, char **argv, struct berr *e)
 		}
 		if (strcmp(argv[i], "--rootless") == 0) {
 			c->rootless = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--tty") == 0) {
+			c->tty = true;
 			continue;
 		}
 		for (k = 0; k < ARRAY_SIZE(names); k++)
@@ -144,10 +157,11 @@ static int place(int fd, int target, struct berr *e)
 }
 
 /* The runtime's argv: `RUNTIME --root R run [--detach] --pid-file B/pidfile --bundle B ID`. */
-static pid_t spawn_runtime(const struct mon_cfg *c, int in, int out, int err, struct berr *e)
+static pid_t spawn_runtime(const struct mon_cfg *c, bool detach, const char *console, int in,
+			   int out, int err, struct berr *e)
 {
 	char pidfile[4200];
-	char *argv[12];
+	char *argv[16];
 	char *envp[] = { (char *)MON_ENV_PATH, NULL };
 	size_t n = 0;
 	pid_t pid;
@@ -157,10 +171,14 @@ static pid_t spawn_runtime(const struct mon_cfg *c, int in, int out, int err, st
 	argv[n++] = (char *)"--root";
 	argv[n++] = (char *)c->rtroot;
 	argv[n++] = (char *)"run";
-	if (c->detach)
+	if (detach)
 		argv[n++] = (char *)"--detach";
 	argv[n++] = (char *)"--pid-file";
 	argv[n++] = pidfile;
+	if (console != NULL) {
+		argv[n++] = (char *)"--console-socket";
+		argv[n++] = (char *)console;
+	}
 	argv[n++] = (char *)"--bundle";
 	argv[n++] = (char *)c->bundle;
 	argv[n++] = (char *)c->id;
@@ -254,12 +272,21 @@ static pid_t spawn_cleanup(const struct mon_cfg *c, int *trigger_w, struct berr 
 		char *envp[] = { (char *)MON_ENV_PATH, NULL };
 		char b;
 		int st;
+		bool armed = false;
+		ssize_t r;
 		if (dup2(p[0], 3) < 0)
 			_exit(1);
 		syscall(SYS_close_range, 4U, ~0U, 0U);
-		while (read(3, &b, 1) < 0 && errno == EINTR)
-			;
+		/* 'D': the container is detached from any berth command, so its end is ours to
+		 * record. EOF without it: an attached run's broker records it. */
+		while ((r = read(3, &b, 1)) != 0)
+			if (r == 1 && b == 'D')
+				armed = true;
+			else if (r < 0 && errno != EINTR)
+				break;
 		close(3);
+		if (!armed)
+			_exit(0);
 		pid_t d = fork();
 		if (d == 0) {
 			char *argv[] = { (char *)c->runtime, (char *)"--root", (char *)c->rtroot,
@@ -285,17 +312,87 @@ static pid_t spawn_cleanup(const struct mon_cfg *c, int *trigger_w, struct berr 
 	return pid;
 }
 
+/* -t: a listening socket for the runtime's --console-socket, in the exit-file directory (a
+ * short path: sun_path holds 108 bytes), there only until the runtime has sent the terminal. */
+static int console_listen(const struct mon_cfg *c, char *path, size_t len, struct berr *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (snprintf(path, len, "%s/c%.12s.sock", c->exit_dir, c->id) >= (int)len ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return berr_set(e, BERR_UNSUPPORTED, 0, "the path for the console socket (%s) is "
+				"too long", c->exit_dir);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	(void)unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		berr_sys(e, "berth-launch: console socket %s", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The terminal's master side from the runtime, or -1 (*runtime_status set) when the runtime
+ * exited first. */
+static int console_accept(int lfd, pid_t runtime, int *runtime_status, struct berr *e)
+{
+	for (int waited = 0; waited < 120 * 10; waited++) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		if (poll(&p, 1, 100) > 0) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			char buf[512], cbuf[CMSG_SPACE(sizeof(int))];
+			struct iovec iov = { buf, sizeof(buf) };
+			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+					     .msg_controllen = sizeof(cbuf) };
+			struct cmsghdr *cm;
+			int fd = -1;
+			if (c < 0)
+				continue;
+			if (recvmsg(c, &mh, MSG_CMSG_CLOEXEC) > 0 && !(mh.msg_flags & MSG_CTRUNC) &&
+			    (cm = CMSG_FIRSTHDR(&mh)) != NULL && cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+			close(c);
+			if (fd >= 0 && isatty(fd))
+				return fd;
+			if (fd >= 0)
+				close(fd);
+			return berr_set(e, BERR_PROTOCOL, 0, "the OCI runtime sent no terminal on the "
+					"console socket");
+		}
+		if (waitpid(runtime, runtime_status, WNOHANG) == runtime)
+			return -1;
+	}
+	return berr_set(e, BERR_TIMEOUT, 0, "the OCI runtime sent no terminal in 120 seconds");
+}
+
+/* The frontend's window size onto the container's terminal. */
+static void copy_winsize(void)
+{
+	struct winsize ws;
+
+	if (ioctl(MON_STDIO_FD + 1, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(MON_PTY_FD, TIOCSWINSZ, &ws);
+}
+
 int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 {
 	cleanup_free struct monitor *m = calloc(1, sizeof(*m));
 	int dir = -1, exits = -1, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int in_r = -1, in_w = -1, ctl[2] = { -1, -1 }, sfd = -1, devnull = -1, trig = -1;
+	int lfd = -1, pty = -1, winch = -1;
+	char console[256];
 	sigset_t chld;
-	int rc = -1;
+	int rc = -1, st;
 
 	if (m == NULL)
 		return berr_sys(e, "allocating");
 	m->cfg = *c;
+	m->detached = c->detach;
+	detach_keys_default(&m->keys);
 	if (fcntl(MON_LOCK_FD, F_GETFD) < 0)
 		return berr_set(e, BERR_INVALID, 0, "berth-launch: --run needs the container's "
 				"stdio at fds 5-7 and its lock at fd 8");
@@ -310,6 +407,11 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 	if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0)
 		return berr_sys(e, "sigprocmask");
 
+	/* Attached -t: fd 9 is the frontend's SIGWINCH pipe (before fd 9 is the bundle's). */
+	if (c->tty && !c->detach && fcntl(9, F_GETFD) >= 0 && (winch = high(dup(9), e)) < 0)
+		goto out;
+	if (!c->detach)
+		close(9);
 	if ((dir = high(open(c->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e)) < 0 ||
 	    (exits = high(open(c->exit_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), e)) < 0 ||
 	    (devnull = high(open("/dev/null", O_RDWR | O_CLOEXEC), e)) < 0 ||
@@ -325,8 +427,8 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 	    (ctl[0] = high(ctl[0], e)) < 0 || (ctl[1] = high(ctl[1], e)) < 0)
 		goto out;
 	/* stdin: the frontend's own (attached -i), a pipe we keep open (detached -i, for attach),
-	 * or /dev/null. */
-	if (c->interactive && c->detach) {
+	 * or /dev/null; with a terminal the container reads the terminal, and we feed it. */
+	if (c->interactive && c->detach && !c->tty) {
 		int p[2];
 		if (pipe2(p, O_CLOEXEC) < 0) {
 			berr_sys(e, "pipe");
@@ -335,8 +437,13 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 		if ((in_r = high(p[0], e)) < 0 || (in_w = high(p[1], e)) < 0)
 			goto out;
 	}
-	pid_t pid = spawn_runtime(c, in_r >= 0 ? in_r : c->interactive ? MON_STDIO_FD : devnull,
-				  outp[1], errp[1], e);
+	if (c->tty && (lfd = console_listen(c, console, sizeof(console), e)) < 0)
+		goto out;
+	int in = in_r >= 0 ? in_r : c->interactive && !c->tty && !c->detach ? MON_STDIO_FD : devnull;
+	/* The runtime detaches when the container is detached, and with a terminal (a console
+	 * socket needs it): the container's init is then our child by re-parenting. */
+	bool rt_detach = c->detach || c->tty;
+	pid_t pid = spawn_runtime(c, rt_detach, c->tty ? console : NULL, in, outp[1], errp[1], e);
 	if (pid < 0)
 		goto out;
 	close(outp[1]);
@@ -347,17 +454,48 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 		in_r = -1;
 	}
 	m->out_open = m->err_open = true;
-	if (!c->detach) {
-		m->runtime_pid = pid;
+	if (lfd >= 0) {
+		pty = console_accept(lfd, pid, &st, e);
+		close(lfd);
+		lfd = -1;
+		(void)unlink(console);
+		if (pty < 0 && e->code != BERR_OK)
+			goto out;
+		if (pty < 0) {
+			/* The runtime failed before the container had a terminal. */
+			(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
+			read_start_error(m, errp[0], st);
+			if (!c->detach) {
+				m->exited = true;
+				clock_gettime(CLOCK_MONOTONIC, &m->exited_at);
+				m->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+				/* attached: its complaint goes to the user like any output */
+				m->start_error[0] = '\0';
+			}
+		} else if ((pty = high(pty, e)) < 0 || place(pty, MON_PTY_FD, e) < 0) {
+			goto out;
+		} else {
+			pty = -1;
+			m->have_pty = m->pty_open = true;
+			(void)fcntl(MON_PTY_FD, F_SETFL, O_NONBLOCK);
+		}
+	}
+	if (!c->detach)
 		m->relay_out = m->relay_err = true;
-	} else {
-		int st;
+	if (!rt_detach) {
+		m->runtime_pid = pid;
+	} else if (!m->exited) {
 		while (waitpid(pid, &st, 0) < 0)
 			if (errno != EINTR) {
 				berr_sys(e, "waiting for the OCI runtime");
 				goto out;
 			}
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		if ((!WIFEXITED(st) || WEXITSTATUS(st) != 0) && !c->detach) {
+			/* attached: the runtime's complaint is output like any other */
+			m->exited = true;
+			clock_gettime(CLOCK_MONOTONIC, &m->exited_at);
+			m->exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
 			read_start_error(m, errp[0], st);
 		} else {
@@ -373,25 +511,43 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 				berr_clear(e);
 			}
 		}
+	}
+	if (c->detach) {
 		/* Nothing of the command that started us stays open here: a caller reading our
 		 * stdout/stderr (a pipe) must see EOF when it is done. */
 		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0) {
 			berr_sys(e, "dup2");
 			goto out;
 		}
-		if (m->start_error[0] == '\0') {
-			m->cleanup_pid = spawn_cleanup(c, &trig, e);
-			if (m->cleanup_pid < 0)
-				goto out;
-			if ((trig = high(trig, e)) < 0 || place(trig, MON_TRIGGER_FD, e) < 0)
-				goto out;
-			trig = -1;
-		}
 		for (int fd = MON_STDIO_FD; fd < MON_STDIO_FD + 3; fd++)
 			close(fd);
 	}
-	if (!c->detach)
-		close(MON_STDIO_FD); /* the container has it (or /dev/null) */
+	/* The cleanup child, wherever the container may end up with no berth command attached:
+	 * detached from the start, or -it (ctrl-p ctrl-q detaches). */
+	if (m->start_error[0] == '\0' && !m->exited && (c->detach || (c->tty && c->interactive))) {
+		m->cleanup_pid = spawn_cleanup(c, &trig, e);
+		if (m->cleanup_pid < 0)
+			goto out;
+		if ((trig = high(trig, e)) < 0 || place(trig, MON_TRIGGER_FD, e) < 0)
+			goto out;
+		trig = -1;
+		if (c->detach && write(MON_TRIGGER_FD, "D", 1) != 1) {
+			berr_sys(e, "arming the cleanup");
+			goto out;
+		}
+	}
+	if (!c->detach) {
+		m->in_relay = c->tty && c->interactive && m->have_pty;
+		if (!m->in_relay)
+			close(MON_STDIO_FD); /* the container has it (or /dev/null) */
+		if (winch >= 0 && m->have_pty) {
+			if (place(winch, MON_WINCH_FD, e) < 0)
+				goto out;
+			winch = -1;
+			m->winch_open = true;
+			copy_winsize();
+		}
+	}
 	if (place(dir, MON_DIR_FD, e) < 0 || place(exits, MON_EXITS_FD, e) < 0 ||
 	    place(outp[0], MON_OUT_FD, e) < 0 || place(errp[0], MON_ERR_FD, e) < 0 ||
 	    place(ctl[0], MON_CTL_FD, e) < 0 || place(ctl[1], LAUNCH_CTL_FD, e) < 0 ||
@@ -419,20 +575,10 @@ out:
 		if (ctl[i] >= 0)
 			close(ctl[i]);
 	}
-	if (dir >= 0)
-		close(dir);
-	if (exits >= 0)
-		close(exits);
-	if (sfd >= 0)
-		close(sfd);
-	if (in_r >= 0)
-		close(in_r);
-	if (in_w >= 0)
-		close(in_w);
-	if (trig >= 0)
-		close(trig);
-	if (devnull >= 0)
-		close(devnull);
+	int leftovers[] = { dir, exits, sfd, in_r, in_w, trig, devnull, lfd, pty, winch };
+	for (size_t i = 0; i < ARRAY_SIZE(leftovers); i++)
+		if (leftovers[i] >= 0)
+			close(leftovers[i]);
 	return rc;
 }
 
@@ -502,11 +648,53 @@ static int client_wait(void *ctx, struct ipc_msg *msg, struct berr *e)
 	return add_waiter(cl->m, cl->chan, msg->id, e);
 }
 
+static int client_attach(void *ctx, struct ipc_msg *msg, struct berr *e)
+{
+	struct mon_client *cl = ctx;
+	struct msg_ok ok = { 0 };
+
+	if (cl->m->finished)
+		return berr_set(e, BERR_INVALID, 0, "the container is not running");
+	cl->attached = true;
+	return ipc_send(cl->chan, MSG_OK, msg->id, &ok, NULL, 0, e);
+}
+
+static void to_container(struct monitor *m, const void *buf, size_t n);
+
+static int client_input(void *ctx, struct ipc_msg *msg, struct berr *e)
+{
+	struct mon_client *cl = ctx;
+	const struct msg_l_input *in = msg->body;
+
+	(void)e;
+	if (!cl->attached || (!cl->m->have_pty && fcntl(MON_IN_FD, F_GETFD) < 0))
+		return 0; /* nothing takes input: dropped, as a closed stdin would */
+	to_container(cl->m, in->data.data, in->data.len);
+	if (in->eof && !cl->m->have_pty)
+		close(MON_IN_FD);
+	return 0;
+}
+
+static int client_resize(void *ctx, struct ipc_msg *msg, struct berr *e)
+{
+	struct mon_client *cl = ctx;
+	const struct msg_l_resize *r = msg->body;
+	struct winsize ws = { .ws_row = (unsigned short)r->rows, .ws_col = (unsigned short)r->cols };
+
+	(void)e;
+	if (cl->attached && cl->m->have_pty)
+		(void)ioctl(MON_PTY_FD, TIOCSWINSZ, &ws);
+	return 0;
+}
+
 /* A client's channel (a broker running stop, kill, wait). It is the user's own broker (only
  * it can take our control socket), but its messages are checked like any peer's. */
 static const struct ipc_dispatch client_table[] = {
 	{ MSG_L_KILL, false, 1, client_kill },
 	{ MSG_L_WAIT, false, 1, client_wait },
+	{ MSG_L_ATTACH, false, 1, client_attach },
+	{ MSG_L_INPUT, false, 1, client_input },
+	{ MSG_L_RESIZE, false, 1, client_resize },
 };
 
 static int ctl_connect(void *ctx, struct ipc_msg *msg, struct berr *e)
@@ -533,6 +721,8 @@ static void drop_client(struct monitor *m, struct mon_client *cl)
 {
 	size_t j = 0;
 
+	cl->attached = false;
+
 	for (size_t i = 0; i < m->n_waiters; i++)
 		if (m->waiters[i].chan != cl->chan)
 			m->waiters[j++] = m->waiters[i];
@@ -541,7 +731,7 @@ static void drop_client(struct monitor *m, struct mon_client *cl)
 	cl->chan = NULL;
 }
 
-static void client_input(struct monitor *m, struct mon_client *cl)
+static void client_readable(struct monitor *m, struct mon_client *cl)
 {
 	struct berr e = { 0 };
 	cleanup_ipc_msg struct ipc_msg *msg = NULL;
@@ -581,6 +771,21 @@ static void ctl_input(struct monitor *m)
 
 /* ---------------------------------------------------------------- the loop */
 
+/* Output to the attached clients (berth attach); one that cannot take it is dropped. */
+static void drop_client(struct monitor *m, struct mon_client *cl);
+
+static void to_clients(struct monitor *m, enum k8slog_stream s, const char *buf, size_t n)
+{
+	struct msg_l_output o = { .stream = s, .data = { (uint8_t *)buf, n } };
+
+	for (size_t i = 0; i < MON_MAX_CLIENTS; i++) {
+		struct berr e = { 0 };
+		if (m->clients[i].chan != NULL && m->clients[i].attached &&
+		    ipc_send(m->clients[i].chan, MSG_L_OUTPUT, 0, &o, NULL, 0, &e) < 0)
+			drop_client(m, &m->clients[i]);
+	}
+}
+
 static void pump(struct monitor *m, int fd, enum k8slog_stream s, bool *open_, bool *relay)
 {
 	char buf[65536];
@@ -594,6 +799,7 @@ static void pump(struct monitor *m, int fd, enum k8slog_stream s, bool *open_, b
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
+			/* EOF, or EIO: a terminal whose other side is closed everywhere */
 			*open_ = false;
 			return;
 		}
@@ -607,7 +813,63 @@ static void pump(struct monitor *m, int fd, enum k8slog_stream s, bool *open_, b
 		if (*relay && xwrite_all(s == K8SLOG_STDOUT ? MON_STDIO_FD + 1 : MON_STDIO_FD + 2,
 					 buf, (size_t)n, &e) < 0)
 			*relay = false; /* the frontend went away: the log still gets it */
+		to_clients(m, s, buf, (size_t)n);
 	}
+}
+
+/* Input for the container: its terminal, or its stdin pipe (detached -i). */
+static void to_container(struct monitor *m, const void *buf, size_t n)
+{
+	struct berr e = { 0 };
+	int fd = m->have_pty ? MON_PTY_FD : MON_IN_FD;
+
+	if (n > 0 && xwrite_all(fd, buf, n, &e) < 0)
+		log_debug("berth-launch: input for the container: %s", e.msg);
+}
+
+/* The user typed the detach keys: the frontend goes, the container stays, and from now on
+ * its end is the cleanup child's to record (as for run -d). */
+static void detach_now(struct monitor *m, struct worker *w)
+{
+	struct msg_l_wait_reply r = { .detached = true };
+	struct berr e = { 0 };
+
+	m->detached = true;
+	m->in_relay = m->relay_out = m->relay_err = false;
+	m->winch_open = false;
+	for (int fd = MON_STDIO_FD; fd < MON_STDIO_FD + 3; fd++)
+		close(fd);
+	close(MON_WINCH_FD);
+	if (write(MON_TRIGGER_FD, "D", 1) != 1)
+		log_warn("berth-launch: arming the cleanup of %.12s failed", m->cfg.id);
+	size_t j = 0;
+	for (size_t i = 0; i < m->n_waiters; i++) {
+		if (m->waiters[i].chan == worker_chan(w))
+			(void)ipc_send(worker_chan(w), MSG_L_WAIT_REPLY, m->waiters[i].id, &r, NULL, 0,
+				       &e);
+		else
+			m->waiters[j++] = m->waiters[i];
+	}
+	m->n_waiters = j;
+}
+
+/* Attached -it: what the user types, minus the detach keys. */
+static void relay_input(struct monitor *m, struct worker *w)
+{
+	unsigned char in[4096], out[4096 + DETACH_KEYS_MAX];
+	bool hit;
+	ssize_t n = read(MON_STDIO_FD, in, sizeof(in));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		m->in_relay = false;
+		return;
+	}
+	size_t o = detach_keys_scan(&m->keys, in, (size_t)n, out, &hit);
+	to_container(m, out, o);
+	if (hit)
+		detach_now(m, w);
 }
 
 static void reap(struct monitor *m)
@@ -698,16 +960,17 @@ int mon_serve(struct monitor *m, struct worker *w)
 		}
 	}
 	for (;;) {
-		struct pollfd p[5 + MON_MAX_CLIENTS];
+		struct pollfd p[8 + MON_MAX_CLIENTS];
 		size_t n = 0, first_client;
 		int timeout = -1;
+		bool streams_open = m->out_open || m->err_open || m->pty_open;
 
-		if (!m->finished && m->exited && ((!m->out_open && !m->err_open) ||
-						  ms_since(&m->exited_at) >= MON_DRAIN_MS))
+		if (!m->finished && m->exited &&
+		    (!streams_open || ms_since(&m->exited_at) >= MON_DRAIN_MS))
 			finish(m);
 		/* Attached, the broker that started us asks for the exit status, maybe only after
 		 * the container is gone: we stay until it is done with us. */
-		if (m->finished && (m->cfg.detach || !broker_open))
+		if (m->finished && (m->detached || !broker_open))
 			break;
 		if (m->exited && !m->finished)
 			timeout = (int)(MON_DRAIN_MS - ms_since(&m->exited_at));
@@ -716,6 +979,9 @@ int mon_serve(struct monitor *m, struct worker *w)
 		p[n++] = (struct pollfd){ .fd = m->err_open ? MON_ERR_FD : -1, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = broker_open ? ipc_chan_fd(worker_chan(w)) : -1,
 					  .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = m->pty_open ? MON_PTY_FD : -1, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = m->in_relay ? MON_STDIO_FD : -1, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = m->winch_open ? MON_WINCH_FD : -1, .events = POLLIN };
 		first_client = n;
 		p[n++] = (struct pollfd){ .fd = MON_CTL_FD, .events = POLLIN };
 		for (size_t i = 0; i < MON_MAX_CLIENTS; i++)
@@ -735,10 +1001,21 @@ int mon_serve(struct monitor *m, struct worker *w)
 			pump(m, MON_OUT_FD, K8SLOG_STDOUT, &m->out_open, &m->relay_out);
 		if (p[2].revents != 0)
 			pump(m, MON_ERR_FD, K8SLOG_STDERR, &m->err_open, &m->relay_err);
-		if (p[3].revents != 0) {
-			struct berr e = { 0 };
+		if (p[4].revents != 0)
+			pump(m, MON_PTY_FD, K8SLOG_STDOUT, &m->pty_open, &m->relay_out);
+		if (p[5].revents != 0 && m->in_relay)
+			relay_input(m, w);
+		if (p[6].revents != 0 && m->winch_open) {
+			char b[64];
+			if (read(MON_WINCH_FD, b, sizeof(b)) <= 0)
+				m->winch_open = false;
+			else
+				copy_winsize();
+		}
+		if (p[3].revents != 0 && broker_open) {
+			struct berr e2 = { 0 };
 			cleanup_ipc_msg struct ipc_msg *msg = NULL;
-			int r = ipc_recv(worker_chan(w), &msg, &e);
+			int r = ipc_recv(worker_chan(w), &msg, &e2);
 			if (r == 1 || (r != 0 && r != 2)) {
 				/* The broker is done (detached), or gone (attached: the
 				 * container runs on; the next berth command reads our exit file).
@@ -757,7 +1034,7 @@ int mon_serve(struct monitor *m, struct worker *w)
 			ctl_input(m);
 		for (size_t i = 0; i < MON_MAX_CLIENTS; i++)
 			if (p[first_client + 1 + i].revents != 0 && m->clients[i].chan != NULL)
-				client_input(m, &m->clients[i]);
+				client_readable(m, &m->clients[i]);
 	}
 
 	/* The lock first: the cleanup child wakes when we exit, and its broker must find the

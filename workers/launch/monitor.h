@@ -37,13 +37,16 @@
 #define MON_TRIGGER_FD 16 /* the cleanup child waits for this pipe to close */
 #define MON_PIDFD 17      /* the container's init (detached), for race-free signals */
 #define MON_SIGNAL_FD 18  /* signalfd: SIGCHLD */
+#define MON_PTY_FD 19     /* -t: the master side of the container's terminal */
+#define MON_WINCH_FD 20   /* attached -t: the frontend writes a byte here on SIGWINCH */
+#define MON_LAST_FD 20
 
 #define MON_LOG_NAME "ctr.log"
 
 struct mon_cfg {
 	const char *runtime, *rtroot, *bundle, *id, *exit_dir;
 	uint64_t log_max;             /* rotate ctr.log beyond this size; 0 never */
-	bool detach, interactive;
+	bool detach, interactive, tty;
 	/* detached: how the cleanup child runs the broker */
 	const char *broker, *store_root, *runroot, *tmpdir;
 	bool rootless;

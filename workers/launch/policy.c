@@ -18,9 +18,9 @@ SANDBOX_EMBED(launch_seccomp_policy_text, "workers/launch/seccomp.policy");
  * its own confinement from it, since Landlock will not let it open the file again), and the
  * monitor's fixed fds (monitor.h); in probe mode those are not open. */
 static const int launch_keep_fds[] = {
-	WORKER_IPC_FD, WORKER_STATUS_FD, MON_STDIO_FD + 1, MON_STDIO_FD + 2, MON_LOCK_FD,
+	WORKER_IPC_FD, WORKER_STATUS_FD, MON_STDIO_FD, MON_STDIO_FD + 1, MON_STDIO_FD + 2, MON_LOCK_FD,
 	MON_DIR_FD, MON_EXITS_FD, MON_OUT_FD, MON_ERR_FD, MON_IN_FD, MON_CTL_FD, LAUNCH_CTL_FD,
-	MON_TRIGGER_FD, MON_PIDFD, MON_SIGNAL_FD,
+	MON_TRIGGER_FD, MON_PIDFD, MON_SIGNAL_FD, MON_PTY_FD, MON_WINCH_FD,
 };
 
 /* The only places it writes: the container's bundle (ctr.log and its rotation) and the exit
