@@ -257,7 +257,8 @@ struct k8slog_writer {
 	uint64_t max_size; /* 0: never rotate */
 	uint64_t size;     /* bytes in the file fd refers to */
 	/* fd already is name.1: a rotation renamed it but could not open a fresh name, so the
-	 * next one only retries the open (renaming again would move someone else's file). */
+	 * next one only retries the open (renaming again would put whatever name is by then, or
+	 * nothing, in place of the records just rotated out). */
 	bool detached;
 	/* The file ends inside a record: a write failed part-way through one. */
 	bool mid_record;
@@ -517,7 +518,6 @@ struct scan {
 	size_t end;        /* end of the last complete record */
 	size_t clean;      /* end of the last record after which no logical line is open */
 	uint64_t complete; /* logical lines completed (F records) in [0, end) */
-	uint64_t at_clean; /* of those, completed in [0, clean) */
 	uint64_t open;     /* logical lines still open at end (0, 1 or 2) */
 };
 
@@ -540,10 +540,8 @@ static int scan(const char *buf, size_t len, struct scan *sc, struct berr *e)
 		if (!r.partial)
 			sc->complete++;
 		pos = (size_t)(nl - buf) + 1;
-		if (!open[0] && !open[1]) {
+		if (!open[0] && !open[1])
 			sc->clean = pos;
-			sc->at_clean = sc->complete;
-		}
 	}
 	sc->end = pos;
 	sc->open = (uint64_t)open[0] + (uint64_t)open[1];

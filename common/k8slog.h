@@ -10,7 +10,9 @@
  *   CONTENT    any bytes but '\n' (the newline that ended it is the record's terminator).
  *
  * The writer runs inside berth-launch's sandbox, so it makes no system call but write, openat,
- * renameat, fstat and close, and only on the fds it is given. The reader side is pure: it
+ * renameat, fstat and close, and only on the fds it is given (glibc issues fstat as newfstatat,
+ * and renameat as renameat2 where the architecture has no renameat, as on aarch64; localtime_r
+ * reads no file once tzset() ran). The reader side is pure: it
  * takes bytes in memory and calls back with the lines to show. No threads, no global state. */
 #ifndef BERTH_COMMON_K8SLOG_H
 #define BERTH_COMMON_K8SLOG_H

@@ -3,7 +3,8 @@
  * Writer: the exact records for whole lines, partial lines, several lines per chunk, an empty
  * chunk and a chunk of only "\n"; rotation to NAME.1 and a fresh NAME, a record larger than
  * the limit, one larger than the writer's buffer, an existing file's size counted, a write
- * cut short by RLIMIT_FSIZE and repaired; bad names and files.
+ * cut short by RLIMIT_FSIZE and repaired, a failed rename or open while rotating and the
+ * retry; bad names and files, the file mode, local time stamps in several zones.
  * Reader: P...F joined per stream, since/until on a line's first record, --tail over joined
  * and open lines (alone and followed by later chunks), -t, incomplete records and consumed,
  * lines held back while another stream's line is open, malformed records, an emit failure.
