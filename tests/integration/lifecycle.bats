@@ -251,3 +251,56 @@ mounted() {
 	run berth ps -a --format '{{.Names}}'
 	assert_eq "$output" "c3"
 }
+
+# in_pty WHO COMMAND...: runs berth (rootful, or rootless as the test user) inside a terminal
+# that script(1) makes, feeding it this function's stdin; prints the terminal's output.
+in_pty() {
+	local who=$1 cmd
+	shift
+	if [ "$who" = root ]; then
+		cmd="$BERTH_TOP/bin/berth --root $BATS_TEST_TMPDIR/root --runroot $BATS_TEST_TMPDIR/run $*"
+	else
+		local d
+		d=$(user_dir "$TEST_USER")
+		cmd="cd $d && runuser -u $TEST_USER -- env -i HOME=/home/$TEST_USER PATH=/usr/bin:/bin"
+		cmd+=" XDG_RUNTIME_DIR=$d/run XDG_DATA_HOME=$d/data $BERTH_TOP/bin/berth $*"
+	fi
+	timeout 30 script -qfec "stty rows 31 cols 101; $cmd; echo RC=\$?" /dev/null
+}
+
+@test "-t: a terminal in the container with the user's size; -it typed through a pty, detach, attach" {
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		run in_pty $who run -t --rm bb:1 sh -c "'tty; stty size; exit 3'" </dev/null
+		[[ "$output" == *"/dev/pts/0"* ]] || fail "$who: no terminal: $output"
+		[[ "$output" == *"31 101"* ]] || fail "$who: window size: $output"
+		[[ "$output" == *"RC=3"* ]] || fail "$who: exit code: $output"
+		# Typing reaches the shell; ctrl-p ctrl-q detaches and the container runs on.
+		run in_pty $who run -it --name sh1 bb:1 sh < <(sleep 2; printf 'echo hi-$((6*7))\r'
+			sleep 1; printf '\x10\x11'; sleep 1)
+		[[ "$output" == *"hi-42"* ]] || fail "$who: typed command did not run: $output"
+		[[ "$output" == *"RC=0"* ]] || fail "$who: detach: $output"
+		run $b ps --format '{{.Names}} {{.State}}'
+		assert_eq "$output" "sh1 running"
+		# attach: the same shell, its exit code.
+		run in_pty $who attach sh1 < <(sleep 1; printf 'echo again-$((2+3))\r'; sleep 1
+			printf 'exit 5\r'; sleep 1)
+		[[ "$output" == *"again-5"* ]] || fail "$who: attach: $output"
+		[[ "$output" == *"RC=5"* ]] || fail "$who: attach exit code: $output"
+		wait_until no_monitor || fail "$who: monitor left"
+		run $b ps -a --format '{{.Names}} {{.Status}}'
+		[[ "$output" == "sh1 Exited (5) "* ]] || fail "$who: ps: $output"
+		run $b logs sh1
+		[[ "$output" == *"hi-42"* ]] || fail "$who: the log misses the terminal's output"
+		run --separate-stderr $b attach sh1
+		[ "$status" -eq 125 ] || fail "$who: attach to an exited container: $status"
+		$b rm sh1 >/dev/null
+	done
+}
+
+@test "attach to a detached container without a terminal: output, then its exit code" {
+	berth run -d -i --name p bb:1 sh -c 'read line; echo "got $line"; exit 9' >/dev/null
+	run berth attach p <<<"hello"
+	[ "$status" -eq 9 ] || fail "attach: status $status: $output"
+	assert_eq "$output" "got hello"
+}

@@ -363,6 +363,13 @@ static struct msg_l_status m_l_status = { .debug = false };
 static struct msg_l_status_reply m_l_status_reply = { .pid = 4242, .error = "no such file" };
 static struct msg_l_connect m_l_connect = { .debug = false };
 static struct msg_l_kill m_l_kill = { .signal = 15 };
+static struct msg_l_attach m_l_attach = { .debug = false };
+static uint8_t m_bytes[] = { 'h', 'i', 0, 0x10 };
+static struct msg_l_output m_l_output = { .stream = 2, .data = { m_bytes, sizeof(m_bytes) } };
+static struct msg_l_input m_l_input = { .data = { m_bytes, sizeof(m_bytes) }, .eof = true };
+static struct msg_l_resize m_l_resize = { .rows = 24, .cols = 80 };
+static struct msg_attach m_attach = { .container = "web", .no_stdin = true };
+static struct msg_attach_reply m_attach_reply = { .tty = true, .interactive = true };
 
 static const struct {
 	uint32_t type;
@@ -436,6 +443,12 @@ static const struct {
 	{ MSG_L_STATUS_REPLY, &m_l_status_reply },
 	{ MSG_L_CONNECT, &m_l_connect },
 	{ MSG_L_KILL, &m_l_kill },
+	{ MSG_L_ATTACH, &m_l_attach },
+	{ MSG_L_OUTPUT, &m_l_output },
+	{ MSG_L_INPUT, &m_l_input },
+	{ MSG_L_RESIZE, &m_l_resize },
+	{ MSG_ATTACH, &m_attach },
+	{ MSG_ATTACH_REPLY, &m_attach_reply },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

@@ -170,8 +170,10 @@ static pid_t spawn_runtime(const struct mon_cfg *c, bool detach, const char *con
 	argv[n++] = (char *)c->runtime;
 	argv[n++] = (char *)"--root";
 	argv[n++] = (char *)c->rtroot;
-	argv[n++] = (char *)"run";
-	if (detach)
+	/* With a terminal, `create` then `start`: the terminal gets the user's size between the
+	 * two, before the container's process runs. */
+	argv[n++] = console != NULL ? (char *)"create" : (char *)"run";
+	if (detach && console == NULL)
 		argv[n++] = (char *)"--detach";
 	argv[n++] = (char *)"--pid-file";
 	argv[n++] = pidfile;
@@ -369,6 +371,31 @@ static int console_accept(int lfd, pid_t runtime, int *runtime_status, struct be
 	return berr_set(e, BERR_TIMEOUT, 0, "the OCI runtime sent no terminal in 120 seconds");
 }
 
+/* `RUNTIME --root R start ID` after `create` (terminals). Its complaints go to our stderr:
+ * the user's, while the command that starts the container still runs. */
+static int run_start(const struct mon_cfg *c, int *status, struct berr *e)
+{
+	char *argv[] = { (char *)c->runtime, (char *)"--root", (char *)c->rtroot, (char *)"start",
+			 (char *)c->id, NULL };
+	char *envp[] = { (char *)MON_ENV_PATH, NULL };
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return berr_sys(e, "fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+			_exit(125);
+		syscall(SYS_close_range, 3U, ~0U, 0U);
+		execve(c->runtime, argv, envp);
+		_exit(125);
+	}
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return berr_sys(e, "waiting for the OCI runtime");
+	return 0;
+}
+
 /* The frontend's window size onto the container's terminal. */
 static void copy_winsize(void)
 {
@@ -478,6 +505,8 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 			pty = -1;
 			m->have_pty = m->pty_open = true;
 			(void)fcntl(MON_PTY_FD, F_SETFL, O_NONBLOCK);
+			if (!c->detach)
+				copy_winsize();
 		}
 	}
 	if (!c->detach)
@@ -498,6 +527,16 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
 			read_start_error(m, errp[0], st);
+		} else if (c->tty && run_start(c, &st, e) < 0) {
+			goto out;
+		} else if (c->tty && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+			(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
+			read_start_error(m, errp[0], st);
+			if (!c->detach) {
+				m->exited = true;
+				clock_gettime(CLOCK_MONOTONIC, &m->exited_at);
+				m->exit_code = 126;
+			}
 		} else {
 			m->ctr_pid = read_pidfile(dir);
 			if (m->ctr_pid < 0) {
