@@ -541,8 +541,20 @@ static json_t *exec_process(struct broker *b, const struct msg_exec *req, const 
 	for (size_t i = 0; i < req->n_args; i++)
 		json_array_append_new(args, json_string(req->args[i]));
 	json_object_set_new(proc, "args", args);
-	json_object_set_new(proc, "terminal", json_false());
+	json_object_set_new(proc, "terminal", json_boolean(req->tty));
 	json_object_del(proc, "consoleSize");
+	if (req->tty) {
+		/* As for run -t: TERM where the container's own environment has none. */
+		json_t *v;
+		size_t j;
+		bool have = false;
+		json_array_foreach(env, j, v) {
+			const char *s = json_string_value(v);
+			have = have || (s != NULL && strncmp(s, "TERM=", 5) == 0);
+		}
+		if (!have)
+			json_array_append_new(env, json_string("TERM=xterm"));
+	}
 	for (size_t i = 0; i < req->n_env; i++) {
 		const char *kv = req->env[i], *eq = strchr(kv, '=');
 		char *set = NULL;
@@ -626,6 +638,7 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 	bool attach = !req->detach;
 	struct ctr_record c;
 	char id[65], userdata[4400], rootfs[4400], rtroot[4300], procfile[4500], hex[17];
+	char console[4400];
 	char errmsg[1024] = "";
 	uint8_t rnd[8];
 	cleanup_free char *config = NULL, *ptext = NULL, *ctext = NULL;
@@ -637,9 +650,6 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 
 	if (attach != (m->nfds == 3))
 		return berr_set(e, BERR_PROTOCOL, 0, "an attached exec carries the three stdio fds");
-	if (req->tty)
-		return berr_set(e, BERR_UNSUPPORTED, 0, "exec -t (a terminal) is not supported by "
-				"berth yet");
 	if (ctr_lookup(b->db, req->container, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
 		return -1;
 	lk = lock_object(b->cfg.root, "container", id, true, e);
@@ -678,9 +688,18 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 	if (run_check_exec(rootfs, ctext, &code, errmsg, sizeof(errmsg)) < 0)
 		goto out_unlink;
 	if (code == 0) {
+		/* -t: the runtime sends the terminal to a socket there (a short path). */
+		snprintf(console, sizeof(console), "%s/exits/x%s.sock", b->cfg.runroot, hex);
 		char *argv[] = { (char *)"--exec", c.runtime, (char *)"--runtime-root", rtroot,
-				 (char *)"--id", id, (char *)"--process", procfile,
-				 req->detach ? (char *)"--detach" : NULL, NULL };
+				 (char *)"--id", id, (char *)"--process", procfile, NULL, NULL,
+				 NULL, NULL };
+		size_t n = 8;
+		if (req->tty && !req->detach) {
+			argv[n++] = (char *)"--console";
+			argv[n++] = console;
+		}
+		if (req->detach)
+			argv[n++] = (char *)"--detach";
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (devnull < 0) {
 			berr_sys(e, "opening /dev/null");

@@ -474,7 +474,8 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 	cleanup_free char **pos = NULL;
 	struct ipc_msg *reply = NULL;
 	cleanup_close int null = -1;
-	int npos = 0, rc = EXIT_BERTH;
+	struct fe_term term;
+	int npos = 0, rc = EXIT_BERTH, r;
 	size_t n_host = 0;
 
 	if (f == NULL) {
@@ -494,8 +495,8 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 		fe_error("exec requires the name or ID of a container and a command to run");
 		goto out;
 	}
-	if (f->tty) {
-		fe_error("exec -t (a terminal) is not supported by berth yet");
+	if (f->tty && f->detach) {
+		fe_error("exec -d -t: a detached exec gets no terminal in berth; drop -t");
 		goto out;
 	}
 	while (environ[n_host] != NULL)
@@ -505,7 +506,8 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 				.env = f->env, .n_env = f->n_env, .host_env = environ,
 				.n_host_env = n_host, .user = (char *)f->user,
 				.workdir = (char *)f->workdir, .privileged = f->privileged,
-				.detach = f->detach, .interactive = f->interactive };
+				.detach = f->detach, .interactive = f->interactive,
+				.tty = f->tty };
 	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
 	if (!f->interactive) {
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -516,7 +518,13 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 		fds[0] = null;
 	}
 	fflush(stdout);
-	if (fe_request_fds(o, MSG_EXEC, &req, fds, f->detach ? 0 : 3, MSG_START_DONE, &reply) < 0)
+	/* -it: the user's keys go to the container's terminal as typed. The window size is
+	 * followed by berth-launch, which holds this terminal too. */
+	if (fe_term_begin(&term, f->tty && f->interactive) < 0)
+		goto out;
+	r = fe_request_fds(o, MSG_EXEC, &req, fds, f->detach ? 0 : 3, MSG_START_DONE, &reply);
+	fe_term_end(&term);
+	if (r < 0)
 		goto out;
 	const struct msg_start_done *d = reply->body;
 	if (d->error != NULL)

@@ -298,6 +298,27 @@ in_pty() {
 	done
 }
 
+@test "exec -t: a terminal for the exec'd process with the user's size; -it typed through a pty" {
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		$b run -d --name x bb:1 sleep 300 >/dev/null
+		run in_pty $who exec -t x sh -c "'tty; stty size; test -t 0 && echo in-tty; exit 4'" </dev/null
+		[[ "$output" == *"/dev/pts/"* ]] || fail "$who: no terminal: $output"
+		[[ "$output" == *"31 101"* ]] || fail "$who: window size: $output"
+		[[ "$output" == *"in-tty"* ]] || fail "$who: stdin is not the terminal: $output"
+		[[ "$output" == *"RC=4"* ]] || fail "$who: exit code: $output"
+		run in_pty $who exec -it x sh < <(sleep 2; printf 'echo hi-$((6*7))\r'; sleep 1
+			printf 'exit 6\r'; sleep 1)
+		[[ "$output" == *"hi-42"* ]] || fail "$who: typed command did not run: $output"
+		[[ "$output" == *"RC=6"* ]] || fail "$who: exec -it exit code: $output"
+		run --separate-stderr $b exec -d -t x true
+		[ "$status" -eq 125 ] || fail "$who: exec -d -t: $status"
+		run $b logs x
+		[ -z "$output" ] || fail "$who: exec output went to the container's log: $output"
+		$b rm -f x >/dev/null
+	done
+}
+
 @test "attach to a detached container without a terminal: output, then its exit code" {
 	berth run -d -i --name p bb:1 sh -c 'read line; echo "got $line"; exit 9' >/dev/null
 	run berth attach p <<<"hello"
