@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -457,6 +458,34 @@ static int64_t read_exit_file(const char *runroot, const char *id)
 	return v;
 }
 
+/* `RUNTIME --root RTROOT delete --force ID` when the runtime still has state for the
+ * container; its complaints are not the user's business (the state is removed anyway). */
+static void runtime_delete(const char *runtime, const char *rtroot, const char *id)
+{
+	char state[4600];
+	int st;
+	pid_t pid;
+
+	snprintf(state, sizeof(state), "%s/%s", rtroot, id);
+	if (runtime[0] != '/' || access(state, F_OK) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { (char *)runtime, (char *)"--root", (char *)rtroot, (char *)"delete",
+				 (char *)"--force", (char *)id, NULL };
+		char *envp[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+				 "/sbin:/bin", NULL };
+		int null = open("/dev/null", O_RDWR);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execve(runtime, argv, envp);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+}
+
 int ctr_finish(struct db *db, const char *root, const char *runroot, const char *id, int lock,
 	       struct berr *e)
 {
@@ -485,9 +514,11 @@ int ctr_finish(struct db *db, const char *root, const char *runroot, const char 
 			 "marked exited", c.name);
 	snprintf(path, sizeof(path), "%s/containers/%s/merged", root, id);
 	(void)umount2(path, MNT_DETACH);
-	/* The runtime's state, in case its `delete` did not run (the monitor's cleanup child was
-	 * killed too). */
+	/* The runtime's state, in case its `delete` did not run (a berth command recorded the
+	 * end, or the monitor's cleanup child was killed too): the runtime's own delete first,
+	 * which also removes the container's cgroups, then whatever it left. */
 	snprintf(path, sizeof(path), "%s/runtime", runroot);
+	runtime_delete(c.runtime, path, id);
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		struct berr e2;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -122,6 +123,22 @@ static struct ipc_chan *mon_connect(struct broker *b, const struct ctr_record *c
 		return NULL;
 	berr_clear(e);
 	ctl = (int)syscall(SYS_pidfd_getfd, pidfd, LAUNCH_CTL_FD, 0);
+	if (ctl < 0 && errno == ESRCH) {
+		/* It is exiting: its fds are gone, and the lock goes with their last close a
+		 * moment later. */
+		for (int i = 0; i < 100 && lk == -2; i++) {
+			berr_clear(e);
+			lk = lock_object(b->cfg.root, "container", c->id, true, e);
+			if (lk == -2)
+				usleep(10 * 1000);
+		}
+		if (lk >= 0) {
+			*gone = true;
+			return NULL;
+		}
+		berr_clear(e);
+		errno = ESRCH;
+	}
 	if (ctl < 0) {
 		berr_sys(e, "container %s: reaching its monitor (pid %lld)", c->name,
 			 (long long)c->pid);
@@ -524,8 +541,9 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 /* The exec'd process: the container's own process object with the request's command, env,
  * user and working directory. */
 static json_t *exec_process(struct broker *b, const struct msg_exec *req, const char *text,
-			    const char *rootfs, struct berr *e)
+			    const char *rootfs, int user_tty, struct berr *e)
 {
+	struct winsize ws = { 0 };
 	json_t *spec = json_loads(text, 0, NULL), *proc, *env, *args;
 	struct ctr_user user;
 	bool have_user = false;
@@ -543,6 +561,13 @@ static json_t *exec_process(struct broker *b, const struct msg_exec *req, const 
 	json_object_set_new(proc, "args", args);
 	json_object_set_new(proc, "terminal", json_boolean(req->tty));
 	json_object_del(proc, "consoleSize");
+	/* -t: the terminal starts at the size of the user's (the runtime sets it before the
+	 * process runs; berth-launch follows it from then on). */
+	if (req->tty && user_tty >= 0 && ioctl(user_tty, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		json_object_set_new(proc, "consoleSize",
+				    json_pack("{s:i,s:i}", "height", (int)ws.ws_row, "width",
+					      (int)ws.ws_col));
 	if (req->tty) {
 		/* As for run -t: TERM where the container's own environment has none. */
 		json_t *v;
@@ -665,7 +690,7 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 	snprintf(procfile, sizeof(procfile), "%s/config.json", userdata);
 	if (xread_file_at(AT_FDCWD, procfile, 16u << 20, &config, &clen, e) < 0)
 		goto out;
-	proc = exec_process(b, req, config, rootfs, e);
+	proc = exec_process(b, req, config, rootfs, attach ? m->fds[1] : -1, e);
 	if (proc == NULL)
 		goto out;
 	wrap = json_object();

@@ -674,9 +674,14 @@ static int attach_loop(struct ipc_chan *ch, const struct msg_attach_reply *r,
 			} else {
 				in_open = false;
 			}
+			/* A monitor that is gone (the container ended) has left its last output
+			 * and the exit code to read: no more input, but go on. */
 			if (ipc_send(ch, MSG_L_INPUT, 0, &msg, NULL, 0, &e) < 0) {
-				fe_error("%s", e.msg);
-				return EXIT_BERTH;
+				if (e.sys_errno != EPIPE && e.sys_errno != ECONNRESET) {
+					fe_error("%s", e.msg);
+					return EXIT_BERTH;
+				}
+				in_open = false;
 			}
 		}
 		if (p[0].revents != 0) {

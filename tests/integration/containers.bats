@@ -185,8 +185,7 @@ container_mounts() {
 
 @test "crun is refused with the reason on this host's cgroups; runc works when named" {
 	command -v crun >/dev/null || skip "crun is not installed"
-	if grep -q ' /sys/fs/cgroup/unified cgroup2' /proc/self/mountinfo &&
-		[ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+	if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
 		run --separate-stderr berth run --rm --runtime crun bb:1 true
 		[ "$status" -eq 125 ] && [[ "$stderr" == *"hybrid cgroups"* ]] || fail "$stderr"
 	fi

@@ -17,15 +17,11 @@ setup_file() {
 }
 
 setup() {
-	berth load -q -i "$ARCHIVE" >/dev/null
-	berth_as "$TEST_USER" load -q -i "$ARCHIVE" >/dev/null
+	load_both "$ARCHIVE"
 }
 
 teardown() {
-	berth rm -a -f >/dev/null 2>&1 || true
-	berth_as "$TEST_USER" rm -a -f >/dev/null 2>&1 || true
-	kill_test_pause
-	remove_user_dirs
+	clean_both
 }
 
 # The store's container directory of the rootful or rootless store.
@@ -35,16 +31,6 @@ ctr_dir() {
 	else
 		echo "$(user_dir "$TEST_USER")/data/berth/containers"
 	fi
-}
-
-# wait_until CMD...: up to 10 s for CMD to succeed.
-wait_until() {
-	local _
-	for _ in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # logs_have WHO NAME PATTERN: up to 10 s for the container's logs to show PATTERN.
@@ -154,8 +140,11 @@ mounted() {
 		assert_eq "$output" "k running"
 		run $b rm k
 		[ "$status" -eq 125 ] || fail "$who: rm of a running container: $status"
+		id=$($b ps -q --no-trunc)
 		run $b rm -f k
 		[ "$status" -eq 0 ] || fail "$who: rm -f: $output"
+		# The runtime's delete ran: no cgroup of the container is left (rootful, v1 here).
+		[ $who = user ] || [ ! -e "/sys/fs/cgroup/pids/$id" ] || fail "cgroup left: $id"
 		run $b ps -a -q
 		assert_eq "$output" ""
 		[ -z "$(ls -A "$(ctr_dir $who)")" ] || fail "$who: container directories left"
