@@ -349,9 +349,9 @@ int ctr_list(struct db *db, bool all, struct msg_ps_reply *out, struct berr *e)
 
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(db_handle(db),
-			       all ? "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC, id"
+			       all ? "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC, rowid DESC"
 				   : "SELECT " ROW_COLUMNS " FROM containers WHERE state = 'running' "
-				     "ORDER BY created DESC, id",
+				     "ORDER BY created DESC, rowid DESC",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dberr(db, e);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -397,6 +397,27 @@ nomem:
 	sqlite3_finalize(st);
 	ipc_struct_free(&msg_ps_reply_schema, out);
 	return berr_sys(e, "allocating");
+}
+
+int ctr_summary_labels(struct db *db, struct msg_container_summary *s, struct berr *e)
+{
+	static const char *const none[] = { NULL };
+	struct ctr_record r;
+	struct msg_create cr = { 0 };
+	int rc;
+
+	if (ctr_get(db, s->id, &r, e) < 0)
+		return -1;
+	rc = ipc_decode_struct(&msg_create_schema, r.config, r.config_len, none, &cr, e);
+	ctr_record_free(&r);
+	if (rc < 0)
+		return berr_wrap(e, "container %s: its stored configuration", s->name);
+	s->labels = cr.labels;
+	s->n_labels = cr.n_labels;
+	cr.labels = NULL;
+	cr.n_labels = 0;
+	ipc_struct_free(&msg_create_schema, &cr);
+	return 0;
 }
 
 int ctr_image_user(struct db *db, const char *image_id, char id[65], struct berr *e)

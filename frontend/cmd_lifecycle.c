@@ -145,22 +145,33 @@ static int stop_kill(const struct fe_opts *o, int argc, char **argv, const char 
 		return EXIT_BERTH;
 	if (strcmp(cmd, "restart") != 0)
 		return csignal(o, pos, npos, f.all, stop, f.signal, timeout, true);
-	/* restart: stopped (when running), then started again in the background. */
-	if (csignal(o, pos, npos, f.all, true, NULL, timeout, false) != 0)
-		return EXIT_BERTH;
+	/* restart: stopped (when running), then started again in the background; --all: every
+	 * container there is now, oldest first, each printed by its full ID. */
+	struct msg_ps_reply every = { 0 };
+	int rc = 0;
 	if (f.all) {
-		fe_error("restart --all: name the containers to restart");
-		return EXIT_BERTH;
-	}
-	for (int i = 0; i < npos; i++) {
-		struct msg_start req = { .container = pos[i], .attach = false };
-		struct ipc_msg *reply = NULL;
-		if (fe_request(o, MSG_START, &req, MSG_CREATE_REPLY, &reply) < 0)
+		struct msg_ps req = { .all = true };
+		if (fe_ps_fetch(o, &req, &every) < 0)
 			return EXIT_BERTH;
-		printf("%s\n", ((const struct msg_create_reply *)reply->body)->container_id);
+	}
+	if (csignal(o, pos, npos, f.all, true, NULL, timeout, false) != 0)
+		rc = EXIT_BERTH;
+	size_t n = f.all ? every.n_containers : (size_t)npos;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *name = f.all ? every.containers[n - 1 - i].id : pos[i];
+		struct msg_start req = { .container = (char *)name, .attach = false };
+		struct ipc_msg *reply = NULL;
+		if (fe_request(o, MSG_START, &req, MSG_CREATE_REPLY, &reply) < 0) {
+			rc = EXIT_BERTH;
+			break;
+		}
+		printf("%s\n", f.all ? name : ((const struct msg_create_reply *)reply->body)->container_id);
 		ipc_msg_free(reply);
 	}
-	return 0;
+	for (size_t i = 0; i < every.n_containers; i++)
+		ipc_struct_free(&msg_container_summary_schema, &every.containers[i]);
+	free(every.containers);
+	return rc;
 }
 
 int cmd_stop(const struct fe_opts *o, int argc, char **argv)

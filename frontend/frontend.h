@@ -86,6 +86,11 @@ int cmd_rm(const struct fe_opts *o, int argc, char **argv);
 int cmd_stop(const struct fe_opts *o, int argc, char **argv);
 int cmd_kill(const struct fe_opts *o, int argc, char **argv);
 int cmd_restart(const struct fe_opts *o, int argc, char **argv);
+/* The whole `ps` answer (every part), the summaries moved into *out (zeroed by the caller);
+ * -1 with the error printed. */
+struct msg_ps;
+struct msg_ps_reply;
+int fe_ps_fetch(const struct fe_opts *o, const struct msg_ps *req, struct msg_ps_reply *out);
 int cmd_wait(const struct fe_opts *o, int argc, char **argv);
 int cmd_logs(const struct fe_opts *o, int argc, char **argv);
 int cmd_exec(const struct fe_opts *o, int argc, char **argv);

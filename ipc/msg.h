@@ -683,6 +683,7 @@ struct msg_start_done {
 
 struct msg_ps {
 	bool all;
+	bool labels;          /* fill each summary's labels (--filter label=, {{.Labels}}) */
 };
 
 struct msg_container_summary {
@@ -698,6 +699,8 @@ struct msg_container_summary {
 	int64_t started;
 	int64_t finished;
 	int64_t pid;          /* running: the container's init pid as the runtime reported */
+	char **labels;        /* "key=value" as given at create; only when asked for */
+	size_t n_labels;
 };
 
 /* Sent in parts of at most PS_REPLY_CHUNK containers (one packet must stay small); every part
