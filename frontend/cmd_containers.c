@@ -455,8 +455,16 @@ int cmd_start(const struct fe_opts *o, int argc, char **argv)
 				   : "you cannot start and attach multiple containers at once");
 		return EXIT_BERTH;
 	}
-	if (f.a)
-		return start_attached(o, NULL, pos[0], f.i, false);
+	if (f.a) {
+		/* A container made with -t gets this terminal raw and its size followed, as at
+		 * run -it: its record says whether it has a terminal. */
+		json_t *ins = NULL;
+		bool tty = false;
+		if (fe_container_inspect(o, pos[0], &ins) == 1)
+			tty = json_is_true(json_object_get(json_object_get(ins, "Config"), "Tty"));
+		json_decref(ins);
+		return start_attached(o, NULL, pos[0], f.i, tty);
+	}
 	int rc = 0;
 	for (int i = 0; i < npos; i++) {
 		int r = start_detached(o, NULL, pos[i]);

@@ -308,6 +308,16 @@ in_pty() {
 	done
 }
 
+@test "start -a -i of a container made with -t: the terminal raw (typing echoed once), its size" {
+	berth create -t -i --name t1 bb:1 sh >/dev/null
+	run in_pty root start -a -i t1 < <(sleep 2; printf 'echo typed-$((3*3)); stty size\r'
+		sleep 1; printf 'exit 7\r'; sleep 1)
+	[[ "$output" == *"typed-9"* && "$output" == *"31 101"* ]] || fail "start -a: $output"
+	[[ "$output" == *"RC=7"* ]] || fail "exit code: $output"
+	# Echoed by the container's terminal only, not by this one as well.
+	[ "$(grep -c 'echo typed' <<<"$output")" = 1 ] || fail "echoed twice: $output"
+}
+
 @test "attach to a detached container without a terminal: output, then its exit code" {
 	berth run -d -i --name p bb:1 sh -c 'read line; echo "got $line"; exit 9' >/dev/null
 	run berth attach p <<<"hello"
