@@ -134,6 +134,9 @@ $(O)/tests/unit/test_%: $(O)/obj/tests/unit/test_%.o $(UNIT_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(call pc_libs,cmocka $(PKG_IPC) $(PKG_SANDBOX) $(PKG_BROKER) \
 		$(PKG_FRONTEND) $(PKG_VERIFY) $(PKG_UNPACK))
 
+# Signature checks: not pure (a GnuPG home, gpg itself), so only their own test links them.
+$(O)/tests/unit/test_sigverify: $(O)/obj/workers/verify/sigverify.o
+
 # A misbehaving stand-in worker for test_broker_workers (never installed).
 FAKE_WORKER := $(O)/tests/unit/fake-worker
 $(FAKE_WORKER): $(O)/obj/tests/unit/fake_worker.o $(IPC_OBJS) $(COMMON_OBJS)
