@@ -170,8 +170,12 @@ static struct ipc_chan *mon_connect(struct broker *b, const struct ctr_record *c
  * schema). Returns 0, 1 when timeout_ms passed first (LC_FOREVER: none), or -1; *ended is set
  * when the monitor went away without answering (the container ended, or it was killed). A
  * frontend that goes away (the user pressed ^C) ends the wait too. */
-static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const void *body,
-		    int timeout_ms, uint32_t want, void *out, bool *ended, struct berr *e)
+/* With tick: no timeout; tick(arg) runs every LC_TICK_MS while waiting (-1 from it ends the
+ * call). */
+#define LC_TICK_MS 250
+static int mon_call_tick(struct broker *b, struct ipc_chan *ch, uint32_t type, const void *body,
+			 int timeout_ms, uint32_t want, void *out, bool *ended,
+			 int (*tick)(void *arg, struct berr *e), void *arg, struct berr *e)
 {
 	static uint64_t next_id = 1;
 	uint64_t id = next_id++;
@@ -185,11 +189,16 @@ static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const 
 		struct pollfd p[2] = { { .fd = ipc_chan_fd(ch), .events = POLLIN },
 				       { .fd = ipc_chan_fd(b->front), .events = POLLIN } };
 		cleanup_ipc_msg struct ipc_msg *m = NULL;
-		int r = poll(p, 2, timeout_ms);
+		int r = poll(p, 2, tick != NULL ? LC_TICK_MS : timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return berr_sys(e, "poll");
+		if (r == 0 && tick != NULL) {
+			if (tick(arg, e) < 0)
+				return -1;
+			continue;
+		}
 		if (r == 0)
 			return 1;
 		if (p[1].revents != 0) {
@@ -223,6 +232,12 @@ static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const 
 		m->body = NULL;
 		return 0;
 	}
+}
+
+static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const void *body,
+		    int timeout_ms, uint32_t want, void *out, bool *ended, struct berr *e)
+{
+	return mon_call_tick(b, ch, type, body, timeout_ms, want, out, ended, NULL, NULL, e);
 }
 
 /* After the monitor is gone (or has answered a wait): its lock, then the container's end
@@ -494,6 +509,36 @@ out:
 
 /* ---------------------------------------------------------------- logs */
 
+struct log_follow {
+	struct broker *b;
+	uint64_t msg_id;
+	char path[4500];
+	ino_t ino;
+};
+
+/* logs -f: when the monitor has rotated the log, the new ctr.log goes to the frontend (which
+ * reads the old one to its end first). */
+static int log_rotated(void *arg, struct berr *e)
+{
+	struct log_follow *lf = arg;
+	struct stat st;
+	int fd, rc;
+
+	if (stat(lf->path, &st) < 0 || st.st_ino == lf->ino)
+		return 0;
+	fd = open(lf->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	lf->ino = st.st_ino;
+	struct msg_logs_reply r = { .running = true };
+	rc = ipc_send(lf->b->front, MSG_LOGS_REPLY, lf->msg_id, &r, &fd, 1, e);
+	close(fd);
+	return rc;
+}
+
 int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	const struct msg_logs *req = m->body;
@@ -501,6 +546,7 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 	char id[65], path[4500];
 	int fds[2];
 	size_t n = 0;
+	ino_t cur_ino = 0;
 	int rc = -1;
 
 	if (ctr_lookup(b->db, req->container, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
@@ -511,6 +557,9 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 		ctr_path(b->cfg.root, id, i == 0 ? "userdata/ctr.log.1" : "userdata/ctr.log", path,
 			 sizeof(path));
 		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (fd >= 0 && i == 1 && fstat(fd, &st) == 0)
+			cur_ino = st.st_ino;
 		if (fd >= 0)
 			fds[n++] = fd;
 	}
@@ -519,10 +568,24 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
 	if (rc == 0 && r.running) {
-		bool gone;
+		bool gone, ended;
 		struct ipc_chan *ch = mon_connect(b, &c, &gone, e);
 		if (ch != NULL) {
-			rc = wait_exit(b, ch, id, LC_FOREVER, e);
+			/* While it runs, a rotation of the log (a new ctr.log) is handed on. */
+			struct log_follow lf = { .b = b, .msg_id = m->id };
+			struct msg_l_wait wq = { 0 };
+			struct msg_l_wait_reply wr = { 0 };
+			ctr_path(b->cfg.root, id, "userdata/ctr.log", lf.path, sizeof(lf.path));
+			lf.ino = cur_ino;
+			rc = mon_call_tick(b, ch, MSG_L_WAIT, &wq, LC_FOREVER, MSG_L_WAIT_REPLY, &wr,
+					   &ended, log_rotated, &lf, e);
+			if (rc == 0 || ended) {
+				/* A rotation in the last moments goes on before the end. */
+				berr_clear(e);
+				rc = log_rotated(&lf, e);
+				if (rc == 0)
+					rc = finish_after_exit(b, id, e);
+			}
 			ipc_chan_free(ch);
 		} else if (!gone) {
 			rc = -1;

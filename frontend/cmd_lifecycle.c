@@ -372,12 +372,20 @@ int cmd_logs(const struct fe_opts *o, int argc, char **argv)
 		 * container has exited. */
 		struct pollfd p = { .fd = ipc_chan_fd(br.ch), .events = POLLIN };
 		int r = poll(&p, 1, 200);
+		int next = -1;
 		if (r > 0) {
 			if (fe_broker_next(&br, MSG_LOGS_REPLY, &reply, &e) < 0) {
 				fe_error("%s", e.msg);
 				goto out;
 			}
-			running = false;
+			/* Either the end, or the log was rotated: the new file, read once the
+			 * old one is read to its end. */
+			if (((const struct msg_logs_reply *)reply->body)->done || reply->nfds != 1) {
+				running = false;
+			} else {
+				next = reply->fds[0];
+				reply->fds[0] = -1;
+			}
 			ipc_msg_free(reply);
 			reply = NULL;
 		}
@@ -386,7 +394,18 @@ int cmd_logs(const struct fe_opts *o, int argc, char **argv)
 		done = 0;
 		if (cur >= 0 && slurp(cur, &buf, &len, &cap) < 0) {
 			fe_error("reading the container's log: %m");
+			if (next >= 0)
+				close(next);
 			goto out;
+		}
+		if (next >= 0) {
+			if (cur >= 0)
+				close(cur);
+			cur = next;
+			if (slurp(cur, &buf, &len, &cap) < 0) {
+				fe_error("reading the container's log: %m");
+				goto out;
+			}
 		}
 		if (k8slog_render(buf, len, &flt, !running, emit, NULL, &done, &e) < 0) {
 			fe_error("%s", e.msg);

@@ -210,6 +210,17 @@ mounted() {
 	[ "$status" -eq 125 ] || fail "bad --since accepted"
 }
 
+@test "logs -f follows the log through its rotation (16 MiB) to the container's end" {
+	berth run -d --name big bb:1 sh -c 'sleep 1; i=0; while [ $i -lt 18 ]; do
+		head -c 1000000 /dev/zero | tr "\0" a | fold -w 1000; echo; i=$((i+1)); done; echo END' >/dev/null
+	berth logs -f big >"$BATS_TEST_TMPDIR/followed"
+	[ -s "$(ctr_dir root)/$(berth ps -a -q --no-trunc)/userdata/ctr.log.1" ] || fail "no rotation"
+	assert_eq "$(tr -cd a <"$BATS_TEST_TMPDIR/followed" | wc -c)" 18000000
+	assert_eq "$(tail -n 1 "$BATS_TEST_TMPDIR/followed")" "END"
+	berth logs big >"$BATS_TEST_TMPDIR/after"
+	cmp -s "$BATS_TEST_TMPDIR/followed" "$BATS_TEST_TMPDIR/after" || fail "logs -f and logs differ"
+}
+
 @test "kill -9 of the monitor: the container is stopped and recorded, nothing is left mounted" {
 	for who in root user; do
 		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
