@@ -361,7 +361,8 @@ int regd_add_buf(struct regd *r, const char *buf, size_t len, const char *path, 
 		goto out;
 	}
 	/* Scopes already set by an earlier file, or twice in this one. */
-	qsort(f.scopes, f.n_scopes, sizeof(*f.scopes), cmp_scope);
+	if (f.n_scopes > 0)
+		qsort(f.scopes, f.n_scopes, sizeof(*f.scopes), cmp_scope);
 	for (size_t i = 0; i < f.n_scopes; i++) {
 		const struct scope *old = find(r, f.scopes[i].name);
 		if (old != NULL) {
@@ -396,10 +397,12 @@ int regd_add_buf(struct regd *r, const char *buf, size_t len, const char *path, 
 		r->has_default = true;
 		memset(&f.def, 0, sizeof(f.def));
 	}
-	memcpy(r->scopes + r->n_scopes, f.scopes, f.n_scopes * sizeof(*f.scopes));
+	if (f.n_scopes > 0)
+		memcpy(r->scopes + r->n_scopes, f.scopes, f.n_scopes * sizeof(*f.scopes));
 	r->n_scopes += f.n_scopes;
 	f.n_scopes = 0;
-	qsort(r->scopes, r->n_scopes, sizeof(*r->scopes), cmp_scope);
+	if (r->n_scopes > 0)
+		qsort(r->scopes, r->n_scopes, sizeof(*r->scopes), cmp_scope);
 	rc = 0;
 out:
 	regfile_clear(&f);
