@@ -9,6 +9,9 @@
  *    uid 0 in the user's own namespace; rootful: the user is root already).
  *  - INFO: reads host facts and starts sandboxed workers; it returns no secret.
  *  - UNSHARE: runs the user's own command in the user's own namespace (refused rootful).
+ *  - TRUST_SHOW: reads policy.json and registries.d, the configuration the broker trusts
+ *    anyway; a path the frontend names is opened with the user's own rights (rootless: in
+ *    the user's namespace; rootful: the user is root), and only regular files are read.
  *  - SAVE: reads the user's own store into an fd the frontend opened as the user; the broker
  *    opens no path the user named, so a rootful broker writes nothing the user could not. */
 #include <errno.h>
@@ -39,6 +42,7 @@
 #include "broker/push.h"
 #include "broker/save.h"
 #include "broker/store.h"
+#include "broker/trustcmd.h"
 #include "broker/unshare.h"
 #include "broker/userns.h"
 #include "broker/wk.h"
@@ -263,6 +267,7 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_TAG, false, BS_READY, imagecmd_tag },
 	{ MSG_UNTAG, false, BS_READY, imagecmd_untag },
 	{ MSG_RMI, false, BS_READY, imagecmd_rmi },
+	{ MSG_TRUST_SHOW, false, BS_READY, broker_trust_show },
 };
 
 static void on_front(evutil_socket_t fd, short what, void *arg)

@@ -122,7 +122,10 @@ enum ipc_msg_type {
 	MSG_ATTACH_REPLY = 111, /* broker -> frontend: fds[0] = a channel to the monitor, attached */
 	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
 	MSG_U_ARCHIVE_REPLY = 70,
-	MSG_TYPE_MAX = 111,
+	MSG_TRUST_SHOW = 112,   /* frontend -> broker: `berth image trust show` */
+	MSG_TRUST_SHOW_REPLY = 113, /* broker -> frontend: the policy as rows; with raw, fds[0]
+				   is the policy file that was read (read-only) */
+	MSG_TYPE_MAX = 113,
 };
 
 struct msg_error {
@@ -873,6 +876,33 @@ struct msg_attach_reply {
 	bool interactive;     /* it takes input */
 };
 
+/* ---- image trust (ipc/msg_trust.c) ------------------------------------------------------ */
+
+/* `berth image trust show`: the broker reads policy.json and registries.d (trusted
+ * configuration: the broker decides which files) and answers with Podman's rows. */
+struct msg_trust_show {
+	char *policy_path;    /* --signature-policy / --policypath, or NULL: the lookup order */
+	char *registries_d;   /* --registrypath, or NULL: the lookup order */
+	bool raw;             /* --raw: the reply carries the file as fds[0] */
+};
+
+struct msg_trust_entry {
+	char *transport;      /* "all" (default), "repository" (docker), or the transport */
+	char *name;           /* "* (default)" or the scope */
+	char *repo_name;      /* "default" or the scope */
+	char *type;           /* accept | reject | signed | sigstoreSigned */
+	char **keys;          /* key paths, or "keyData" for inline keys */
+	size_t n_keys;
+	char *gpg_id;         /* key identities (signed), "N/A" (sigstoreSigned), or "" */
+	char *sigstore;       /* the lookaside location registries.d gives the scope, or "" */
+};
+
+struct msg_trust_show_reply {
+	char *policy_path;    /* the file read; "" when none exists (berth then accepts) */
+	struct msg_trust_entry *entries;
+	size_t n_entries;
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -886,6 +916,9 @@ struct ipc_msgdef {
 const struct ipc_msgdef *ipc_msgdef(uint32_t type);
 
 extern const struct ipc_schema msg_error_schema;
+extern const struct ipc_schema msg_trust_show_schema;
+extern const struct ipc_schema msg_trust_entry_schema;
+extern const struct ipc_schema msg_trust_show_reply_schema;
 extern const struct ipc_schema msg_cinspect_schema;
 extern const struct ipc_schema msg_cinspect_reply_schema;
 extern const struct ipc_schema msg_v_user_schema;

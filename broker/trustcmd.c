@@ -1,0 +1,309 @@
+/* Reading the trust configuration and `image trust show`; the order and the reasons are in
+ * trustcmd.h. */
+#include "broker/trustcmd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/xio.h"
+#include "ipc/msg.h"
+
+static bool exists(const char *path)
+{
+	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
+}
+
+/* Opens and reads a whole configuration file: 1 when it does not exist, 0 with *buf (owned,
+ * NUL-terminated) and, when fd is not NULL, the open file in *fd, or -1 with *e set. */
+static int read_conf(const char *path, size_t max, char **buf, size_t *len, int *fd,
+		     struct berr *e)
+{
+	cleanup_close int f = -1;
+	cleanup_free char *b = NULL;
+	struct stat st;
+	ssize_t n;
+
+	f = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (f < 0)
+		return errno == ENOENT ? 1 : berr_sys(e, "open %s", path);
+	if (fstat(f, &st) < 0)
+		return berr_sys(e, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return berr_set(e, BERR_INVALID, 0, "%s is not a regular file", path);
+	if ((uint64_t)st.st_size > max)
+		return berr_set(e, BERR_INVALID, 0, "%s is larger than %zu bytes", path, max);
+	b = malloc(max + 2);
+	if (b == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	/* One byte past the limit: a file that grew meanwhile is refused, not cut. */
+	n = xread_all(f, b, max + 1, e);
+	if (n < 0)
+		return berr_wrap(e, "reading %s", path);
+	if ((size_t)n > max)
+		return berr_set(e, BERR_INVALID, 0, "%s is larger than %zu bytes", path, max);
+	b[n] = '\0';
+	*len = (size_t)n;
+	*buf = TAKE_PTR(b);
+	if (fd != NULL) {
+		if (lseek(f, 0, SEEK_SET) < 0)
+			return berr_sys(e, "seek %s", path);
+		*fd = TAKE_FD(f);
+	}
+	return 0;
+}
+
+int trust_load_policy(const struct broker_cfg *cfg, const char *override, char *path,
+		      size_t pathlen, struct trust_policy **out, int *fd, struct berr *e)
+{
+	const char *home = cfg->rootless && cfg->home[0] != '\0' ? cfg->home : NULL;
+	bool named = override != NULL && override[0] != '\0';
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (fd != NULL)
+		*fd = -1;
+	if (trust_policy_path(override, home, exists, path, pathlen) < 0)
+		return berr_set(e, BERR_INVALID, 0, "the policy.json path is too long");
+	log_debug("Using trust policy \"%s\"", path);
+	rc = read_conf(path, TRUST_POLICY_MAX, &buf, &len, fd, e);
+	if (rc == 1) {
+		if (named) {
+			errno = ENOENT;
+			return berr_sys(e, "open %s", path);
+		}
+		path[0] = '\0';
+		return 0;
+	}
+	if (rc < 0)
+		return berr_wrap(e, "reading the image trust policy");
+	*out = trust_policy_parse(buf, len, path, e);
+	if (*out == NULL) {
+		if (fd != NULL && *fd >= 0) {
+			close(*fd);
+			*fd = -1;
+		}
+		return berr_wrap(e, "reading the image trust policy");
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The "*.yaml" regular files of dir, sorted, each merged in. A missing directory is empty. */
+static int add_regd_dir(struct regd *r, const char *dir, bool must_exist, struct berr *e)
+{
+	DIR *d = opendir(dir);
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (d == NULL) {
+		if ((errno == ENOENT || errno == ENOTDIR) && !must_exist)
+			return 0;
+		return berr_sys(e, "reading registries.d: opendir %s", dir);
+	}
+	names = calloc(TRUST_REGD_FILES_MAX, sizeof(*names));
+	if (names == NULL)
+		rc = berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	for (struct dirent *de; rc == 0;) {
+		size_t l;
+
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL) {
+			if (errno != 0)
+				rc = berr_sys(e, "reading registries.d: %s", dir);
+			break;
+		}
+		l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 5, ".yaml") != 0)
+			continue;
+		if (n == TRUST_REGD_FILES_MAX)
+			rc = berr_set(e, BERR_INVALID, 0, "reading registries.d: more than %d files "
+				      "in %s", TRUST_REGD_FILES_MAX, dir);
+		else if ((names[n++] = strdup(de->d_name)) == NULL)
+			rc = berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	}
+	closedir(d);
+	if (rc == 0 && n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		cleanup_free char *buf = NULL;
+		char path[PATH_MAX];
+		size_t len = 0;
+		int r1;
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
+			rc = berr_set(e, BERR_INVALID, 0, "path too long: %s/%s", dir, names[i]);
+			break;
+		}
+		log_debug("Loading registries.d file \"%s\"", path);
+		/* A file removed between the listing and the open is an expected race. */
+		r1 = read_conf(path, REGD_FILE_MAX, &buf, &len, NULL, e);
+		if (r1 == 0)
+			r1 = regd_add_buf(r, buf, len, path, e);
+		if (r1 < 0)
+			rc = berr_wrap(e, "reading registries.d");
+	}
+	for (size_t i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+struct regd *trust_load_regd(const struct broker_cfg *cfg, const char *override,
+			     struct berr *e)
+{
+	const char *home = cfg->rootless && cfg->home[0] != '\0' ? cfg->home : NULL;
+	bool named = override != NULL && override[0] != '\0';
+	char dir[PATH_MAX];
+	struct regd *r;
+
+	if (named) {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s", override) >= sizeof(dir))
+			return berr_set(e, BERR_INVALID, 0, "the registries.d path is too long"), NULL;
+	} else if (regd_dir(home, exists, dir, sizeof(dir)) < 0) {
+		return berr_set(e, BERR_INVALID, 0, "the registries.d path is too long"), NULL;
+	}
+	r = regd_new(e);
+	if (r == NULL)
+		return NULL;
+	if (add_regd_dir(r, dir, named, e) < 0) {
+		regd_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------------ trust show */
+
+/* Podman's words for the requirement types (pkg/trust). */
+static const char *type_desc(enum trust_req_type t)
+{
+	switch (t) {
+	case TRUST_ACCEPT: return "accept";
+	case TRUST_REJECT: return "reject";
+	case TRUST_SIGNED_BY: return "signed";
+	case TRUST_SIGSTORE_SIGNED: return "sigstoreSigned";
+	}
+	return "";
+}
+
+/* One row per requirement, as Podman's descriptionsOfPolicyRequirements. Strings point into
+ * the policy and the registries.d configuration, which outlive the reply. */
+static int add_rows(struct msg_trust_show_reply *rep, size_t max, const char *transport,
+		    const char *name, const char *repo_name, const char *lookaside,
+		    const struct trust_req *reqs, size_t n, struct berr *e)
+{
+	static char *keydata[] = { (char *)"keyData" };
+
+	for (size_t i = 0; i < n; i++) {
+		struct msg_trust_entry *t;
+
+		if (rep->n_entries == max)
+			return berr_set(e, BERR_INVALID, 0, "the trust policy has more than %zu "
+					"requirements to show", max);
+		t = &rep->entries[rep->n_entries++];
+		t->transport = (char *)transport;
+		t->name = (char *)name;
+		t->repo_name = (char *)repo_name;
+		t->type = (char *)type_desc(reqs[i].type);
+		if (reqs[i].key_source == TRUST_KEYS_DATA) {
+			t->keys = keydata;
+			t->n_keys = 1;
+		} else {
+			t->keys = reqs[i].key_paths;
+			t->n_keys = reqs[i].n_key_paths;
+		}
+		/* Podman shows the user IDs of GPG keys (gpg --with-colons); berth does not parse
+		 * OpenPGP in the broker, and leaves the column empty until berth-verify can
+		 * report them. */
+		t->gpg_id = (char *)(reqs[i].type == TRUST_SIGSTORE_SIGNED ? "N/A" : "");
+		t->sigstore = (char *)(lookaside != NULL ? lookaside : "");
+	}
+	return 0;
+}
+
+#define TRUST_SHOW_MAX 512 /* the reply schema's limit */
+
+int broker_trust_show(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	static const struct trust_req accept_all = { .type = TRUST_ACCEPT };
+	struct broker *b = ctx;
+	const struct msg_trust_show *req = m->body;
+	struct msg_trust_show_reply rep = { 0 };
+	struct trust_policy *p = NULL;
+	struct regd *r = NULL;
+	cleanup_close int fd = -1;
+	char path[PATH_MAX];
+	int rc = -1;
+
+	if (req->policy_path != NULL && !path_is_clean_abs(req->policy_path))
+		return berr_set(e, BERR_INVALID, 0, "--signature-policy must be a clean absolute "
+				"path");
+	if (req->registries_d != NULL && !path_is_clean_abs(req->registries_d))
+		return berr_set(e, BERR_INVALID, 0, "--registrypath must be a clean absolute path");
+	if (trust_load_policy(&b->cfg, req->policy_path, path, sizeof(path), &p,
+			      req->raw ? &fd : NULL, e) < 0)
+		return -1;
+	if (req->raw && p == NULL) {
+		berr_set(e, BERR_NOTFOUND, 0, "no image trust policy: neither "
+			 "$HOME/.config/containers/policy.json nor /etc/containers/policy.json "
+			 "exists");
+		goto out;
+	}
+	r = trust_load_regd(&b->cfg, req->registries_d, e);
+	if (r == NULL)
+		goto out;
+	rep.policy_path = path;
+	rep.entries = calloc(TRUST_SHOW_MAX, sizeof(*rep.entries));
+	if (rep.entries == NULL) {
+		berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (p == NULL) {
+		/* No policy anywhere: berth accepts, and says so as Podman would show such a
+		 * policy. */
+		if (add_rows(&rep, TRUST_SHOW_MAX, "all", "* (default)", "default",
+			     regd_scope_lookaside(r, ""), &accept_all, 1, e) < 0)
+			goto out;
+	} else {
+		size_t n;
+		const struct trust_req *d = trust_policy_default(p, &n);
+
+		if (add_rows(&rep, TRUST_SHOW_MAX, "all", "* (default)", "default",
+			     regd_scope_lookaside(r, ""), d, n, e) < 0)
+			goto out;
+		for (size_t i = 0; i < trust_policy_scope_count(p); i++) {
+			struct trust_scope s = trust_policy_scope_at(p, i);
+			const char *tr = strcmp(s.transport, "docker") == 0 ? "repository" :
+									      s.transport;
+
+			if (add_rows(&rep, TRUST_SHOW_MAX, tr, s.scope, s.scope,
+				     regd_scope_lookaside(r, s.scope), s.reqs, s.n_reqs, e) < 0)
+				goto out;
+		}
+	}
+	rc = ipc_send(b->front, MSG_TRUST_SHOW_REPLY, m->id, &rep, req->raw ? &fd : NULL,
+		      req->raw ? 1 : 0, e);
+out:
+	free(rep.entries);
+	regd_free(r);
+	trust_policy_free(p);
+	return rc;
+}
