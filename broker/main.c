@@ -12,6 +12,8 @@
  *  - TRUST_SHOW: reads policy.json and registries.d, the configuration the broker trusts
  *    anyway; a path the frontend names is opened with the user's own rights (rootless: in
  *    the user's namespace; rootful: the user is root), and only regular files are read.
+ *  - TRUST_SET: rewrites that policy.json with the same rights, only ever with a policy the
+ *    parser accepts (what the user could write by hand).
  *  - SAVE: reads the user's own store into an fd the frontend opened as the user; the broker
  *    opens no path the user named, so a rootful broker writes nothing the user could not. */
 #include <errno.h>
@@ -268,6 +270,7 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_UNTAG, false, BS_READY, imagecmd_untag },
 	{ MSG_RMI, false, BS_READY, imagecmd_rmi },
 	{ MSG_TRUST_SHOW, false, BS_READY, broker_trust_show },
+	{ MSG_TRUST_SET, false, BS_READY, broker_trust_set },
 };
 
 static void on_front(evutil_socket_t fd, short what, void *arg)

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/path.h"
@@ -306,4 +308,145 @@ out:
 	regd_free(r);
 	trust_policy_free(p);
 	return rc;
+}
+
+/* ------------------------------------------------------------------ trust set */
+
+/* The new requirement list for req, as Podman writes it. */
+static json_t *new_reqs(const struct msg_trust_set *req, struct berr *e)
+{
+	const char *t = strcmp(req->trust_type, "accept") == 0 ? "insecureAcceptAnything" :
+								 req->trust_type;
+	json_t *arr = json_array();
+
+	if (arr == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory"), NULL;
+	if (strcmp(t, "insecureAcceptAnything") == 0 || strcmp(t, "reject") == 0) {
+		if (req->n_keys > 0) {
+			json_decref(arr);
+			return berr_set(e, BERR_INVALID, 0, "%zu public keys unexpectedly provided "
+					"for trust type %s", req->n_keys, req->trust_type), NULL;
+		}
+		json_array_append_new(arr, json_pack("{s:s}", "type", t));
+		return arr;
+	}
+	if (strcmp(t, "signedBy") != 0 && strcmp(t, "sigstoreSigned") != 0) {
+		json_decref(arr);
+		return berr_set(e, BERR_INVALID, 0, "unknown trust type \"%s\"", req->trust_type), NULL;
+	}
+	if (req->n_keys == 0) {
+		json_decref(arr);
+		return berr_set(e, BERR_INVALID, 0, "at least one public key must be defined for "
+				"type '%s'", t), NULL;
+	}
+	for (size_t i = 0; i < req->n_keys; i++) {
+		if (!path_is_clean_abs(req->keys[i])) {
+			json_decref(arr);
+			return berr_set(e, BERR_INVALID, 0, "the public key path \"%s\" must be a "
+					"clean absolute path", req->keys[i]), NULL;
+		}
+		if (strcmp(t, "signedBy") == 0)
+			json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "type", t, "keyType",
+							     "GPGKeys", "keyPath", req->keys[i]));
+		else
+			json_array_append_new(arr, json_pack("{s:s,s:s}", "type", t, "keyPath",
+							     req->keys[i]));
+	}
+	return arr;
+}
+
+/* Puts reqs (taken) under the scope, as Podman does. */
+static int put_scope(json_t *root, const char *scope, json_t *reqs, struct berr *e)
+{
+	json_t *tr, *scopes;
+	const char *tname;
+
+	if (strcmp(scope, "default") == 0) {
+		json_object_set_new(root, "default", reqs);
+		return 0;
+	}
+	if (!json_is_array(json_object_get(root, "default")) ||
+	    json_array_size(json_object_get(root, "default")) == 0) {
+		json_decref(reqs);
+		return berr_set(e, BERR_INVALID, 0, "default trust policy must be set");
+	}
+	tr = json_object_get(root, "transports");
+	if (tr == NULL) {
+		tr = json_object();
+		json_object_set_new(root, "transports", tr);
+	}
+	json_object_foreach(tr, tname, scopes) {
+		if (json_is_object(scopes) && json_object_get(scopes, scope) != NULL) {
+			json_object_set_new(scopes, scope, reqs);
+			return 0;
+		}
+	}
+	scopes = json_object_get(tr, "docker");
+	if (scopes == NULL) {
+		scopes = json_object();
+		json_object_set_new(tr, "docker", scopes);
+	}
+	json_object_set_new(scopes, scope, reqs);
+	return 0;
+}
+
+int broker_trust_set(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct broker *b = ctx;
+	const struct msg_trust_set *req = m->body;
+	const char *home = b->cfg.rootless && b->cfg.home[0] != '\0' ? b->cfg.home : NULL;
+	cleanup_free char *buf = NULL, *out = NULL;
+	struct trust_policy *check;
+	struct msg_ok ok = { 0 };
+	char path[PATH_MAX];
+	json_auto_t *root = NULL;
+	json_t *reqs;
+	size_t len = 0;
+	int rc;
+
+	if (req->policy_path != NULL && !path_is_clean_abs(req->policy_path))
+		return berr_set(e, BERR_INVALID, 0, "--policypath must be a clean absolute path");
+	if (strcmp(req->scope, "default") != 0 && (req->scope[0] == '\0' ||
+						   trust_docker_scope_check(req->scope, e) < 0))
+		return req->scope[0] == '\0' ?
+			       berr_set(e, BERR_INVALID, 0, "invalid image scope \"\"") : -1;
+	if (trust_policy_path(req->policy_path, home, exists, path, sizeof(path)) < 0)
+		return berr_set(e, BERR_INVALID, 0, "the policy.json path is too long");
+	rc = read_conf(path, TRUST_POLICY_MAX, &buf, &len, NULL, e);
+	if (rc < 0)
+		return berr_wrap(e, "reading the image trust policy");
+	if (rc == 0) {
+		json_error_t je;
+		/* The file as it is must be one berth reads: a malformed policy is fixed by
+		 * hand, not papered over. */
+		check = trust_policy_parse(buf, len, path, e);
+		if (check == NULL)
+			return berr_wrap(e, "reading the image trust policy");
+		trust_policy_free(check);
+		root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	} else {
+		root = json_object();
+	}
+	if (root == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	reqs = new_reqs(req, e);
+	if (reqs == NULL || put_scope(root, req->scope, reqs, e) < 0)
+		return -1;
+	out = json_dumps(root, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	if (out == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	check = trust_policy_parse(out, strlen(out), path, e);
+	if (check == NULL)
+		return berr_wrap(e, "setting the image trust policy");
+	trust_policy_free(check);
+	/* Podman writes the file without a final newline; a text file gets one here. */
+	len = strlen(out);
+	out[len] = '\n';
+	if (write_file_atomic(path, out, len + 1, 0644, e) < 0)
+		return berr_wrap(e, "setting the image trust policy");
+	/* The broker's umask must not make the system policy unreadable to other users. */
+	if (chmod(path, 0644) < 0)
+		return berr_sys(e, "chmod %s", path);
+	log_debug("Wrote trust policy \"%s\"", path);
+	return ipc_send(b->front, MSG_OK, m->id, &ok, NULL, 0, e);
 }

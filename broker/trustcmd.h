@@ -35,5 +35,13 @@ struct regd *trust_load_regd(const struct broker_cfg *cfg, const char *override,
 
 /* MSG_TRUST_SHOW handler. */
 int broker_trust_show(void *ctx, struct ipc_msg *m, struct berr *e);
+/* MSG_TRUST_SET handler: Podman's AddPolicyEntries. The scope ("default" or a docker scope)
+ * gets one requirement of the type (accept is insecureAcceptAnything), or for signedBy
+ * (GPGKeys) and sigstoreSigned one per key file; a scope that exists under some transport is
+ * replaced there, a new one goes under "docker"; a scope other than "default" needs a default
+ * already set. The rest of the file is kept as it was (its JSON re-indented). The new policy
+ * is checked with the parser before it replaces the file (temp file, fsync, rename), mode
+ * 0644 as Podman writes it. No policy file yet: one is created at the lookup's path. */
+int broker_trust_set(void *ctx, struct ipc_msg *m, struct berr *e);
 
 #endif

@@ -177,9 +177,123 @@ static int cmd_trust_show(const struct fe_opts *o, int argc, char **argv)
 	return rc;
 }
 
+enum { S_TYPE, S_PUBKEYSFILE, S_POLICYPATH, S_HELP };
+static const struct fe_opt set_opts[] = {
+	[S_TYPE] = { "type", 't', true, "Trust type, accept values: signedBy(default), accept, "
+				       "reject, sigstoreSigned" },
+	[S_PUBKEYSFILE] = { "pubkeysfile", 'f', true, "Path of installed public key(s) to trust "
+						      "for TARGET" },
+	[S_POLICYPATH] = { "policypath", 0, true, "Path of the policy.json to change" },
+	[S_HELP] = { "help", 'h', false, "Help for set" },
+};
+
+#define SET_KEYS_MAX 16
+
+struct set_ctx {
+	const char *type, *policypath;
+	char *keys[SET_KEYS_MAX]; /* owned: absolute paths */
+	size_t n_keys;
+	bool help;
+};
+
+static int set_opt(int id, const char *val, void *ctx)
+{
+	struct set_ctx *c = ctx;
+
+	switch (id) {
+	case S_TYPE:
+		c->type = val;
+		return 0;
+	case S_PUBKEYSFILE:
+		if (c->n_keys == SET_KEYS_MAX) {
+			fe_error("at most %d public key files", SET_KEYS_MAX);
+			return -1;
+		}
+		/* policy.json holds absolute paths: the broker has no working directory of the
+		 * user's, and a key that is not there would fail every pull later. */
+		return resolve(val, "--pubkeysfile", &c->keys[c->n_keys++]);
+	case S_POLICYPATH:
+		c->policypath = val;
+		return 0;
+	default:
+		c->help = val == NULL;
+		return 0;
+	}
+}
+
+static int cmd_trust_set(const struct fe_opts *o, int argc, char **argv)
+{
+	static const char *const types[] = { "accept", "insecureAcceptAnything", "reject",
+					     "signedBy", "sigstoreSigned" };
+	struct set_ctx c = { .type = "signedBy" };
+	char **pos = NULL;
+	int npos = 0, rc = EXIT_BERTH;
+	struct ipc_msg *reply = NULL;
+	cleanup_free char *policy = NULL;
+	size_t i;
+
+	if (fe_parse("berth image trust set", set_opts, ARRAY_SIZE(set_opts), argc, argv, false,
+		     set_opt, &c, &pos, &npos) < 0)
+		goto out;
+	if (c.help) {
+		fe_usage("berth image trust set [options] REGISTRY",
+			 "Set default trust policy or a new trust policy for a registry", set_opts,
+			 ARRAY_SIZE(set_opts));
+		rc = 0;
+		goto out;
+	}
+	if (npos != 1) {
+		fe_error("accepts 1 arg(s), received %d", npos);
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(types); i++)
+		if (strcmp(c.type, types[i]) == 0)
+			break;
+	if (i == ARRAY_SIZE(types)) {
+		fe_error("invalid choice: %s (choose from 'accept', 'reject', 'signedBy', "
+			 "'sigstoreSigned')", c.type);
+		goto out;
+	}
+	const char *pp = c.policypath != NULL ? c.policypath :
+			 o->signature_policy[0] != '\0' ? o->signature_policy : NULL;
+	if (pp != NULL) {
+		/* The file may not exist yet; its directory must. */
+		cleanup_free char *dir = strdup(pp), *rdir = NULL;
+		const char *base = strrchr(pp, '/') != NULL ? strrchr(pp, '/') + 1 : pp;
+		char *slash = dir != NULL ? strrchr(dir, '/') : NULL;
+		if (dir == NULL || base[0] == '\0' || strcmp(base, ".") == 0 ||
+		    strcmp(base, "..") == 0) {
+			fe_error("--policypath %s is not a file name", pp);
+			goto out;
+		}
+		if (slash != NULL)
+			slash[slash == dir ? 1 : 0] = '\0';
+		if (resolve(slash != NULL ? dir : ".", "--policypath", &rdir) < 0)
+			goto out;
+		if (asprintf(&policy, "%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir, base) < 0) {
+			policy = NULL;
+			fe_error("out of memory");
+			goto out;
+		}
+	}
+	struct msg_trust_set req = { .policy_path = policy, .scope = pos[0],
+				     .trust_type = (char *)c.type, .keys = c.keys,
+				     .n_keys = c.n_keys };
+	if (fe_request(o, MSG_TRUST_SET, &req, MSG_OK, &reply) < 0)
+		goto out;
+	ipc_msg_free(reply);
+	rc = 0;
+out:
+	for (i = 0; i < c.n_keys; i++)
+		free(c.keys[i]);
+	free(pos);
+	return rc;
+}
+
 int cmd_image_trust(const struct fe_opts *o, int argc, char **argv)
 {
 	static const struct fe_sub subs[] = {
+		{ "set", cmd_trust_set },
 		{ "show", cmd_trust_show },
 	};
 

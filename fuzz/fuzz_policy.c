@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const refs[] = {
 		"quay.io/ns/app:1", "docker.io/library/busybox:latest",
-		"a.b.example.com:5000/x/y@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"a.b.example.com:5000/x/y@sha256:0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef",
 		"localhost/z:9",
 	};
 	static const char *const transports[] = { "docker", "docker-archive", "oci-archive", "oci",

@@ -190,6 +190,7 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_TRUST_SHOW, "trust-show", &msg_trust_show_schema, 0, 0 },
 	/* With raw: the policy file the broker read, read-only. */
 	{ MSG_TRUST_SHOW_REPLY, "trust-show-reply", &msg_trust_show_reply_schema, 1, 0 },
+	{ MSG_TRUST_SET, "trust-set", &msg_trust_set_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates and a client

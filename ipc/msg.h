@@ -125,7 +125,8 @@ enum ipc_msg_type {
 	MSG_TRUST_SHOW = 112,   /* frontend -> broker: `berth image trust show` */
 	MSG_TRUST_SHOW_REPLY = 113, /* broker -> frontend: the policy as rows; with raw, fds[0]
 				   is the policy file that was read (read-only) */
-	MSG_TYPE_MAX = 113,
+	MSG_TRUST_SET = 114,    /* frontend -> broker: `berth image trust set`; MSG_OK */
+	MSG_TYPE_MAX = 114,
 };
 
 struct msg_error {
@@ -903,6 +904,16 @@ struct msg_trust_show_reply {
 	size_t n_entries;
 };
 
+/* `berth image trust set`: one scope's requirements replaced, as Podman's AddPolicyEntries. */
+struct msg_trust_set {
+	char *policy_path;    /* --policypath / --signature-policy, or NULL: the lookup order */
+	char *scope;          /* "default" or a docker scope */
+	char *trust_type;     /* accept | insecureAcceptAnything | reject | signedBy |
+				 sigstoreSigned */
+	char **keys;          /* -f: absolute paths of public key files */
+	size_t n_keys;
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -919,6 +930,7 @@ extern const struct ipc_schema msg_error_schema;
 extern const struct ipc_schema msg_trust_show_schema;
 extern const struct ipc_schema msg_trust_entry_schema;
 extern const struct ipc_schema msg_trust_show_reply_schema;
+extern const struct ipc_schema msg_trust_set_schema;
 extern const struct ipc_schema msg_cinspect_schema;
 extern const struct ipc_schema msg_cinspect_reply_schema;
 extern const struct ipc_schema msg_v_user_schema;

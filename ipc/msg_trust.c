@@ -43,3 +43,13 @@ const struct ipc_schema msg_trust_show_reply_schema = {
 	"trust-show-reply", sizeof(struct msg_trust_show_reply), trust_show_reply_fields,
 	ARRAY_SIZE(trust_show_reply_fields)
 };
+
+static const struct ipc_field trust_set_fields[] = {
+	IPC_F_STR(struct msg_trust_set, policy_path, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_trust_set, scope, true, SCOPE_MAX),
+	IPC_F_STR(struct msg_trust_set, trust_type, true, 32),
+	IPC_F_STRV(struct msg_trust_set, keys, false, TRUST_KEYS_MAX, IPC_PATH_MAX),
+};
+const struct ipc_schema msg_trust_set_schema = {
+	"trust-set", sizeof(struct msg_trust_set), trust_set_fields, ARRAY_SIZE(trust_set_fields)
+};

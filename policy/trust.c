@@ -60,6 +60,8 @@ static int perr(struct berr *e, int code, const char *path, const char *where, c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (path == NULL)
+		return berr_set(e, code, 0, "%s", msg);
 	if (where[0] == '\0')
 		return berr_set(e, code, 0, "%s: %s", path, msg);
 	return berr_set(e, code, 0, "%s: %s: %s", path, where, msg);
@@ -81,7 +83,8 @@ static const char *json_kind(const json_t *v)
 }
 
 /* The path of a key in messages; cut short if it must be. */
-static void where_fmt(char w[WHERE_MAX], const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void where_fmt(char w[WHERE_MAX], const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void where_fmt(char w[WHERE_MAX], const char *fmt, ...)
 {
 	va_list ap;
@@ -495,6 +498,11 @@ static int docker_scope_check(const char *s, const char *path, const char *where
 		return perr(e, BERR_INVALID, path, where, "scope \"%s\" can never match: write "
 			    "docker.io instead of index.docker.io", s);
 	return 0;
+}
+
+int trust_docker_scope_check(const char *scope, struct berr *e)
+{
+	return docker_scope_check(scope, NULL, "", e);
 }
 
 static int cmp_scope(const void *a, const void *b)

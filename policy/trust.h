@@ -148,6 +148,10 @@ int trust_docker_scopes(const struct image_ref *ref, char (*out)[REF_STR_MAX], s
 int trust_identity_match(const struct trust_identity *id, const struct image_ref *pulled,
 			 const char *sig_ref, struct berr *e);
 
+/* Is scope a valid docker scope, as above ("" included)? 0, or -1 with *e set (BERR_INVALID,
+ * "invalid scope ..."). */
+int trust_docker_scope_check(const char *scope, struct berr *e);
+
 /* Names, as policy.json spells them. */
 const char *trust_req_type_name(enum trust_req_type t);
 const char *trust_identity_type_name(enum trust_identity_type t);

@@ -171,3 +171,81 @@ teardown() {
 	run -0 --separate-stderr berth image trust show --help
 	assert_contains "$output" "--raw"
 }
+
+# ---------------------------------------------------------------- trust set
+
+@test "trust set writes the scopes as Podman does, checked and atomically" {
+	local n=$BATS_TEST_TMPDIR/new.json key=$BATS_TEST_TMPDIR/key.gpg
+	echo key >"$key"
+	run -125 --separate-stderr berth image trust set --policypath "$n" -t accept quay.io
+	assert_eq "$stderr" "Error: default trust policy must be set"
+	[ ! -e "$n" ] || fail "a refused set created $n"
+	run -0 --separate-stderr berth image trust set --policypath "$n" -t reject default
+	run -0 --separate-stderr berth image trust set --policypath "$n" -t accept quay.io
+	cd "$BATS_TEST_TMPDIR"
+	# -f twice: one requirement per key; a relative key path is stored absolute.
+	run -0 --separate-stderr berth image trust set --policypath new.json -f key.gpg -f "$key" \
+		quay.io/signed
+	run -0 --separate-stderr berth image trust set --policypath "$n" -t sigstoreSigned \
+		-f "$key" registry.example.com:5000/app
+	assert_eq "$(stat -c %a "$n")" "644" "mode of $n"
+	output=$(cat "$n")
+	assert_json '.default == [{type: "reject"}]'
+	assert_json '.transports.docker["quay.io"] == [{type: "insecureAcceptAnything"}]'
+	assert_json '.transports.docker["quay.io/signed"] == [
+		{type: "signedBy", keyType: "GPGKeys", keyPath: $k},
+		{type: "signedBy", keyType: "GPGKeys", keyPath: $k}]' --arg k "$key"
+	assert_json '.transports.docker["registry.example.com:5000/app"] ==
+		[{type: "sigstoreSigned", keyPath: $k}]' --arg k "$key"
+	# An existing scope is replaced where it is; the rest of the file is kept.
+	run -0 --separate-stderr berth image trust set --policypath "$n" -t reject quay.io/signed
+	run -0 --separate-stderr berth image trust show --policypath "$n" --json
+	assert_json 'length == 4'
+	assert_json '[.[] | select(.name == "quay.io/signed")] == [{transport: "repository",
+		name: "quay.io/signed", repo_name: "quay.io/signed", type: "reject"}]'
+	# The global option names the file too.
+	run -0 --separate-stderr berth --signature-policy "$n" image trust set -t accept default
+	run -0 --separate-stderr berth --signature-policy "$n" image trust show
+	assert_line_re "$output" '^all +default +accept'
+	ls "$BATS_TEST_TMPDIR" | grep -q 'new\.json\.tmp' && fail "a temporary file was left"
+	return 0
+}
+
+@test "trust set refuses what Podman refuses, and never writes a policy berth cannot read" {
+	local n=$BATS_TEST_TMPDIR/p.json key=$BATS_TEST_TMPDIR/key.gpg
+	echo key >"$key"
+	echo '{"default":[{"type":"reject"}]}' >"$n"
+	run -125 --separate-stderr berth image trust set --policypath "$n" -t bogus default
+	assert_eq "$stderr" "Error: invalid choice: bogus (choose from 'accept', 'reject', 'signedBy', 'sigstoreSigned')"
+	run -125 --separate-stderr berth image trust set --policypath "$n" quay.io
+	assert_eq "$stderr" "Error: at least one public key must be defined for type 'signedBy'"
+	run -125 --separate-stderr berth image trust set --policypath "$n" -t reject -f "$key" quay.io
+	assert_eq "$stderr" "Error: 1 public keys unexpectedly provided for trust type reject"
+	run -125 --separate-stderr berth image trust set --policypath "$n" -f "$BATS_TEST_TMPDIR/nokey" quay.io
+	assert_contains "$stderr" "nokey: No such file or directory"
+	run -125 --separate-stderr berth image trust set --policypath "$n" -t accept docker.io/Busybox
+	assert_contains "$stderr" "invalid scope \"docker.io/Busybox\""
+	run -125 --separate-stderr berth image trust set --policypath "$n" -t accept
+	assert_contains "$stderr" "accepts 1 arg(s), received 0"
+	assert_eq "$(cat "$n")" '{"default":[{"type":"reject"}]}' "policy after refusals"
+	# A malformed policy is left for the user to fix, untouched.
+	echo '{"default":[{"type":"reject"}],"transports":{"docker":{"q.io":[{"type":"nope"}]}}}' >"$n"
+	run -125 --separate-stderr berth image trust set --policypath "$n" -t accept default
+	assert_contains "$stderr" "$n: transports.docker[\"q.io\"][0]: unknown requirement type \"nope\""
+	assert_contains "$(cat "$n")" '"nope"' "malformed policy"
+}
+
+@test "rootless: trust set edits the user's own policy.json, owned by the user" {
+	install -d -o "$TEST_USER" -g "$TEST_USER" "/home/$TEST_USER/.config" "$USER_CONF"
+	install -m 0644 -o "$TEST_USER" -g "$TEST_USER" /dev/stdin "$USER_CONF/policy.json" \
+		<<<'{"default":[{"type":"insecureAcceptAnything"}]}'
+	run -0 --separate-stderr berth_as "$TEST_USER" image trust set -t reject quay.io/blocked
+	assert_eq "$(stat -c %U "$USER_CONF/policy.json")" "$TEST_USER" "owner"
+	run -0 --separate-stderr berth_as "$TEST_USER" image trust show --json
+	assert_json '.[1] == {transport: "repository", name: "quay.io/blocked",
+		repo_name: "quay.io/blocked", type: "reject"}'
+	# The system policy is not the user's to change.
+	run -125 --separate-stderr berth_as "$TEST_USER" image trust set \
+		--policypath /etc/containers/policy.json -t reject default
+	assert_contains "$stderr" "Permission denied"
+}

@@ -380,6 +380,10 @@ static struct msg_trust_entry trust_entries[] = {
 	  .keys = trust_keys, .n_keys = 2, .gpg_id = "a@example.com",
 	  .sigstore = "https://sigs.example.com" },
 };
+static char *trust_set_keys[] = { "/etc/pki/key.gpg" };
+static struct msg_trust_set m_trust_set = { .scope = "quay.io/ns",
+					    .trust_type = "signedBy", .keys = trust_set_keys,
+					    .n_keys = 1 };
 static struct msg_trust_show_reply m_trust_show_reply = {
 	.policy_path = "/etc/containers/policy.json", .entries = trust_entries, .n_entries = 2
 };
@@ -464,6 +468,7 @@ static const struct {
 	{ MSG_ATTACH_REPLY, &m_attach_reply },
 	{ MSG_TRUST_SHOW, &m_trust_show },
 	{ MSG_TRUST_SHOW_REPLY, &m_trust_show_reply },
+	{ MSG_TRUST_SET, &m_trust_set },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

@@ -343,6 +343,12 @@ static void test_scope_refusals(void **state)
 	refused(SC("a.io/x:1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
 		BERR_INVALID, "a tag and a digest together");
 #undef SC
+	struct berr e = { 0 };
+	assert_int_equal(trust_docker_scope_check("quay.io/ns", &e), 0);
+	assert_int_equal(trust_docker_scope_check("", &e), 0);
+	assert_int_equal(trust_docker_scope_check("a_b", &e), -1);
+	assert_string_equal(e.msg, "invalid scope \"a_b\": expected "
+			    "host[:port][/namespace[/repository]][:tag|@digest]");
 	/* Other transports' scopes are paths, kept as written. */
 	struct trust_policy *p = parse("{\"default\":[{\"type\":\"reject\"}],\"transports\":{"
 				       "\"oci\":{\"/srv/images\":[{\"type\":\"reject\"}]},"
@@ -368,7 +374,8 @@ static void test_most_specific_wins(void **state)
 		"\"reg.example.com:5000/ns/sub\":[{\"type\":\"reject\"}],"
 		"\"reg.example.com:5000/ns/sub/repo\":[{\"type\":\"reject\"}],"
 		"\"reg.example.com:5000/ns/sub/repo:v1\":[{\"type\":\"reject\"}],"
-		"\"reg.example.com:5000/ns/sub/repo@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\":[{\"type\":\"reject\"}],"
+		"\"reg.example.com:5000/ns/sub/repo@sha256:0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef\":[{\"type\":\"reject\"}],"
 		"\"docker.io/library\":[{\"type\":\"reject\"}],"
 		"\"localhost:5000\":[{\"type\":\"reject\"}]"
 		"}}}");
