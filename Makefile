@@ -123,7 +123,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
 # tests and the fuzz harnesses as well as their worker.
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/verify/passwd.c \
-	workers/verify/sigpayload.c \
+	workers/verify/sigpayload.c workers/verify/pgpuid.c \
 	workers/fetch/wwwauth.c \
 	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))

@@ -237,6 +237,11 @@ static int handle_login(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_login, e);
 }
 
+/* trust show asks berth-verify for the user IDs of the policy's GPG keys. */
+static int handle_trust_show(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_trust_show, e);
+}
 /* The frontend's requests. One command per broker at a time: nothing is accepted while busy.
  * Image requests are the user's own store: names are checked and normalised here. */
 static const struct ipc_dispatch front_table[] = {
@@ -269,7 +274,7 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_TAG, false, BS_READY, imagecmd_tag },
 	{ MSG_UNTAG, false, BS_READY, imagecmd_untag },
 	{ MSG_RMI, false, BS_READY, imagecmd_rmi },
-	{ MSG_TRUST_SHOW, false, BS_READY, broker_trust_show },
+	{ MSG_TRUST_SHOW, false, BS_READY, handle_trust_show },
 	{ MSG_TRUST_SET, false, BS_READY, broker_trust_set },
 };
 

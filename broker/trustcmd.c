@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/path.h"
+#include "broker/wk.h"
 #include "common/xio.h"
 #include "ipc/msg.h"
 
@@ -210,7 +212,8 @@ static const char *type_desc(enum trust_req_type t)
  * the policy and the registries.d configuration, which outlive the reply. */
 static int add_rows(struct msg_trust_show_reply *rep, size_t max, const char *transport,
 		    const char *name, const char *repo_name, const char *lookaside,
-		    const struct trust_req *reqs, size_t n, struct berr *e)
+		    const struct trust_req *reqs, size_t n, const struct trust_req **src,
+		    struct berr *e)
 {
 	static char *keydata[] = { (char *)"keyData" };
 
@@ -220,6 +223,7 @@ static int add_rows(struct msg_trust_show_reply *rep, size_t max, const char *tr
 		if (rep->n_entries == max)
 			return berr_set(e, BERR_INVALID, 0, "the trust policy has more than %zu "
 					"requirements to show", max);
+		src[rep->n_entries] = &reqs[i];
 		t = &rep->entries[rep->n_entries++];
 		t->transport = (char *)transport;
 		t->name = (char *)name;
@@ -232,9 +236,7 @@ static int add_rows(struct msg_trust_show_reply *rep, size_t max, const char *tr
 			t->keys = reqs[i].key_paths;
 			t->n_keys = reqs[i].n_key_paths;
 		}
-		/* Podman shows the user IDs of GPG keys (gpg --with-colons); berth does not parse
-		 * OpenPGP in the broker, and leaves the column empty until berth-verify can
-		 * report them. */
+		/* signedBy: filled in by gpg_ids(). */
 		t->gpg_id = (char *)(reqs[i].type == TRUST_SIGSTORE_SIGNED ? "N/A" : "");
 		t->sigstore = (char *)(lookaside != NULL ? lookaside : "");
 	}
@@ -242,17 +244,121 @@ static int add_rows(struct msg_trust_show_reply *rep, size_t max, const char *tr
 }
 
 #define TRUST_SHOW_MAX 512 /* the reply schema's limit */
+#define KEY_UIDS_TIMEOUT_MS 10000
 
-int broker_trust_show(void *ctx, struct ipc_msg *m, struct berr *e)
+/* One key of a signedBy row: a file the policy names, or its inline keyData. */
+struct keyref {
+	size_t row;
+	const char *path;          /* NULL for keyData */
+	const struct trust_req *req;
+};
+
+/* Adds "a, b" to the row's ID text (Podman joins the IDs of all a row's keys with ", "). */
+static void add_ids(char *ids, const struct msg_key_uids *k)
+{
+	for (size_t j = 0; j < k->n_uids; j++) {
+		size_t l = strlen(ids);
+		/* Evidence, not truth: printable ASCII only, as the worker promises. */
+		for (const char *c = k->uids[j]; *c != '\0'; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				return;
+		snprintf(ids + l, IPC_TEXT_MAX + 1 - l, "%s%s", l > 0 ? ", " : "", k->uids[j]);
+	}
+}
+
+static int key_fd(const struct keyref *k, struct berr *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (k->path == NULL) {
+		fd = memfd_create("berth-keydata", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+		if (fd < 0)
+			return berr_sys(e, "memfd_create");
+		if (xwrite_all(fd, k->req->key_data, k->req->key_data_len, e) < 0)
+			return -1;
+		if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+					       F_SEAL_SEAL) < 0)
+			return berr_sys(e, "sealing the keyData copy");
+		return TAKE_FD(fd);
+	}
+	fd = open(k->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return berr_sys(e, "open %s", k->path);
+	if (fstat(fd, &st) < 0)
+		return berr_sys(e, "stat %s", k->path);
+	if (!S_ISREG(st.st_mode))
+		return berr_set(e, BERR_INVALID, 0, "%s is not a regular file", k->path);
+	return TAKE_FD(fd);
+}
+
+/* Fills ids[row] for every signedBy row, asking berth-verify IPC_MAX_FDS keys at a time. */
+static void gpg_ids(struct broker *b, const struct keyref *keys, size_t n,
+		    char (*ids)[IPC_TEXT_MAX + 1])
+{
+	struct wk *w = NULL;
+	struct berr e = { 0 };
+
+	for (size_t i = 0; i < n;) {
+		int fds[IPC_MAX_FDS];
+		size_t idx[IPC_MAX_FDS], nf = 0;
+		struct msg_v_key_uids req = { 0 };
+		struct msg_v_key_uids_reply rep = { 0 };
+
+		for (; i < n && nf < IPC_MAX_FDS; i++) {
+			int fd = key_fd(&keys[i], &e);
+			if (fd < 0) {
+				log_warn("Getting key identity of %s: %s",
+					 keys[i].path != NULL ? keys[i].path : "keyData", e.msg);
+				continue;
+			}
+			idx[nf] = i;
+			fds[nf++] = fd;
+		}
+		if (nf == 0)
+			continue;
+		if (w == NULL)
+			w = wk_spawn(b, "verify", NULL, &e);
+		if (w == NULL || wk_call(b, w, MSG_V_KEY_UIDS, &req, fds, nf, KEY_UIDS_TIMEOUT_MS,
+					 MSG_V_KEY_UIDS_REPLY, &rep, NULL, &e) < 0) {
+			log_warn("Getting key identities: %s", e.msg);
+		} else if (rep.n_keys != nf) {
+			log_warn("Getting key identities: berth-verify answered for %zu keys, not %zu",
+				 rep.n_keys, nf);
+		} else {
+			for (size_t k = 0; k < nf; k++) {
+				const struct keyref *kr = &keys[idx[k]];
+				if (rep.keys[k].error != NULL)
+					log_warn("Getting key identity of %s: %s",
+						 kr->path != NULL ? kr->path : "keyData",
+						 rep.keys[k].error);
+				else
+					add_ids(ids[kr->row], &rep.keys[k]);
+			}
+		}
+		ipc_struct_free(&msg_v_key_uids_reply_schema, &rep);
+		for (size_t k = 0; k < nf; k++)
+			close(fds[k]);
+		if (w == NULL || b->stopping)
+			break;
+	}
+	if (w != NULL)
+		wk_release(b, w);
+}
+
+int broker_trust_show(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	static const struct trust_req accept_all = { .type = TRUST_ACCEPT };
-	struct broker *b = ctx;
 	const struct msg_trust_show *req = m->body;
 	struct msg_trust_show_reply rep = { 0 };
 	struct trust_policy *p = NULL;
 	struct regd *r = NULL;
 	cleanup_close int fd = -1;
 	char path[PATH_MAX];
+	const struct trust_req **src = NULL;
+	char (*ids)[IPC_TEXT_MAX + 1] = NULL;
+	struct keyref *keys = NULL;
+	size_t nkeys = 0, maxkeys = 0;
 	int rc = -1;
 
 	if (req->policy_path != NULL && !path_is_clean_abs(req->policy_path))
@@ -274,7 +380,8 @@ int broker_trust_show(void *ctx, struct ipc_msg *m, struct berr *e)
 		goto out;
 	rep.policy_path = path;
 	rep.entries = calloc(TRUST_SHOW_MAX, sizeof(*rep.entries));
-	if (rep.entries == NULL) {
+	src = calloc(TRUST_SHOW_MAX, sizeof(*src));
+	if (rep.entries == NULL || src == NULL) {
 		berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -282,14 +389,14 @@ int broker_trust_show(void *ctx, struct ipc_msg *m, struct berr *e)
 		/* No policy anywhere: berth accepts, and says so as Podman would show such a
 		 * policy. */
 		if (add_rows(&rep, TRUST_SHOW_MAX, "all", "* (default)", "default",
-			     regd_scope_lookaside(r, ""), &accept_all, 1, e) < 0)
+			     regd_scope_lookaside(r, ""), &accept_all, 1, src, e) < 0)
 			goto out;
 	} else {
 		size_t n;
 		const struct trust_req *d = trust_policy_default(p, &n);
 
 		if (add_rows(&rep, TRUST_SHOW_MAX, "all", "* (default)", "default",
-			     regd_scope_lookaside(r, ""), d, n, e) < 0)
+			     regd_scope_lookaside(r, ""), d, n, src, e) < 0)
 			goto out;
 		for (size_t i = 0; i < trust_policy_scope_count(p); i++) {
 			struct trust_scope s = trust_policy_scope_at(p, i);
@@ -297,13 +404,41 @@ int broker_trust_show(void *ctx, struct ipc_msg *m, struct berr *e)
 									      s.transport;
 
 			if (add_rows(&rep, TRUST_SHOW_MAX, tr, s.scope, s.scope,
-				     regd_scope_lookaside(r, s.scope), s.reqs, s.n_reqs, e) < 0)
+				     regd_scope_lookaside(r, s.scope), s.reqs, s.n_reqs, src,
+				     e) < 0)
 				goto out;
 		}
+	}
+	/* --raw prints the file only: no IDs needed. */
+	for (size_t i = 0; !req->raw && i < rep.n_entries; i++)
+		if (src[i]->type == TRUST_SIGNED_BY)
+			maxkeys += src[i]->key_source == TRUST_KEYS_DATA ? 1 : src[i]->n_key_paths;
+	if (maxkeys > 0) {
+		keys = calloc(maxkeys, sizeof(*keys));
+		ids = calloc(rep.n_entries, sizeof(*ids));
+		if (keys == NULL || ids == NULL) {
+			berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < rep.n_entries; i++) {
+			if (src[i]->type != TRUST_SIGNED_BY)
+				continue;
+			if (src[i]->key_source == TRUST_KEYS_DATA)
+				keys[nkeys++] = (struct keyref){ i, NULL, src[i] };
+			for (size_t k = 0; k < src[i]->n_key_paths; k++)
+				keys[nkeys++] = (struct keyref){ i, src[i]->key_paths[k], src[i] };
+		}
+		gpg_ids(b, keys, nkeys, ids);
+		for (size_t i = 0; i < rep.n_entries; i++)
+			if (src[i]->type == TRUST_SIGNED_BY)
+				rep.entries[i].gpg_id = ids[i];
 	}
 	rc = ipc_send(b->front, MSG_TRUST_SHOW_REPLY, m->id, &rep, req->raw ? &fd : NULL,
 		      req->raw ? 1 : 0, e);
 out:
+	free(keys);
+	free(ids);
+	free(src);
 	free(rep.entries);
 	regd_free(r);
 	trust_policy_free(p);

@@ -33,8 +33,11 @@ int trust_load_policy(const struct broker_cfg *cfg, const char *override, char *
 struct regd *trust_load_regd(const struct broker_cfg *cfg, const char *override,
 			     struct berr *e);
 
-/* MSG_TRUST_SHOW handler. */
-int broker_trust_show(void *ctx, struct ipc_msg *m, struct berr *e);
+/* MSG_TRUST_SHOW, deferred (straight-line): the ID column of signedBy rows comes from
+ * berth-verify, which reads each key file the broker opens (or a sealed memfd of keyData) and
+ * reports its user IDs; the broker parses no OpenPGP. A key that cannot be read is a warning,
+ * as in Podman, and leaves its IDs out. */
+int broker_trust_show(struct broker *b, struct ipc_msg *m, struct berr *e);
 /* MSG_TRUST_SET handler: Podman's AddPolicyEntries. The scope ("default" or a docker scope)
  * gets one requirement of the type (accept is insecureAcceptAnything), or for signedBy
  * (GPGKeys) and sigstoreSigned one per key file; a scope that exists under some transport is

@@ -100,6 +100,9 @@ enum ipc_msg_type {
 	MSG_V_USER = 54,        /* broker -> verify: resolve a user spec in the container's
 				   /etc/passwd and /etc/group (fds: those present, in that order) */
 	MSG_V_USER_REPLY = 55,
+	MSG_V_KEY_UIDS = 56,    /* broker -> verify: user IDs of the OpenPGP public key files in
+				   fds (1 to 4), for `image trust show` */
+	MSG_V_KEY_UIDS_REPLY = 57,
 
 	/* berth-unpack: one layer. */
 	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
@@ -904,6 +907,23 @@ struct msg_trust_show_reply {
 	size_t n_entries;
 };
 
+/* berth-verify: the user IDs of each key file sent (workers/verify/pgpuid.h), in fd order; a
+ * key that cannot be read has an error instead, so the others still answer. */
+struct msg_v_key_uids {
+	bool debug;
+};
+
+struct msg_key_uids {
+	char **uids;          /* printable ASCII, at most 16 of at most 256 bytes */
+	size_t n_uids;
+	char *error;          /* why this key gave no IDs, or NULL */
+};
+
+struct msg_v_key_uids_reply {
+	struct msg_key_uids *keys;  /* one per fd of the request */
+	size_t n_keys;
+};
+
 /* `berth image trust set`: one scope's requirements replaced, as Podman's AddPolicyEntries. */
 struct msg_trust_set {
 	char *policy_path;    /* --policypath / --signature-policy, or NULL: the lookup order */
@@ -931,6 +951,9 @@ extern const struct ipc_schema msg_trust_show_schema;
 extern const struct ipc_schema msg_trust_entry_schema;
 extern const struct ipc_schema msg_trust_show_reply_schema;
 extern const struct ipc_schema msg_trust_set_schema;
+extern const struct ipc_schema msg_v_key_uids_schema;
+extern const struct ipc_schema msg_key_uids_schema;
+extern const struct ipc_schema msg_v_key_uids_reply_schema;
 extern const struct ipc_schema msg_cinspect_schema;
 extern const struct ipc_schema msg_cinspect_reply_schema;
 extern const struct ipc_schema msg_v_user_schema;

@@ -53,3 +53,28 @@ static const struct ipc_field trust_set_fields[] = {
 const struct ipc_schema msg_trust_set_schema = {
 	"trust-set", sizeof(struct msg_trust_set), trust_set_fields, ARRAY_SIZE(trust_set_fields)
 };
+
+static const struct ipc_field v_key_uids_fields[] = {
+	IPC_F_BOOL(struct msg_v_key_uids, debug, false),
+};
+const struct ipc_schema msg_v_key_uids_schema = {
+	"verify-key-uids", sizeof(struct msg_v_key_uids), v_key_uids_fields,
+	ARRAY_SIZE(v_key_uids_fields)
+};
+
+/* workers/verify/pgpuid.h bounds: PGPUID_MAX IDs of PGPUID_LEN_MAX bytes. */
+static const struct ipc_field key_uids_fields[] = {
+	IPC_F_STRV(struct msg_key_uids, uids, true, 16, 256),
+	IPC_F_STR(struct msg_key_uids, error, false, IPC_TEXT_MAX),
+};
+const struct ipc_schema msg_key_uids_schema = {
+	"key-uids", sizeof(struct msg_key_uids), key_uids_fields, ARRAY_SIZE(key_uids_fields)
+};
+
+static const struct ipc_field v_key_uids_reply_fields[] = {
+	IPC_F_STRUCTV(struct msg_v_key_uids_reply, keys, true, IPC_MAX_FDS, &msg_key_uids_schema),
+};
+const struct ipc_schema msg_v_key_uids_reply_schema = {
+	"verify-key-uids-reply", sizeof(struct msg_v_key_uids_reply), v_key_uids_reply_fields,
+	ARRAY_SIZE(v_key_uids_reply_fields)
+};

@@ -42,12 +42,16 @@ EOF
 teardown() {
 	# The rootless tests' own files in the test user's home: nothing is left for other suites.
 	rm -rf "$USER_CONF/policy.json" "$USER_CONF/registries.d"
+	kill_test_pause
+	remove_user_dirs
 	assert_no_berth_procs
 }
 
 @test "trust show prints Podman's columns, one row per requirement, sorted by scope" {
 	run -0 --separate-stderr berth --signature-policy "$P" image trust show --registrypath "$REGD"
-	assert_eq "$stderr" "" "stderr"
+	# The policy's GPG keys do not exist here: Podman's warning, and no ID.
+	assert_eq "$stderr" "WARN[0000] Getting key identity of /etc/pki/a.gpg: open /etc/pki/a.gpg: No such file or directory
+WARN[0000] Getting key identity of /etc/pki/b.gpg: open /etc/pki/b.gpg: No such file or directory" "stderr"
 	assert_line_re "$output" '^TRANSPORT +NAME +TYPE +ID +STORE$'
 	assert_line_re "$output" '^all +default +reject +file:///var/lib/containers/sigstore$'
 	assert_line_re "$output" '^repository +quay\.io +accept +https://sigs\.example\.com/quay$'
@@ -73,6 +77,57 @@ teardown() {
 		.[3].keys == ["/etc/pki/cosign.pub"]'
 	# The transport default "" has no name, as Podman leaves empty fields out.
 	assert_json '.[4] | .transport == "docker-daemon" and (has("name") | not)'
+}
+
+# gen_key DIR EMAIL: a fresh GPG key made by gpg in DIR/gnupg, exported to DIR/key.asc
+# (armored) and DIR/key.gpg (binary).
+gen_key() {
+	local d=$1 email=$2
+	install -d -m 0700 "$d/gnupg"
+	GNUPGHOME=$d/gnupg gpg --batch --quiet --passphrase '' \
+		--quick-gen-key "Test Signer <$email>" default default never 2>/dev/null
+	GNUPGHOME=$d/gnupg gpg --batch --quiet --export --armor "$email" >"$d/key.asc"
+	GNUPGHOME=$d/gnupg gpg --batch --quiet --export "$email" >"$d/key.gpg"
+	gpgconf --homedir "$d/gnupg" --kill all 2>/dev/null || true
+	[ -s "$d/key.asc" ] && [ -s "$d/key.gpg" ] || fail "gpg made no key"
+}
+
+@test "trust show: the ID column has the GPG keys' user IDs, read by berth-verify" {
+	# In the test user's directory, so that the rootless run below can reach the files.
+	local d
+	d=$(user_dir "$TEST_USER")/k
+	P=$d/policy.json
+	gen_key "$d" signer@example.com
+	echo 'not a key' >"$d/bad.gpg"
+	local kd
+	kd=$(base64 -w0 "$d/key.gpg")
+	cat >"$P" <<EOF
+{"default":[{"type":"reject"}],"transports":{"docker":{
+ "a.io":[{"type":"signedBy","keyType":"GPGKeys","keyPath":"$d/key.asc"}],
+ "b.io":[{"type":"signedBy","keyType":"GPGKeys","keyPaths":["$d/key.gpg","$d/bad.gpg","$d/none.gpg"]}],
+ "c.io":[{"type":"signedBy","keyType":"GPGKeys","keyData":"$kd"},
+         {"type":"signedBy","keyType":"GPGKeys","keyPaths":["$d/key.gpg","$d/key.asc"]}]}}}
+EOF
+	run -0 --separate-stderr berth --signature-policy "$P" image trust show
+	assert_line_re "$output" '^repository +a\.io +signed +signer@example\.com *$'
+	# A key that cannot be read is a warning, as in Podman; the others still show.
+	assert_line_re "$output" '^repository +b\.io +signed +signer@example\.com *$'
+	assert_contains "$stderr" "$d/bad.gpg: OpenPGP key: not an OpenPGP packet"
+	assert_contains "$stderr" "$d/none.gpg: No such file or directory"
+	assert_line_re "$output" '^repository +c\.io +signed +signer@example\.com, signer@example\.com *$'
+	assert_eq "$(grep -c '^repository *c\.io' <<<"$output")" "2" "rows for c.io"
+	run -0 --separate-stderr berth --signature-policy "$P" image trust show --json
+	assert_json '[.[] | select(.name == "c.io")] | .[0].keys == ["keyData"] and
+		.[0].gpg_id == "signer@example.com"'
+	# Rootless: the same, the key files read with the user's rights.
+	chmod 0755 "$d"
+	chmod 0644 "$P" "$d"/key.* "$d/bad.gpg"
+	run -0 --separate-stderr berth_as "$TEST_USER" --signature-policy "$P" image trust show
+	assert_line_re "$output" '^repository +a\.io +signed +signer@example\.com *$'
+	chmod 0600 "$d/key.asc"
+	run -0 --separate-stderr berth_as "$TEST_USER" --signature-policy "$P" image trust show
+	assert_contains "$stderr" "$d/key.asc: Permission denied"
+	assert_line_re "$output" '^repository +a\.io +signed *$'
 }
 
 @test "trust show --raw prints the policy file the broker read" {

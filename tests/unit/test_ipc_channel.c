@@ -384,6 +384,13 @@ static char *trust_set_keys[] = { "/etc/pki/key.gpg" };
 static struct msg_trust_set m_trust_set = { .scope = "quay.io/ns",
 					    .trust_type = "signedBy", .keys = trust_set_keys,
 					    .n_keys = 1 };
+static struct msg_v_key_uids m_v_key_uids = { .debug = false };
+static char *key_uids[] = { "signer@example.com", "Other Name" };
+static struct msg_key_uids key_uid_lists[] = {
+	{ .uids = key_uids, .n_uids = 2 },
+	{ .error = "OpenPGP key: not an OpenPGP packet" },
+};
+static struct msg_v_key_uids_reply m_v_key_uids_reply = { .keys = key_uid_lists, .n_keys = 2 };
 static struct msg_trust_show_reply m_trust_show_reply = {
 	.policy_path = "/etc/containers/policy.json", .entries = trust_entries, .n_entries = 2
 };
@@ -469,6 +476,8 @@ static const struct {
 	{ MSG_TRUST_SHOW, &m_trust_show },
 	{ MSG_TRUST_SHOW_REPLY, &m_trust_show_reply },
 	{ MSG_TRUST_SET, &m_trust_set },
+	{ MSG_V_KEY_UIDS, &m_v_key_uids },
+	{ MSG_V_KEY_UIDS_REPLY, &m_v_key_uids_reply },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },
