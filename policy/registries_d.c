@@ -545,15 +545,5 @@ int regd_signature_url(const char *base, const struct image_ref *in, const char 
 
 int regd_dir(const char *home, bool (*exists)(const char *path), char *out, size_t len)
 {
-	int n;
-
-	if (home != NULL && home[0] != '\0') {
-		n = snprintf(out, len, "%s/.config/containers/registries.d", home);
-		if (n < 0 || (size_t)n >= len)
-			return -1;
-		if (exists(out))
-			return 0;
-	}
-	n = snprintf(out, len, "/etc/containers/registries.d");
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	return trust_config_path(home, "registries.d", exists, out, len);
 }

@@ -866,22 +866,28 @@ const char *trust_identity_type_name(enum trust_identity_type t)
 	return "?";
 }
 
-int trust_policy_path(const char *override, const char *home, bool (*exists)(const char *path),
+int trust_config_path(const char *home, const char *name, bool (*exists)(const char *path),
 		      char *out, size_t len)
 {
 	int n;
 
-	if (override != NULL && override[0] != '\0') {
-		n = snprintf(out, len, "%s", override);
-		return n < 0 || (size_t)n >= len ? -1 : 0;
-	}
 	if (home != NULL && home[0] != '\0') {
-		n = snprintf(out, len, "%s/.config/containers/policy.json", home);
+		n = snprintf(out, len, "%s/.config/containers/%s", home, name);
 		if (n < 0 || (size_t)n >= len)
 			return -1;
 		if (exists(out))
 			return 0;
 	}
-	n = snprintf(out, len, "/etc/containers/policy.json");
+	n = snprintf(out, len, "/etc/containers/%s", name);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int trust_policy_path(const char *override, const char *home, bool (*exists)(const char *path),
+		      char *out, size_t len)
+{
+	if (override != NULL && override[0] != '\0') {
+		int n = snprintf(out, len, "%s", override);
+		return n < 0 || (size_t)n >= len ? -1 : 0;
+	}
+	return trust_config_path(home, "policy.json", exists, out, len);
 }

@@ -124,7 +124,10 @@ struct trust_scope trust_policy_scope_at(const struct trust_policy *p, size_t i)
 
 /* The requirements that apply to ref for transport ("docker" for a registry), by the matching
  * order above. ref must carry a domain and a path (it is normalised for docker.io here); a tag
- * and a digest together use the digest (a digested pull ignores the tag). *reqs points into p.
+ * and a digest together use the digest (a digested pull ignores the tag). For the consulted
+ * transports other than "docker" (archives and the daemon), only their "" scope and the
+ * default are looked at for now: their named scopes are kept for `image trust show`. *reqs
+ * points into p.
  * scope (when not NULL) receives the scope that matched, "" for the transport's default, or
  * NULL when the policy's "default" applied. Returns 0, or -1 with *e set (a reference that
  * cannot be normalised, a transport berth does not know). */
@@ -161,6 +164,10 @@ const char *trust_identity_type_name(enum trust_identity_type t);
  * "/etc/containers/policy.json". Writes it into out. Returns 0, or -1 when out is too small.
  * home may be NULL (no user file). exists is the caller's check (the broker stats the file). */
 int trust_policy_path(const char *override, const char *home, bool (*exists)(const char *path),
+		      char *out, size_t len);
+/* The same order for any containers configuration name ("policy.json", "registries.d"):
+ * "<home>/.config/containers/<name>" when it exists, else "/etc/containers/<name>". */
+int trust_config_path(const char *home, const char *name, bool (*exists)(const char *path),
 		      char *out, size_t len);
 
 #endif
