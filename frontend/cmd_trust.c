@@ -139,7 +139,8 @@ static int cmd_trust_show(const struct fe_opts *o, int argc, char **argv)
 	/* --policypath wins over the global --signature-policy, as it is the nearer flag. */
 	const char *pp = c.policypath != NULL ? c.policypath :
 			 o->signature_policy[0] != '\0' ? o->signature_policy : NULL;
-	if ((pp != NULL && resolve(pp, "--signature-policy", &policy) < 0) ||
+	if ((pp != NULL && resolve(pp, c.policypath != NULL ? "--policypath" :
+				   "--signature-policy", &policy) < 0) ||
 	    (c.registrypath != NULL && resolve(c.registrypath, "--registrypath", &regd) < 0))
 		return EXIT_BERTH;
 	struct msg_trust_show req = { .policy_path = policy, .registries_d = regd, .raw = c.raw };
