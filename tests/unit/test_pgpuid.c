@@ -246,6 +246,12 @@ static void test_refusals(void **state)
 	k.b[0] = 0xc6;
 	k.b[1] = 0xff;
 	refused(&k, "truncated packet header");
+	k.b[1] = 0xc0; /* a two-octet length missing its second octet */
+	refused(&k, "truncated packet header");
+	k.n = 1;
+	refused(&k, "truncated packet header");
+	k.b[0] = 0x99; /* old format, two-octet length, none there */
+	refused(&k, "truncated packet header");
 	struct berr e = { 0 };
 	assert_int_equal(pgp_key_uids(k.b, PGPUID_INPUT_MAX + 1, &U, &e), -1);
 }

@@ -179,6 +179,10 @@ static void test_refusals(void **state)
 	refused("/d/x.yaml", "docker:\n  '':\n    lookaside: file:///a\n", "must not be empty");
 	refused("/d/x.yaml", "docker:\n  [a]: {}\n", "mapping keys must be strings");
 	refused("/d/x.yaml", "default-docker: x\n", "default-docker: expected a mapping");
+	refused("/d/x.yaml", "docker:\n  q.io:\n    lookaside: file:///a\n    lookaside: file:///b\n",
+		"/d/x.yaml:4: duplicate key \"lookaside\"");
+	refused("/d/x.yaml", "docker:\n  q.io:\n    lookaside: file:///a b\n", "is not an absolute");
+	refused("/d/x.yaml", "docker: {}\n---\n[\n", "/d/x.yaml:4: invalid YAML");
 	char nul[] = "docker:\n  q.io:\n    lookaside: file:///a\0b\n";
 	struct berr e = { 0 };
 	assert_int_equal(regd_add_buf(R, nul, sizeof(nul) - 1, "/d/nul.yaml", &e), -1);
@@ -194,6 +198,31 @@ static void test_refusals(void **state)
 	assert_false(attach("b.io/x:1"));
 	assert_null(regd_scope(R, "b.io")->lookaside);
 	assert_non_null(regd_scope(R, "c.io"));
+}
+
+/* The scope limits, per file and after merging; a reference without a registry finds
+ * nothing, not default-docker. */
+static void test_limits(void **state)
+{
+	(void)state;
+	size_t cap = 80 * (REGD_SCOPES_MAX + 2);
+	char *big = malloc(cap);
+	size_t n = (size_t)snprintf(big, cap, "docker:\n");
+	for (int i = 0; i <= REGD_SCOPES_MAX; i++)
+		n += (size_t)snprintf(big + n, cap - n, "  r%d.io: {}\n", i);
+	refused("/d/big.yaml", big, "docker: more than 4096 scopes");
+	n = (size_t)snprintf(big, cap, "default-docker:\n  lookaside: file:///d\ndocker:\n");
+	for (int i = 0; i < REGD_SCOPES_MAX / 2 + 1; i++)
+		n += (size_t)snprintf(big + n, cap - n, "  a%d.io: {}\n", i);
+	add("/d/a.yaml", big);
+	n = (size_t)snprintf(big, cap, "docker:\n");
+	for (int i = 0; i < REGD_SCOPES_MAX / 2 + 1; i++)
+		n += (size_t)snprintf(big + n, cap - n, "  b%d.io: {}\n", i);
+	refused("/d/b.yaml", big, "more than 4096 docker scopes in registries.d");
+	free(big);
+	struct image_ref noreg = { .path = "x" };
+	assert_null(regd_lookaside(R, &noreg, false));
+	assert_string_equal(look("a1.io/x:1", false), "file:///d");
 }
 
 static void test_signature_url(void **state)
@@ -251,6 +280,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_and_scopes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signature_url, setup, teardown),
 		cmocka_unit_test(test_dir),
 	};

@@ -126,6 +126,10 @@ static void test_strictness(void **state)
 		"docker-manifest-digest: invalid checksum digest length");
 	refused(CRIT(T, I, "{\"docker-manifest-digest\":\"md5:00\"}"), S,
 		"unsupported digest algorithm");
+	refused(CRIT(T, I, "{\"docker-manifest-digest\":\"sha256:0123456789abcdef0123456789abcdef"
+			  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+			  "0123456789abcdef0123456789abcdef0\"}"), S,
+		"critical.image.docker-manifest-digest is longer than 135 bytes");
 	refused(CRIT(T, I, "{\"docker-manifest-digest\":7}"), S,
 		"docker-manifest-digest is not a string");
 	refused(CRIT(T, "{\"docker-reference\":\"A/B\"}", M), S,

@@ -182,6 +182,12 @@ static void test_signed_identities(void **state)
 	assert_int_equal(r[5].identity.type, TRUST_ID_MATCH_REPO_DIGEST_OR_EXACT);
 	for (int i = 0; i < 6; i++)
 		assert_non_null(trust_identity_type_name(r[i].identity.type));
+	assert_string_equal(trust_req_type_name(r[0].type), "signedBy");
+	assert_string_equal(trust_req_type_name(r[4].type), "sigstoreSigned");
+	assert_string_equal(trust_req_type_name(TRUST_ACCEPT), "insecureAcceptAnything");
+	assert_string_equal(trust_req_type_name(TRUST_REJECT), "reject");
+	assert_string_equal(trust_req_type_name((enum trust_req_type)99), "?");
+	assert_string_equal(trust_identity_type_name((enum trust_identity_type)99), "?");
 	trust_policy_free(p);
 }
 
@@ -201,6 +207,11 @@ static void test_malformed(void **state)
 	refused("{\"default\":[1]}", BERR_INVALID, "default[0]: expected an object");
 	refused("{\"default\":[{}]}", BERR_INVALID, "default[0]: type is missing");
 	refused("{\"default\":[{\"type\":5}]}", BERR_INVALID, "type: expected a string");
+	refused("{\"default\":[{\"type\":true}]}", BERR_INVALID, "found a boolean");
+	refused("{\"default\":[{\"type\":null}]}", BERR_INVALID, "found null");
+	refused("{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"a.io\":"
+		"{\"type\":\"reject\"}}}}", BERR_INVALID,
+		"transports.docker[\"a.io\"]: expected an array of requirements, found an object");
 	refused("{\"default\":[{\"type\":\"\"}]}", BERR_INVALID, "type must not be empty");
 	refused("{\"default\":[{\"type\":\"accept\"}]}", BERR_INVALID,
 		"default[0]: unknown requirement type \"accept\"");
@@ -595,6 +606,9 @@ static void test_remap_identity(void **state)
 			       "mirror.io/nsx/x:1"), 1);
 	assert_int_equal(match(t, NULL, "mirror.io/ns", "b.io/up", "mirror.io/nsx/x:1",
 			       "b.io/upx/x:1"), 0);
+	/* Another registry altogether: matched on its own reference. */
+	assert_int_equal(match(t, NULL, "mirror.io", "b.io", "other.io/x:1", "other.io/x:1"), 1);
+	assert_int_equal(match(t, NULL, "mirror.io", "b.io", "other.io/x:1", "b.io/x:1"), 0);
 	/* A host prefix matches at "/" but not at ":" (another port is another registry). */
 	assert_int_equal(match(t, NULL, "mirror.io", "b.io", "mirror.io/x:1", "b.io/x:1"), 1);
 	assert_int_equal(match(t, NULL, "mirror.io", "b.io", "mirror.io:5000/x:1", "b.io/x:1"), 0);
