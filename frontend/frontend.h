@@ -25,6 +25,7 @@ struct fe_opts {
 	bool rootless;
 	char libexec[4096];
 	char authfile[4096];    /* default auth.json: $REGISTRY_AUTH_FILE, else the runtime dir's */
+	char signature_policy[4096]; /* --signature-policy, or empty: the lookup order */
 };
 
 /* A running broker for this command. */
@@ -105,6 +106,7 @@ struct json_t;
 int fe_container_inspect(const struct fe_opts *o, const char *name, struct json_t **out);
 int cmd_import(const struct fe_opts *o, int argc, char **argv);
 int cmd_save(const struct fe_opts *o, int argc, char **argv);
+int cmd_image_trust(const struct fe_opts *o, int argc, char **argv);
 
 /* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
  * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */
