@@ -11,6 +11,38 @@ void detach_keys_default(struct detach_keys *d)
 	d->len = 2;
 }
 
+int detach_keys_parse(struct detach_keys *d, const char *spec)
+{
+	static const char ctrl_punct[] = "@[\\]^_"; /* ctrl-@ is 0, ctrl-_ is 31 */
+	struct detach_keys t = { 0 };
+	const char *p = spec;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		unsigned char c;
+		const char *hit;
+
+		if (n == 1) {
+			c = (unsigned char)p[0];
+		} else if (n == 6 && strncmp(p, "ctrl-", 5) == 0 && p[5] >= 'a' && p[5] <= 'z') {
+			c = (unsigned char)(p[5] - 'a' + 1);
+		} else if (n == 6 && strncmp(p, "ctrl-", 5) == 0 &&
+			   (hit = strchr(ctrl_punct, p[5])) != NULL && p[5] != '\0') {
+			c = (unsigned char)(hit == ctrl_punct ? 0 : 27 + (hit - ctrl_punct) - 1);
+		} else {
+			return -1;
+		}
+		if (t.len == DETACH_KEYS_MAX)
+			return -1;
+		t.seq[t.len++] = c;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return -1; /* a trailing comma */
+	}
+	*d = t;
+	return 0;
+}
+
 size_t detach_keys_scan(struct detach_keys *d, const unsigned char *in, size_t n,
 			unsigned char *out, bool *hit)
 {

@@ -17,6 +17,11 @@ struct detach_keys {
 /* The default sequence, ctrl-p then ctrl-q. */
 void detach_keys_default(struct detach_keys *d);
 
+/* Podman's --detach-keys form: comma-separated keys, each a single character or ctrl- and
+ * one of a-z @ [ \\ ] ^ _ ("ctrl-a,x"); "" turns detaching off. Returns 0, or -1 (d
+ * unchanged) for a malformed or too long sequence. */
+int detach_keys_parse(struct detach_keys *d, const char *spec);
+
 /* Scans in[0..n): writes what is to be passed on to out (room for n + DETACH_KEYS_MAX bytes:
  * held-back bytes of a sequence that did not complete come out first) and returns its length.
  * *hit is set when the whole sequence was typed; the bytes after it are dropped. */

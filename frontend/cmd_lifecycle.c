@@ -767,14 +767,10 @@ int cmd_attach(const struct fe_opts *o, int argc, char **argv)
 		return EXIT_BERTH;
 	}
 	detach_keys_default(&keys);
-	if (f.signal != NULL) {
-		if (f.signal[0] == '\0') {
-			keys.len = 0;
-		} else if (strcmp(f.signal, "ctrl-p,ctrl-q") != 0) {
-			fe_error("--detach-keys: berth knows ctrl-p,ctrl-q (the default) and \"\" "
-				 "(none)");
-			return EXIT_BERTH;
-		}
+	if (f.signal != NULL && detach_keys_parse(&keys, f.signal) < 0) {
+		fe_error("invalid detach keys \"%s\": want keys such as ctrl-p,ctrl-q (a character or "
+			 "ctrl- and one of a-z @ [ \\ ] ^ _, at most %d)", f.signal, DETACH_KEYS_MAX);
+		return EXIT_BERTH;
 	}
 	struct msg_attach req = { .container = pos[0], .no_stdin = f.force };
 	if (fe_request(o, MSG_ATTACH, &req, MSG_ATTACH_REPLY, &reply) < 0)

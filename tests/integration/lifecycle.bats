@@ -329,6 +329,17 @@ in_pty() {
 	[ "$(grep -c 'echo typed' <<<"$output")" = 1 ] || fail "echoed twice: $output"
 }
 
+@test "attach --detach-keys: a sequence of the user's detaches; a malformed one is refused" {
+	berth run -d -t -i --name k1 bb:1 sh >/dev/null
+	run in_pty root attach --detach-keys ctrl-a,x k1 < <(sleep 1; printf 'echo seen-$((4*4))\r'
+		sleep 1; printf '\x01x'; sleep 1)
+	[[ "$output" == *"seen-16"* && "$output" == *"RC=0"* ]] || fail "detach: $output"
+	run berth ps --format '{{.Names}} {{.State}}'
+	assert_eq "$output" "k1 running"
+	run --separate-stderr berth attach --detach-keys ctrl-1 k1
+	[ "$status" -eq 125 ] && [[ "$stderr" == *'invalid detach keys "ctrl-1"'* ]] || fail "$stderr"
+}
+
 @test "attach to a detached container without a terminal: output, then its exit code" {
 	berth run -d -i --name p bb:1 sh -c 'read line; echo "got $line"; exit 9' >/dev/null
 	run berth attach p <<<"hello"

@@ -84,6 +84,36 @@ static void test_off(void **state)
 	assert_false(hit);
 }
 
+static void test_parse(void **state)
+{
+	struct detach_keys d;
+	char out[64];
+	bool hit;
+	(void)state;
+	assert_int_equal(detach_keys_parse(&d, "ctrl-a,x"), 0);
+	assert_int_equal(d.len, 2);
+	assert_int_equal(d.seq[0], 1);
+	assert_int_equal(d.seq[1], 'x');
+	assert_int_equal(feed(&d, "ab\x01x", out, &hit), 2);
+	assert_true(hit);
+	assert_int_equal(detach_keys_parse(&d, "ctrl-@,ctrl-[,ctrl-\\,ctrl-],ctrl-^,ctrl-_"), 0);
+	assert_int_equal(d.len, 6);
+	assert_memory_equal(d.seq, "\x00\x1b\x1c\x1d\x1e\x1f", 6);
+	assert_int_equal(detach_keys_parse(&d, "ctrl-p,ctrl-q"), 0);
+	assert_memory_equal(d.seq, "\x10\x11", 2);
+	assert_int_equal(detach_keys_parse(&d, ""), 0);
+	assert_int_equal(d.len, 0);
+	/* Malformed ones leave d as it was. */
+	assert_int_equal(detach_keys_parse(&d, "ctrl-p"), 0);
+	const char *bad[] = { "ctrl-", "ctrl-pp", "ctrl-1", "ctrl-P", "ab", "a,", ",a", "a,,b",
+			      "a,b,c,d,e,f,g,h,i" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(detach_keys_parse(&d, bad[i]), -1);
+		assert_int_equal(d.len, 1);
+		assert_int_equal(d.seq[0], 0x10);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -92,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_split_over_reads),
 		cmocka_unit_test(test_broken_sequence_is_passed_on),
 		cmocka_unit_test(test_off),
+		cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
