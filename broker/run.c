@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "broker/containers.h"
+#include "broker/ctrflags.h"
 #include "broker/ctruser.h"
 #include "broker/hostinfo.h"
 #include "broker/imgstore.h"
@@ -177,10 +178,11 @@ static int config_user(const char *spec, const struct ctr_user *user, struct spe
  * to). */
 static int make_config(struct broker *b, const struct msg_create *r,
 		       const struct msg_v_config_reply *img, const struct ctr_user *user,
-		       const char *id, const char *userdata, const char *rootfs, char **out,
+		       const struct ctrflags_groups *named, const char *id, const char *userdata, const char *rootfs, char **out,
 		       char **command_json, struct berr *e)
 {
 	struct spec_input in = { 0 };
+	struct ctrflags flags;
 	char hosts[4500], resolv[4500], hostname_path[4500], hostname[16];
 	cleanup_free char *text = NULL;
 	json_t *spec = NULL, *seccomp = NULL;
@@ -252,7 +254,8 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	else
 		return berr_set(e, BERR_INVALID, 0, "invalid --network %s: berth knows none, host and "
 				"private", r->network);
-	if (config_user(r->user != NULL ? r->user : img->user, user, &in, e) < 0)
+	if (config_user(r->user != NULL ? r->user : img->user, user, &in, e) < 0 ||
+	    ctrflags_apply(r, named, &in, &flags, e) < 0)
 		return -1;
 	in.rootfs = rootfs;
 	snprintf(hosts, sizeof(hosts), "%s/hosts", userdata);
@@ -361,8 +364,8 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 			goto out;
 		}
 	}
-	if (make_config(b, r, &img.config[0], NULL, id, userdata, rootfs, &config, &command,
-			e) < 0)
+	if (make_config(b, r, &img.config[0], NULL, NULL, id, userdata, rootfs, &config,
+			&command, e) < 0)
 		goto out;
 	snprintf(config_path, sizeof(config_path), "%s/config.json", userdata);
 	if (write_file_atomic(config_path, config, strlen(config), 0600, e) < 0)
@@ -509,9 +512,10 @@ int run_check_exec(const char *rootfs, const char *config, int64_t *code, char *
 	return 0;
 }
 
-/* At start, a user given by name (-u, else the image's User): resolved in the container's own
- * files now that its root is mounted, then config.json made again with the IDs (create could
- * only put 0 there). *config is replaced by the new text. A numeric user changes nothing. */
+/* At start, a user given by name (-u, else the image's User) or --group-add names: resolved in
+ * the container's own files now that its root is mounted, then config.json made again with the
+ * IDs (create could only put 0 there, and leave the named groups out). *config is replaced by
+ * the new text. Numeric IDs only change nothing. */
 static int resolve_user_config(struct broker *b, const struct ctr_record *c,
 			       const char *userdata, const char *rootfs, const char *config_path,
 			       char **config, struct berr *e)
@@ -520,26 +524,30 @@ static int resolve_user_config(struct broker *b, const struct ctr_record *c,
 	struct msg_create cr = { 0 };
 	struct msg_image_inspect_reply img = { 0 };
 	struct ctr_user user;
+	struct ctrflags_groups named = { 0 };
 	cleanup_free char *command = NULL, *text = NULL;
 	const char *spec;
+	bool names;
 	int rc = -1;
 
 	if (ipc_decode_struct(&msg_create_schema, c->config, c->config_len, none, &cr, e) < 0)
 		return berr_wrap(e, "container %s: its stored create request", c->name);
-	if (cr.user != NULL && ctr_user_numeric(cr.user)) {
+	names = ctrflags_group_names(&cr);
+	if (cr.user != NULL && ctr_user_numeric(cr.user) && !names) {
 		rc = 0;
 		goto out;
 	}
 	if (imgstore_inspect(b->db, c->image_id, &img, e) < 0)
 		goto out;
 	spec = cr.user != NULL ? cr.user : img.config[0].user;
-	if (ctr_user_numeric(spec)) {
+	if (ctr_user_numeric(spec) && !names) {
 		rc = 0;
 		goto out;
 	}
-	if (ctr_user_resolve(b, rootfs, spec, &user, e) < 0 ||
-	    make_config(b, &cr, &img.config[0], &user, c->id, userdata, rootfs, &text, &command,
-			e) < 0 ||
+	if ((!ctr_user_numeric(spec) && ctr_user_resolve(b, rootfs, spec, &user, e) < 0) ||
+	    (names && ctrflags_resolve_groups(b, rootfs, &cr, &named, e) < 0) ||
+	    make_config(b, &cr, &img.config[0], ctr_user_numeric(spec) ? NULL : &user, &named,
+			c->id, userdata, rootfs, &text, &command, e) < 0 ||
 	    write_file_atomic(config_path, text, strlen(text), 0600, e) < 0)
 		goto out;
 	free(*config);

@@ -30,7 +30,8 @@ enum {
 	C_NAME, C_ENV, C_ENVFILE, C_WORKDIR, C_USER, C_ENTRYPOINT, C_HOSTNAME, C_LABEL,
 	C_ANNOTATION, C_TTY, C_INTERACTIVE, C_RM, C_READONLY, C_PRIVILEGED, C_CAPADD, C_CAPDROP,
 	C_SECOPT, C_MEMORY, C_MEMSWAP, C_CPUS, C_CPUSHARES, C_PIDS, C_ULIMIT, C_SHM, C_TMPFS,
-	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_HELP,
+	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_GROUPADD,
+	C_HELP,
 };
 
 static const struct fe_opt create_opts[] = {
@@ -67,6 +68,8 @@ static const struct fe_opt create_opts[] = {
 	[C_STOPSIGNAL] = { "stop-signal", 0, true, "Signal to stop a container" },
 	[C_STOPTIMEOUT] = { "stop-timeout", 0, true, "Timeout (in seconds) to stop a container" },
 	[C_DETACH] = { "detach", 'd', false, "Run container in background and print container ID" },
+	[C_GROUPADD] = { "group-add", 0, true, "Add additional groups to the primary container "
+					       "process" },
 	[C_HELP] = { "help", 0, false, "Help for this command" },
 };
 
@@ -78,6 +81,7 @@ struct vec {
 struct create_ctx {
 	struct msg_create req;
 	struct vec env, labels, annotations, cap_add, cap_drop, secopt, ulimits, tmpfs, sysctls;
+	struct vec groups;
 	char *owned[LIST_MAX];     /* strings read from files */
 	size_t n_owned;
 	bool detach, help;
@@ -204,6 +208,7 @@ static int create_opt(int id, const char *val, void *ctx)
 		return 0;
 	}
 	case C_DETACH: c->detach = on; return 0;
+	case C_GROUPADD: return vec_add(&c->groups, v);
 	default: c->help = on; return 0;
 	}
 }
@@ -211,7 +216,7 @@ static int create_opt(int id, const char *val, void *ctx)
 static void create_free(struct create_ctx *c)
 {
 	struct vec *vs[] = { &c->env, &c->labels, &c->annotations, &c->cap_add, &c->cap_drop,
-			     &c->secopt, &c->ulimits, &c->tmpfs, &c->sysctls };
+			     &c->secopt, &c->ulimits, &c->tmpfs, &c->sysctls, &c->groups };
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		free(vs[i]->v);
 	for (size_t i = 0; i < c->n_owned; i++)
@@ -266,6 +271,8 @@ static int parse_create(const char *cmd, const char *runtime, int argc, char **a
 	r->n_tmpfs = c->tmpfs.n;
 	r->sysctls = c->sysctls.v;
 	r->n_sysctls = c->sysctls.n;
+	r->group_add = c->groups.v;
+	r->n_group_add = c->groups.n;
 	if (r->runtime == NULL && runtime != NULL && runtime[0] != '\0')
 		r->runtime = (char *)runtime;
 	return 0;

@@ -661,6 +661,9 @@ struct msg_create {
 	char *runtime;        /* --runtime: a name on PATH or an absolute path */
 	char *stop_signal;
 	uint64_t stop_timeout; /* --stop-timeout; 0: the default 10 */
+	/* Added later: all optional, so a container created before still decodes. */
+	char **group_add;     /* --group-add: gids or names in the container's /etc/group */
+	size_t n_group_add;
 };
 
 struct msg_create_reply {

@@ -1,0 +1,47 @@
+/* The create/run flags that need the broker's own knowledge (the container's files, the host,
+ * the user's configuration) before policy/spec.c sees them: --group-add (names resolved in the
+ * container's /etc/group at start, as -u). make_config (run.c) calls these; the values stay the
+ * strings the frontend sent until here, and every check names the flag. */
+#ifndef BERTH_BROKER_CTRFLAGS_H
+#define BERTH_BROKER_CTRFLAGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "broker/broker.h"
+#include "broker/ctruser.h"
+#include "common/err.h"
+#include "ipc/msg.h"
+#include "policy/spec.h"
+
+#define CTRFLAGS_MAX_GROUP_ADD 64
+
+/* The --group-add names, resolved at start in the mounted root (gid[i] for the i-th name in
+ * the order given). */
+struct ctrflags_groups {
+	uint32_t gid[CTRFLAGS_MAX_GROUP_ADD];
+	size_t n;
+};
+
+/* What spec_input borrows from the flags; lives as long as the spec_input it filled. */
+struct ctrflags {
+	uint32_t groups[CTR_USER_MAX_GROUPS + CTRFLAGS_MAX_GROUP_ADD]; /* in->groups */
+};
+
+/* True when some --group-add value is a name (start then resolves it). */
+bool ctrflags_group_names(const struct msg_create *r);
+
+/* Resolves the --group-add names of r in the container root mounted at rootfs, with a
+ * berth-verify worker per name (as -u NAME: the container's /etc/group is untrusted). */
+int ctrflags_resolve_groups(struct broker *b, const char *rootfs, const struct msg_create *r,
+			    struct ctrflags_groups *out, struct berr *e);
+
+/* Adds the flags' part to *in (after config_user set the user's own groups): the numeric
+ * --group-add gids, and the named ones from named (NULL at create: the names are left out
+ * until start resolves them). "keep-groups" is refused: it needs crun's run.oci.keep_original_groups,
+ * which runc does not have. */
+int ctrflags_apply(const struct msg_create *r, const struct ctrflags_groups *named,
+		   struct spec_input *in, struct ctrflags *f, struct berr *e);
+
+#endif
