@@ -202,6 +202,7 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	in.entrypoint = r->entrypoint;
 	in.env = strv(r->env, r->n_env);
 	in.host_env = strv(r->host_env, r->n_host_env);
+	in.env_host = r->env_host;
 	in.workdir = r->workdir;
 	in.stop_signal = r->stop_signal;
 	in.labels = strv(r->labels, r->n_labels);

@@ -31,7 +31,7 @@ enum {
 	C_ANNOTATION, C_TTY, C_INTERACTIVE, C_RM, C_READONLY, C_PRIVILEGED, C_CAPADD, C_CAPDROP,
 	C_SECOPT, C_MEMORY, C_MEMSWAP, C_CPUS, C_CPUSHARES, C_PIDS, C_ULIMIT, C_SHM, C_TMPFS,
 	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_GROUPADD,
-	C_HELP,
+	C_ENVHOST, C_HELP,
 };
 
 static const struct fe_opt create_opts[] = {
@@ -70,6 +70,8 @@ static const struct fe_opt create_opts[] = {
 	[C_DETACH] = { "detach", 'd', false, "Run container in background and print container ID" },
 	[C_GROUPADD] = { "group-add", 0, true, "Add additional groups to the primary container "
 					       "process" },
+	[C_ENVHOST] = { "env-host", 0, false, "Use all current host environment variables in "
+					     "container" },
 	[C_HELP] = { "help", 0, false, "Help for this command" },
 };
 
@@ -209,6 +211,7 @@ static int create_opt(int id, const char *val, void *ctx)
 	}
 	case C_DETACH: c->detach = on; return 0;
 	case C_GROUPADD: return vec_add(&c->groups, v);
+	case C_ENVHOST: r->env_host = on; return 0;
 	default: c->help = on; return 0;
 	}
 }

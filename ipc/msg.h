@@ -664,6 +664,7 @@ struct msg_create {
 	/* Added later: all optional, so a container created before still decodes. */
 	char **group_add;     /* --group-add: gids or names in the container's /etc/group */
 	size_t n_group_add;
+	bool env_host;        /* --env-host: host_env goes in under the image's Env */
 };
 
 struct msg_create_reply {

@@ -663,6 +663,12 @@ static size_t env_klen(const char *kv)
 	return strcspn(kv, "=");
 }
 
+/* "KEY=value" with a non-empty KEY. */
+static bool env_is_pair(const char *kv)
+{
+	return env_klen(kv) > 0 && kv[env_klen(kv)] == '=';
+}
+
 static ssize_t env_find(const struct envv *ev, const char *key, size_t klen)
 {
 	size_t i;
@@ -747,13 +753,16 @@ static int build_env(struct sb *b, json_t *proc)
 	size_t i;
 	int r = -1;
 
-	/* Lowest first: containers.conf's default PATH and "container", then the image, then
-	 * the user; HOSTNAME, HOME and TERM only where nothing set them. */
+	/* Lowest first: containers.conf's default PATH and "container", the host's with
+	 * --env-host (entries without a '=' skipped), then the image, then the user; HOSTNAME, HOME and TERM only where nothing set them. */
 	if (env_put(b, &ev, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
 	    env_put(b, &ev, "container=berth") < 0)
 		goto out;
+	for (i = 0; in->env_host && i < in->host_env.n; i++)
+		if (env_is_pair(in->host_env.v[i]) && env_put(b, &ev, in->host_env.v[i]) < 0)
+			goto out;
 	for (i = 0; i < in->image_env.n; i++) {
-		if (env_klen(in->image_env.v[i]) == 0 || in->image_env.v[i][env_klen(in->image_env.v[i])] != '=') {
+		if (!env_is_pair(in->image_env.v[i])) {
 			berr_set(b->e, BERR_INVALID, 0, "image config: invalid Env entry \"%s\"",
 				 in->image_env.v[i]);
 			goto out;

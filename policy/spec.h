@@ -106,6 +106,8 @@ struct spec_input {
 	                            * "KEY=value", "KEY" (taken from host_env, skipped when the
 	                            * host has none), "PREFIX*" (every host_env KEY with PREFIX) */
 	struct spec_strv host_env; /* the user's environment, "KEY=value", for the above */
+	bool env_host;             /* --env-host: all of host_env, over the defaults and under
+	                            * the image's Env (Podman's order) */
 	const char *workdir;       /* -w: absolute */
 	const char *stop_signal;   /* --stop-signal: name or number; overrides the image's */
 	struct spec_strv labels;   /* -l "key=value", over the image's */

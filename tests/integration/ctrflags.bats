@@ -52,3 +52,21 @@ teardown() {
 	done
 	assert_no_berth_procs
 }
+
+@test "--env-host: the frontend's environment, under the image's Env and -e" {
+	# Rootful: this shell's environment. The image sets PATH, which stays the image's.
+	run --separate-stderr env BERTH_T1=from-host BERTH_T2=host PATH="/host/bin:$PATH" \
+		"$BERTH_TOP/bin/berth" --root "$BATS_TEST_TMPDIR/root" --runroot "$BATS_TEST_TMPDIR/run" \
+		run --rm --env-host -e BERTH_T2=flag bb-users:1 \
+		sh -c 'echo "$BERTH_T1 $BERTH_T2 $PATH"'
+	[ "$status" -eq 0 ] || fail "status $status: $stderr"
+	[[ $output == "from-host flag "* ]] || fail "env: $output"
+	[[ $output != *"/host/bin"* ]] || fail "the host's PATH replaced the image's: $output"
+	# Without the flag, nothing of it.
+	run env BERTH_T1=from-host "$BERTH_TOP/bin/berth" --root "$BATS_TEST_TMPDIR/root" \
+		--runroot "$BATS_TEST_TMPDIR/run" run --rm bb-users:1 sh -c 'echo "[$BERTH_T1]"'
+	assert_eq "$output" "[]"
+	# Rootless: the user's environment as berth_as sets it (USER, LOGNAME, XDG_RUNTIME_DIR).
+	run berth_as "$TEST_USER" run --rm --env-host bb-users:1 sh -c 'echo "$USER $LOGNAME"'
+	assert_eq "$output" "$TEST_USER $TEST_USER"
+}

@@ -578,6 +578,18 @@ static void test_env(void **state)
 	assert_string_equal(env_get(root, "HOSTNAME"), "h");
 	json_decref(root);
 
+	/* --env-host: the host's whole environment, under the image's Env and the user's. */
+	in.env = SV("FOO=flag");
+	in.env_host = true;
+	in.host_env = SV("OTHER=x", "FOO=host", "PATH=/host/bin", "NOEQUALS");
+	root = build(&in);
+	assert_string_equal(env_get(root, "OTHER"), "x");
+	assert_string_equal(env_get(root, "FOO"), "flag");
+	assert_string_equal(env_get(root, "PATH"), "/image/bin");
+	assert_null(env_get(root, "NOEQUALS"));
+	json_decref(root);
+	in.env_host = false;
+
 	in.env = SV("=oops");
 	refused(&in, BERR_INVALID, "invalid environment variable");
 	in.env = (struct spec_strv){ 0 };
