@@ -12,6 +12,25 @@ setup_file() {
 	make_users_layer "$BERTH_IT_TMP/ctrflags-users"
 	ARCHIVE=$(make_test_archive ctrflags-image localhost/bb-users:1 "$BERTH_IT_TMP/ctrflags-users")
 	export ARCHIVE
+	# For --pull: a TLS registry, one that asks for credentials, two images that differ by a
+	# /marker file, and the test CA where the rootless user can read it.
+	registry_start pull
+	registry_start pullauth --auth
+	local v
+	for v in v1 v2; do
+		mkdir -p "$BERTH_IT_TMP/ctrflags-$v-layer"
+		echo "$v" >"$BERTH_IT_TMP/ctrflags-$v-layer/marker"
+		chmod 0644 "$BERTH_IT_TMP/ctrflags-$v-layer/marker"
+		make_test_image "$BERTH_IT_TMP/ctrflags-$v" "$BERTH_IT_TMP/ctrflags-$v-layer"
+	done
+	export CERTS=$BERTH_IT_TMP/ctrflags-certs
+	install -d -m 0755 "$CERTS"
+	install -m 0644 "$REGISTRY_CA" "$CERTS/ca.crt"
+}
+
+teardown_file() {
+	registry_stop pull
+	registry_stop pullauth
 }
 
 setup() {
@@ -69,4 +88,62 @@ teardown() {
 	# Rootless: the user's environment as berth_as sets it (USER, LOGNAME, XDG_RUNTIME_DIR).
 	run berth_as "$TEST_USER" run --rm --env-host bb-users:1 sh -c 'echo "$USER $LOGNAME"'
 	assert_eq "$output" "$TEST_USER $TEST_USER"
+}
+
+@test "--pull always|missing|never|newer, with pull's --cert-dir, --tls-verify, --authfile, -q" {
+	ref=$REGISTRY_PULL_ADDR/test/bb:1
+	push_test_image "$BERTH_IT_TMP/ctrflags-v1" "$ref"
+	run --separate-stderr berth run --rm --pull never "$ref" true
+	[ "$status" -eq 125 ] || fail "never: status $status"
+	assert_eq "$stderr" "Error: $ref: image not known"
+	# missing (the default) pulls, with the pull's flags: without the CA, TLS fails.
+	run --separate-stderr berth run --rm "$ref" true
+	[ "$status" -eq 125 ] || fail "no CA: status $status: $stderr"
+	run berth run --rm --pull never "$ref" true
+	[ "$status" -eq 125 ] || fail "a failed pull stored the image"
+	run --separate-stderr berth run --rm --cert-dir "$CERTS" "$ref" cat /marker
+	[ "$status" -eq 0 ] || fail "missing: status $status: $stderr"
+	assert_eq "$output" v1
+	assert_contains "$stderr" "Trying to pull $ref"
+	# The registry moves on; missing and never keep what is stored, newer takes the new one.
+	push_test_image "$BERTH_IT_TMP/ctrflags-v2" "$ref"
+	run --separate-stderr berth run --rm --cert-dir "$CERTS" "$ref" cat /marker
+	assert_eq "$output" v1 "missing with the image stored"
+	assert_eq "$stderr" "" "missing with the image stored: stderr"
+	run berth run --rm --pull never "$ref" cat /marker
+	assert_eq "$output" v1 "never"
+	run --separate-stderr berth run --rm -q --pull newer --cert-dir "$CERTS" "$ref" cat /marker
+	[ "$status" -eq 0 ] || fail "newer: status $status: $stderr"
+	assert_eq "$output" v2 "newer"
+	assert_eq "$stderr" "" "newer -q: stderr"
+	# always, and --tls-verify=false needs no CA.
+	push_test_image "$BERTH_IT_TMP/ctrflags-v1" "$ref"
+	run --separate-stderr berth run --rm --pull always --tls-verify=false "$ref" cat /marker
+	[ "$status" -eq 0 ] || fail "always: status $status: $stderr"
+	assert_eq "$output" v1 "always"
+	# newer keeps the stored image when the registry cannot be reached (no CA): Podman's rule.
+	push_test_image "$BERTH_IT_TMP/ctrflags-v2" "$ref"
+	run --separate-stderr berth run --rm --pull newer "$ref" cat /marker
+	[ "$status" -eq 0 ] || fail "newer, registry refused: status $status: $stderr"
+	assert_eq "$output" v1 "newer, registry refused"
+	run --separate-stderr berth run --rm --pull sometimes "$ref" true
+	[ "$status" -eq 125 ] || fail "bad policy: status $status"
+	assert_contains "$stderr" 'invalid pull policy "sometimes"'
+	# --authfile: what berth login stored.
+	priv=$REGISTRY_PULLAUTH_ADDR/private/bb:1
+	push_test_image "$BERTH_IT_TMP/ctrflags-v2" "$priv"
+	af=$BATS_TEST_TMPDIR/auth.json
+	run --separate-stderr berth run --rm --cert-dir "$CERTS" --authfile "$af" "$priv" true
+	[ "$status" -eq 125 ] || fail "no credentials: status $status"
+	berth login --authfile "$af" --cert-dir "$CERTS" -u "$REGISTRY_USER" \
+		-p "$REGISTRY_PASSWORD" "$REGISTRY_PULLAUTH_ADDR" >/dev/null
+	run --separate-stderr berth run --rm --cert-dir "$CERTS" --authfile "$af" "$priv" cat /marker
+	[ "$status" -eq 0 ] || fail "--authfile: status $status: $stderr"
+	assert_eq "$output" v2 "--authfile"
+	# Rootless: the same pull into the user's store; create pulls too.
+	run --separate-stderr berth_as "$TEST_USER" create --name p --cert-dir "$CERTS" "$ref" cat /marker
+	[ "$status" -eq 0 ] || fail "rootless create: status $status: $stderr"
+	run berth_as "$TEST_USER" start -a p
+	assert_eq "$output" v2 "rootless"
+	assert_no_berth_procs
 }
