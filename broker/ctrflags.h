@@ -1,6 +1,7 @@
 /* The create/run flags that need the broker's own knowledge (the container's files, the host,
  * the user's configuration) before policy/spec.c sees them: --group-add (names resolved in the
- * container's /etc/group at start, as -u). make_config (run.c) calls these; the values stay the
+ * container's /etc/group at start, as -u), --userns (keep-id needs the user's IDs and the size
+ * of the namespace berth-pause holds). make_config (run.c) calls these; the values stay the
  * strings the frontend sent until here, and every check names the flag. */
 #ifndef BERTH_BROKER_CTRFLAGS_H
 #define BERTH_BROKER_CTRFLAGS_H
@@ -37,11 +38,13 @@ bool ctrflags_group_names(const struct msg_create *r);
 int ctrflags_resolve_groups(struct broker *b, const char *rootfs, const struct msg_create *r,
 			    struct ctrflags_groups *out, struct berr *e);
 
-/* Adds the flags' part to *in (after config_user set the user's own groups): the numeric
+/* Adds the flags' part to *in (after config_user set the user and its groups): the numeric
  * --group-add gids, and the named ones from named (NULL at create: the names are left out
- * until start resolves them). "keep-groups" is refused: it needs crun's run.oci.keep_original_groups,
+ * until start resolves them); --userns keep-id (rootless: the user's uid/gid, or uid=/gid=,
+ * inside, the process run as them unless -u was given; nomap and the rest refused). "keep-groups" is refused: it needs crun's run.oci.keep_original_groups,
  * which runc does not have. */
-int ctrflags_apply(const struct msg_create *r, const struct ctrflags_groups *named,
-		   struct spec_input *in, struct ctrflags *f, struct berr *e);
+int ctrflags_apply(const struct broker *b, const struct msg_create *r,
+		   const struct ctrflags_groups *named, struct spec_input *in, struct ctrflags *f,
+		   struct berr *e);
 
 #endif

@@ -244,7 +244,6 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	in.ulimits = strv(r->ulimits, r->n_ulimits);
 	in.tmpfs = strv(r->tmpfs, r->n_tmpfs);
 	in.sysctls = strv(r->sysctls, r->n_sysctls);
-	in.userns = SPEC_USERNS_HOST;
 	if (r->network == NULL || strcmp(r->network, "private") == 0 ||
 	    strcmp(r->network, "bridge") == 0)
 		in.net = SPEC_NET_PRIVATE;
@@ -256,7 +255,7 @@ static int make_config(struct broker *b, const struct msg_create *r,
 		return berr_set(e, BERR_INVALID, 0, "invalid --network %s: berth knows none, host and "
 				"private", r->network);
 	if (config_user(r->user != NULL ? r->user : img->user, user, &in, e) < 0 ||
-	    ctrflags_apply(r, named, &in, &flags, e) < 0)
+	    ctrflags_apply(b, r, named, &in, &flags, e) < 0)
 		return -1;
 	in.rootfs = rootfs;
 	snprintf(hosts, sizeof(hosts), "%s/hosts", userdata);

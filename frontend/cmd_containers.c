@@ -31,7 +31,8 @@ enum {
 	C_ANNOTATION, C_TTY, C_INTERACTIVE, C_RM, C_READONLY, C_PRIVILEGED, C_CAPADD, C_CAPDROP,
 	C_SECOPT, C_MEMORY, C_MEMSWAP, C_CPUS, C_CPUSHARES, C_PIDS, C_ULIMIT, C_SHM, C_TMPFS,
 	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_GROUPADD,
-	C_ENVHOST, C_PULL, C_TLSVERIFY, C_CERTDIR, C_AUTHFILE, C_QUIET, C_HELP,
+	C_ENVHOST, C_PULL, C_TLSVERIFY, C_CERTDIR, C_AUTHFILE, C_QUIET,
+	C_USERNS, C_HELP,
 };
 
 static const struct fe_opt create_opts[] = {
@@ -79,6 +80,7 @@ static const struct fe_opt create_opts[] = {
 					     "the registry" },
 	[C_AUTHFILE] = { "authfile", 0, true, "Path of the authentication file" },
 	[C_QUIET] = { "quiet", 'q', false, "Suppress output information when pulling images" },
+	[C_USERNS] = { "userns", 0, true, "User namespace to use (host, keep-id[:uid=U,gid=G])" },
 	[C_HELP] = { "help", 0, false, "Help for this command" },
 };
 
@@ -240,6 +242,7 @@ static int create_opt(int id, const char *val, void *ctx)
 		*(id == C_CERTDIR ? &c->pull.cert_dir : &c->pull.authfile) = v;
 		return 0;
 	case C_QUIET: c->pull.quiet = on; return 0;
+	case C_USERNS: r->userns = v; return 0;
 	default: c->help = on; return 0;
 	}
 }

@@ -665,6 +665,7 @@ struct msg_create {
 	char **group_add;     /* --group-add: gids or names in the container's /etc/group */
 	size_t n_group_add;
 	bool env_host;        /* --env-host: host_env goes in under the image's Env */
+	char *userns;         /* --userns: host | keep-id[:uid=U,gid=G] (NULL: host) */
 };
 
 struct msg_create_reply {

@@ -47,6 +47,7 @@ static const struct ipc_field create_fields[] = {
 	IPC_F_UINT(struct msg_create, stop_timeout, true, 86400),
 	IPC_F_STRV(struct msg_create, group_add, false, 64, 256),
 	IPC_F_BOOL(struct msg_create, env_host, false),
+	IPC_F_STR(struct msg_create, userns, false, 128),
 };
 const struct ipc_schema msg_create_schema = {
 	"create", sizeof(struct msg_create), create_fields, ARRAY_SIZE(create_fields)

@@ -147,3 +147,38 @@ teardown() {
 	assert_eq "$output" v2 "rootless"
 	assert_no_berth_procs
 }
+
+@test "--userns keep-id: the user's own IDs inside, rootless; host; nomap and rootful refused" {
+	uid=$(id -u "$TEST_USER")
+	gid=$(id -g "$TEST_USER")
+	run --separate-stderr berth_as "$TEST_USER" run --name k --userns keep-id bb-users:1 \
+		sh -c 'id -u; id -g; touch /tmp/mine; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ] || fail "keep-id: status $status: $stderr"
+	assert_eq "$(sed -n 1p <<<"$output")" "$uid" "id -u"
+	assert_eq "$(sed -n 2p <<<"$output")" "$gid" "id -g"
+	# The user's uid is the user itself on the host: 0 of berth-pause's namespace; the
+	# subordinate IDs fill the rest.
+	assert_line_re "$output" "^ *$uid +0 +1$" "uid_map"
+	assert_line_re "$output" "^ *0 +1 +$uid$" "uid_map"
+	# What it wrote belongs to the user on the host.
+	id=$(berth_as "$TEST_USER" inspect --format '{{.Id}}' k)
+	f=$(user_dir "$TEST_USER")/data/berth/containers/$id/upper/tmp/mine
+	assert_eq "$(stat -c %u:%g "$f")" "$uid:$gid" "owner of the file on the host"
+	berth_as "$TEST_USER" rm k >/dev/null
+	# keep-id:uid=,gid=, and -u over the default user.
+	run berth_as "$TEST_USER" run --rm --userns keep-id:uid=1000,gid=1001 bb-users:1 id
+	assert_eq "$output" "uid=1000(app) gid=1001(app)"
+	run berth_as "$TEST_USER" run --rm --userns keep-id -u 0 bb-users:1 id -u
+	assert_eq "$output" "0" "keep-id -u 0"
+	run berth_as "$TEST_USER" run --rm --userns host bb-users:1 id -u
+	assert_eq "$output" "0" "host"
+	run --separate-stderr berth_as "$TEST_USER" run --rm --userns nomap bb-users:1 true
+	[ "$status" -eq 125 ] || fail "nomap: status $status"
+	assert_contains "$stderr" "--userns nomap is not supported"
+	run --separate-stderr berth_as "$TEST_USER" run --rm --userns keep-id:size=3 bb-users:1 true
+	[ "$status" -eq 125 ] || fail "keep-id:size=3: status $status"
+	run --separate-stderr berth run --rm --userns keep-id bb-users:1 true
+	[ "$status" -eq 125 ] || fail "rootful keep-id: status $status"
+	assert_contains "$stderr" "--userns=keep-id is only supported rootless"
+	assert_no_berth_procs
+}
