@@ -2,11 +2,81 @@
 #include "broker/ctrflags.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/xio.h"
+
 #define GID_MAX_VALUE 4294967294UL
+#define SECCOMP_PROFILE_MAX (192 * 1024)
+
+int ctrflags_conf_load(const struct broker *b, const struct msg_create *r, struct msg_create *out,
+		       struct ctrflags_conf *hold, struct berr *e)
+{
+	char paths[CCONF_MAX_FILES][CCONF_MAX_PATH];
+	const char *over = b->cfg.containers_conf;
+	size_t n = cconf_paths(over, b->cfg.rootless, b->cfg.config_home, paths), len;
+
+	memset(hold, 0, sizeof(*hold));
+	*out = *r;
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *text = NULL;
+
+		/* Trusted configuration, the user's own or root's: read by the broker. */
+		if (xread_file_at(AT_FDCWD, paths[i], TOML_MAX_INPUT, &text, &len, e) < 0) {
+			if (e->sys_errno == ENOENT && over[0] == '\0') {
+				berr_clear(e);
+				continue;
+			}
+			goto fail;
+		}
+		log_debug("reading %s", paths[i]);
+		if (cconf_add_buf(&hold->c, text, len, paths[i], e) < 0)
+			goto fail;
+	}
+	const struct cconf *c = &hold->c;
+	out->conf_env = c->env;
+	out->n_conf_env = c->n_env;
+	out->conf_caps = c->caps;
+	out->n_conf_caps = c->n_caps;
+	out->conf_caps_set = c->caps_set;
+	out->conf_seccomp = out->conf_seccomp_path = out->conf_pids_limit = NULL;
+	if (c->seccomp_profile != NULL && c->seccomp_profile[0] != '\0') {
+		if (xread_file_at(AT_FDCWD, c->seccomp_profile, SECCOMP_PROFILE_MAX, &hold->seccomp,
+				  &len, e) == 0) {
+			out->conf_seccomp = hold->seccomp;
+			out->conf_seccomp_path = c->seccomp_profile;
+		} else if (e->sys_errno == ENOENT) {
+			log_debug("containers.conf seccomp_profile %s does not exist: the default "
+				  "profile", c->seccomp_profile);
+			berr_clear(e);
+		} else {
+			berr_wrap(e, "containers.conf seccomp_profile");
+			goto fail;
+		}
+	}
+	if (c->pids_limit_set) {
+		snprintf(hold->pids, sizeof(hold->pids), "%lld", (long long)c->pids_limit);
+		out->conf_pids_limit = hold->pids;
+	}
+	if (r->runtime == NULL && c->runtime != NULL && c->runtime[0] != '\0')
+		out->runtime = c->runtime;
+	return 0;
+fail:
+	ctrflags_conf_free(hold);
+	return -1;
+}
+
+void ctrflags_conf_free(struct ctrflags_conf *hold)
+{
+	cconf_free(&hold->c);
+	free(hold->seccomp);
+	hold->seccomp = NULL;
+}
 
 /* 1: a gid (*gid set); 0: a name; -1: neither (*e says why). */
 static int group_value(const char *s, uint32_t *gid, struct berr *e)
@@ -167,6 +237,14 @@ int ctrflags_apply(const struct broker *b, const struct msg_create *r,
 
 	if (apply_userns(b, r, in, e) < 0)
 		return -1;
+	in->conf_env = (struct spec_strv){ (const char *const *)r->conf_env, r->n_conf_env };
+	f->conf_caps = (struct spec_strv){ (const char *const *)r->conf_caps, r->n_conf_caps };
+	in->conf_caps = r->conf_caps_set ? &f->conf_caps : NULL;
+	/* A default, not a request: where the host cannot apply it, it is left out (as Podman
+	 * does rootless without a pids controller), where --pids-limit would be an error. */
+	if (r->pids_limit == NULL && r->conf_pids_limit != NULL &&
+	    (in->cgroup_controllers & SPEC_CG_PIDS))
+		in->pids_limit = r->conf_pids_limit;
 	if (r->n_group_add > CTRFLAGS_MAX_GROUP_ADD || in->n_groups > CTR_USER_MAX_GROUPS)
 		return berr_set(e, BERR_INVALID, 0, "--group-add: more than %d groups",
 				CTRFLAGS_MAX_GROUP_ADD);

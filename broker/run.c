@@ -254,8 +254,7 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	else
 		return berr_set(e, BERR_INVALID, 0, "invalid --network %s: berth knows none, host and "
 				"private", r->network);
-	if (config_user(r->user != NULL ? r->user : img->user, user, &in, e) < 0 ||
-	    ctrflags_apply(b, r, named, &in, &flags, e) < 0)
+	if (config_user(r->user != NULL ? r->user : img->user, user, &in, e) < 0)
 		return -1;
 	in.rootfs = rootfs;
 	snprintf(hosts, sizeof(hosts), "%s/hosts", userdata);
@@ -269,7 +268,7 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	in.nofile_hard = hard_limit(RLIMIT_NOFILE);
 	in.nproc_hard = hard_limit(RLIMIT_NPROC);
 	in.bounding = cap_bounding();
-	if (spec_build(&in, &text, e) < 0)
+	if (ctrflags_apply(b, r, named, &in, &flags, e) < 0 || spec_build(&in, &text, e) < 0)
 		return -1;
 	if (write_etc_files(userdata, in.hostname, e) < 0)
 		return -1;
@@ -298,6 +297,13 @@ static int make_config(struct broker *b, const struct msg_create *r,
 			if (sprof_docker_to_oci(seccomp_path, r->seccomp_profile,
 						strlen(r->seccomp_profile), &t, &seccomp, e) < 0)
 				goto out;
+		} else if (r->conf_seccomp != NULL) {
+			/* containers.conf's seccomp_profile, read at create. */
+			if (sprof_docker_to_oci(r->conf_seccomp_path, r->conf_seccomp,
+						strlen(r->conf_seccomp), &t, &seccomp, e) < 0) {
+				berr_wrap(e, "containers.conf seccomp_profile");
+				goto out;
+			}
 		} else if (sprof_default_oci(&t, &seccomp, e) < 0) {
 			goto out;
 		}
@@ -322,9 +328,12 @@ out:
 	return rc;
 }
 
-static int create(struct broker *b, const struct msg_create *r, char id[65], char name[256],
+static int create(struct broker *b, const struct msg_create *req, char id[65], char name[256],
 		  struct berr *e)
 {
+	struct msg_create conf_req;
+	const struct msg_create *r = &conf_req; /* req with containers.conf's part */
+	struct ctrflags_conf conf;
 	struct msg_image_inspect_reply img = { 0 };
 	struct ctr_record rec = { 0 };
 	struct ipc_enc *enc = NULL;
@@ -334,13 +343,17 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 	bool made = false;
 	int rc = -1;
 
-	if (r->name != NULL && !ctr_name_valid(r->name))
+	if (req->name != NULL && !ctr_name_valid(req->name))
 		return berr_set(e, BERR_INVALID, 0, "container name \"%s\" is invalid: names must "
-				"match [a-zA-Z0-9][a-zA-Z0-9_.-]*", r->name);
-	if (pick_runtime(r->runtime, runtime, e) < 0)
+				"match [a-zA-Z0-9][a-zA-Z0-9_.-]*", req->name);
+	if (ctrflags_conf_load(b, req, &conf_req, &conf, e) < 0)
 		return -1;
-	if (imgstore_lookup_name(b->db, r->image, image_id, resolved, sizeof(resolved), e) < 0)
-		return berr_wrap(e, "%s: pull the image first (berth pull)", r->image);
+	if (pick_runtime(r->runtime, runtime, e) < 0)
+		goto out;
+	if (imgstore_lookup_name(b->db, r->image, image_id, resolved, sizeof(resolved), e) < 0) {
+		berr_wrap(e, "%s: pull the image first (berth pull)", r->image);
+		goto out;
+	}
 	if (imgstore_inspect(b->db, image_id, &img, e) < 0)
 		goto out;
 	if (ctr_new_id(id, e) < 0)
@@ -399,6 +412,7 @@ out:
 	}
 	ipc_enc_free(enc);
 	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
+	ctrflags_conf_free(&conf);
 	return rc;
 }
 

@@ -141,6 +141,7 @@ struct msg_hello {
 	char *home;         /* the user's home, for user configuration (certs.d, registries.conf) */
 	char *config_home;  /* $XDG_CONFIG_HOME, or NULL */
 	char *registries_conf; /* $CONTAINERS_REGISTRIES_CONF, or NULL */
+	char *containers_conf; /* $CONTAINERS_CONF, or NULL */
 };
 
 struct msg_hello_ok {
@@ -666,6 +667,16 @@ struct msg_create {
 	size_t n_group_add;
 	bool env_host;        /* --env-host: host_env goes in under the image's Env */
 	char *userns;         /* --userns: host | keep-id[:uid=U,gid=G] (NULL: host) */
+	/* containers.conf's part, filled in by the broker at create (whatever the frontend sent
+	 * here is replaced), so the stored request keeps the configuration of that moment. */
+	char **conf_env;      /* [containers] env */
+	size_t n_conf_env;
+	char **conf_caps;     /* [containers] default_capabilities, when conf_caps_set */
+	size_t n_conf_caps;
+	bool conf_caps_set;
+	char *conf_seccomp;   /* the content of [containers] seccomp_profile, or NULL */
+	char *conf_seccomp_path;
+	char *conf_pids_limit; /* [containers] pids_limit, unless --pids-limit */
 };
 
 struct msg_create_reply {

@@ -182,3 +182,63 @@ teardown() {
 	assert_contains "$stderr" "--userns=keep-id is only supported rootless"
 	assert_no_berth_procs
 }
+
+@test "containers.conf: env, default_capabilities, seccomp_profile, pids_limit, [engine] runtime" {
+	conf=$BATS_TEST_TMPDIR/containers.conf
+	cat >"$BATS_TEST_TMPDIR/seccomp.json" <<-'JSON'
+	{"defaultAction": "SCMP_ACT_ALLOW",
+	 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+	JSON
+	cat >"$conf" <<-EOF
+	# the keys berth honours, and one it does not know
+	[containers]
+	env = ["FROMCONF=yes", "FOO=conf"]
+	default_capabilities = ["CHOWN", "NET_RAW"]
+	seccomp_profile = "$BATS_TEST_TMPDIR/seccomp.json"
+	pids_limit = 77
+	tz = "local"
+	[engine]
+	runtime = "runc"
+	EOF
+	run --separate-stderr env CONTAINERS_CONF="$conf" "$BERTH_TOP/bin/berth" \
+		--root "$BATS_TEST_TMPDIR/root" --runroot "$BATS_TEST_TMPDIR/run" run --rm -e FOO=flag \
+		bb-users:1 sh -c 'echo "$FROMCONF $FOO"; grep CapEff /proc/self/status
+			mkdir /tmp/d 2>/dev/null && echo mkdir-allowed || echo mkdir-denied'
+	[ "$status" -eq 0 ] || fail "status $status: $stderr"
+	assert_eq "$(sed -n 1p <<<"$output")" "yes flag" "env"
+	# CHOWN (0) and NET_RAW (13) only.
+	assert_line_re "$output" $'^CapEff:\t0000000000002001$' "capabilities"
+	assert_eq "$(sed -n 3p <<<"$output")" "mkdir-denied" "seccomp_profile"
+	# pids_limit where the host has the pids controller (rootful on v1 or hybrid here).
+	if [ -d /sys/fs/cgroup/pids ]; then
+		run env CONTAINERS_CONF="$conf" "$BERTH_TOP/bin/berth" --root "$BATS_TEST_TMPDIR/root" \
+			--runroot "$BATS_TEST_TMPDIR/run" create --name p bb-users:1 true
+		run berth inspect --format '{{.Id}}' p
+		assert_eq "$(jq -r .linux.resources.pids.limit \
+			"$BATS_TEST_TMPDIR/root/containers/$output/userdata/config.json")" 77 "pids_limit"
+		berth rm p >/dev/null
+	fi
+	# Without CONTAINERS_CONF none of it (the system files have none of these keys here).
+	run berth run --rm bb-users:1 sh -c 'echo "[$FROMCONF]"'
+	assert_eq "$output" "[]"
+	# [engine] runtime names the runtime as --runtime would.
+	sed -i 's/^runtime = .*/runtime = "nosuchruntime"/' "$conf"
+	run --separate-stderr env CONTAINERS_CONF="$conf" "$BERTH_TOP/bin/berth" \
+		--root "$BATS_TEST_TMPDIR/root" --runroot "$BATS_TEST_TMPDIR/run" run --rm bb-users:1 true
+	[ "$status" -eq 125 ] || fail "engine.runtime: status $status"
+	assert_contains "$stderr" "nosuchruntime"
+	# An error names the file and line.
+	printf '[containers]\npids_limit = "many"\n' >"$conf"
+	run --separate-stderr env CONTAINERS_CONF="$conf" "$BERTH_TOP/bin/berth" \
+		--root "$BATS_TEST_TMPDIR/root" --runroot "$BATS_TEST_TMPDIR/run" run --rm bb-users:1 true
+	[ "$status" -eq 125 ] || fail "bad file: status $status"
+	assert_contains "$stderr" "$conf:2: containers.pids_limit"
+	# Rootless: the user's ~/.config/containers/containers.conf.
+	home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+	install -d -o "$TEST_USER" "$home/.config" "$home/.config/containers"
+	printf '[containers]\nenv = ["FROMCONF=user"]\n' >"$home/.config/containers/containers.conf"
+	run --separate-stderr berth_as "$TEST_USER" run --rm bb-users:1 sh -c 'echo "[$FROMCONF]"'
+	rm -f "$home/.config/containers/containers.conf"
+	[ "$status" -eq 0 ] || fail "rootless: status $status: $stderr"
+	assert_eq "$output" "[user]" "rootless user file"
+}
