@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -65,6 +66,28 @@ int ctrflags_conf_load(const struct broker *b, const struct msg_create *r, struc
 	}
 	if (r->runtime == NULL && c->runtime != NULL && c->runtime[0] != '\0')
 		out->runtime = c->runtime;
+	out->init = r->init != TRI_UNSET ? r->init : c->init_set && c->init ? TRI_TRUE : TRI_FALSE;
+	if (r->init_path == NULL) {
+		snprintf(hold->init_path, sizeof(hold->init_path), "%s/berth-init", b->cfg.libexec);
+		out->init_path = c->init_path != NULL && c->init_path[0] != '\0' ? c->init_path
+										  : hold->init_path;
+	}
+	if (out->init == TRI_TRUE) {
+		struct stat st;
+		/* The binary is bound into the container from the host: say now if it is not
+		 * there, rather than leave it to the runtime's mount error. */
+		const char *why = NULL;
+		if (out->init_path[0] != '/')
+			why = "not an absolute path";
+		else if (stat(out->init_path, &st) < 0)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file";
+		if (why != NULL) {
+			berr_set(e, BERR_INVALID, 0, "--init-path %s: %s", out->init_path, why);
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	ctrflags_conf_free(hold);
@@ -240,6 +263,7 @@ int ctrflags_apply(const struct broker *b, const struct msg_create *r,
 	in->conf_env = (struct spec_strv){ (const char *const *)r->conf_env, r->n_conf_env };
 	f->conf_caps = (struct spec_strv){ (const char *const *)r->conf_caps, r->n_conf_caps };
 	in->conf_caps = r->conf_caps_set ? &f->conf_caps : NULL;
+	in->init_path = r->init == TRI_TRUE ? r->init_path : NULL;
 	/* A default, not a request: where the host cannot apply it, it is left out (as Podman
 	 * does rootless without a pids controller), where --pids-limit would be an error. */
 	if (r->pids_limit == NULL && r->conf_pids_limit != NULL &&

@@ -37,12 +37,14 @@ struct ctrflags_conf {
 	struct cconf c;
 	char *seccomp;  /* the content of the seccomp_profile file */
 	char pids[32];
+	char init_path[4200]; /* the default: berth-init next to the broker */
 };
 
 /* Reads the user's containers.conf files (common/containers_conf.h: $CONTAINERS_CONF, else the
  * system files and, rootless, the user's) and makes *out a copy of *r whose conf_* fields
  * come from them (the frontend's are dropped) and whose runtime is [engine] runtime when
- * --runtime was not given. A seccomp_profile that does not exist means the default, as in
+ * --runtime was not given, and whose init is decided (--init, else containers.conf's init)
+ * with its binary (--init-path, else init_path, else berth-init). A seccomp_profile that does not exist means the default, as in
  * Podman. Free hold with ctrflags_conf_free once *out is no longer used. */
 int ctrflags_conf_load(const struct broker *b, const struct msg_create *r, struct msg_create *out,
 		       struct ctrflags_conf *hold, struct berr *e);

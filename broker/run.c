@@ -480,8 +480,11 @@ int run_check_exec(const char *rootfs, const char *config, int64_t *code, char *
 	size_t i;
 
 	*code = 0;
-	arg0 = json_string_value(json_array_get(
-		json_object_get(json_object_get(spec, "process"), "args"), 0));
+	json_t *args = json_object_get(json_object_get(spec, "process"), "args");
+	arg0 = json_string_value(json_array_get(args, 0));
+	/* --init: berth-init (bound in, not in the root) runs what follows its "--". */
+	if (arg0 != NULL && strcmp(arg0, SPEC_INIT_PATH) == 0)
+		arg0 = json_string_value(json_array_get(args, 2));
 	if (spec == NULL || arg0 == NULL || root < 0) {
 		json_decref(spec);
 		return 0; /* the runtime will say */

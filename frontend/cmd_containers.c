@@ -32,7 +32,7 @@ enum {
 	C_SECOPT, C_MEMORY, C_MEMSWAP, C_CPUS, C_CPUSHARES, C_PIDS, C_ULIMIT, C_SHM, C_TMPFS,
 	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_GROUPADD,
 	C_ENVHOST, C_PULL, C_TLSVERIFY, C_CERTDIR, C_AUTHFILE, C_QUIET,
-	C_USERNS, C_HELP,
+	C_USERNS, C_INIT, C_INITPATH, C_HELP,
 };
 
 static const struct fe_opt create_opts[] = {
@@ -81,6 +81,9 @@ static const struct fe_opt create_opts[] = {
 	[C_AUTHFILE] = { "authfile", 0, true, "Path of the authentication file" },
 	[C_QUIET] = { "quiet", 'q', false, "Suppress output information when pulling images" },
 	[C_USERNS] = { "userns", 0, true, "User namespace to use (host, keep-id[:uid=U,gid=G])" },
+	[C_INIT] = { "init", 0, false, "Run an init inside the container that forwards signals "
+				      "and reaps processes" },
+	[C_INITPATH] = { "init-path", 0, true, "Path to the container-init binary" },
 	[C_HELP] = { "help", 0, false, "Help for this command" },
 };
 
@@ -243,6 +246,14 @@ static int create_opt(int id, const char *val, void *ctx)
 		return 0;
 	case C_QUIET: c->pull.quiet = on; return 0;
 	case C_USERNS: r->userns = v; return 0;
+	case C_INIT: r->init = on ? TRI_TRUE : TRI_FALSE; return 0;
+	case C_INITPATH:
+		if (val[0] != '/') {
+			fe_error("--init-path must be an absolute path");
+			return -1;
+		}
+		r->init_path = v;
+		return 0;
 	default: c->help = on; return 0;
 	}
 }

@@ -667,6 +667,8 @@ struct msg_create {
 	size_t n_group_add;
 	bool env_host;        /* --env-host: host_env goes in under the image's Env */
 	char *userns;         /* --userns: host | keep-id[:uid=U,gid=G] (NULL: host) */
+	uint64_t init;        /* enum tri: --init; unset = containers.conf's init (stored as set) */
+	char *init_path;      /* --init-path, absolute (stored: the binary the broker chose) */
 	/* containers.conf's part, filled in by the broker at create (whatever the frontend sent
 	 * here is replaced), so the stored request keeps the configuration of that moment. */
 	char **conf_env;      /* [containers] env */

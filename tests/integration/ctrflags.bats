@@ -242,3 +242,52 @@ teardown() {
 	[ "$status" -eq 0 ] || fail "rootless: status $status: $stderr"
 	assert_eq "$output" "[user]" "rootless user file"
 }
+
+@test "--init: berth-init is pid 1, passes the exit code on, reaps orphans, forwards SIGTERM" {
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		run --separate-stderr $b run --rm --init bb-users:1 sh -c 'cat /proc/1/comm; exit 5'
+		[ "$status" -eq 5 ] || fail "$who: status $status: $stderr"
+		assert_eq "$output" "berth-init" "$who: pid 1"
+		run $b run --rm --init bb-users:1 sh -c 'kill -9 $$'
+		[ "$status" -eq 137 ] || fail "$who: killed child: status $status"
+		run -127 --separate-stderr $b run --rm --init bb-users:1 nosuchcmd
+		[ "$status" -eq 127 ] || fail "$who: not found: status $status: $stderr"
+	done
+	# An orphan that exits is reaped by berth-init; without it, pid 1 (a sleep) leaves it a
+	# zombie, which shows that the check can fail.
+	for init in "" --init; do
+		berth run -d --name z $init bb-users:1 sh -c '(sleep 0.2 &); exec sleep 30' >/dev/null
+		sleep 1.5
+		run berth exec z sh -c 'grep -l "^State:.Z" /proc/[0-9]*/status'
+		if [ -n "$init" ]; then
+			[ -z "$output" ] || fail "--init: zombies left: $output"
+		else
+			[ -n "$output" ] || fail "without --init no zombie: the check cannot fail"
+		fi
+		berth rm -f z >/dev/null
+	done
+	# berth stop's SIGTERM reaches the command: sleep dies of it (143) at once instead of
+	# being killed after the timeout.
+	berth run -d --name s --init bb-users:1 sleep 100 >/dev/null
+	start=$SECONDS
+	berth stop -t 20 s >/dev/null
+	[ $((SECONDS - start)) -lt 10 ] || fail "the stop waited for its timeout"
+	run berth wait s
+	assert_eq "$output" 143 "exit code after SIGTERM"
+	berth rm s >/dev/null
+	# --init-path, and containers.conf's init and init_path.
+	run --separate-stderr berth run --rm --init --init-path /nonexistent bb-users:1 true
+	[ "$status" -eq 125 ] || fail "--init-path missing: status $status"
+	assert_contains "$stderr" "--init-path /nonexistent: No such file or directory"
+	conf=$BATS_TEST_TMPDIR/containers.conf
+	printf '[containers]\ninit = true\ninit_path = "%s"\n' \
+		"$BERTH_TOP/libexec/berth/berth-init" >"$conf"
+	run env CONTAINERS_CONF="$conf" "$BERTH_TOP/bin/berth" --root "$BATS_TEST_TMPDIR/root" \
+		--runroot "$BATS_TEST_TMPDIR/run" run --rm bb-users:1 cat /proc/1/comm
+	assert_eq "$output" "berth-init" "containers.conf init"
+	run env CONTAINERS_CONF="$conf" "$BERTH_TOP/bin/berth" --root "$BATS_TEST_TMPDIR/root" \
+		--runroot "$BATS_TEST_TMPDIR/run" run --rm --init=false bb-users:1 cat /proc/1/comm
+	assert_eq "$output" "cat" "--init=false over containers.conf"
+	assert_no_berth_procs
+}
