@@ -244,6 +244,9 @@ teardown() {
 }
 
 @test "--init: berth-init is pid 1, passes the exit code on, reaps orphans, forwards SIGTERM" {
+	# Static (it needs nothing from the image), in the sanitizer tree too.
+	run ldd "$BERTH_TOP/libexec/berth/berth-init"
+	assert_contains "$output" "statically linked" "ldd berth-init"
 	for who in root user; do
 		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
 		run --separate-stderr $b run --rm --init bb-users:1 sh -c 'cat /proc/1/comm; exit 5'
