@@ -84,7 +84,11 @@ int ctrflags_conf_load(const struct broker *b, const struct msg_create *r, struc
 		else if (!S_ISREG(st.st_mode))
 			why = "not a regular file";
 		if (why != NULL) {
-			berr_set(e, BERR_INVALID, 0, "--init-path %s: %s", out->init_path, why);
+			berr_set(e, BERR_INVALID, 0, "%s %s: %s",
+				 r->init_path != NULL ? "--init-path"
+				 : out->init_path != hold->init_path ? "containers.conf init_path"
+								     : "--init: berth-init",
+				 out->init_path, why);
 			goto fail;
 		}
 	}
