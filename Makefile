@@ -40,7 +40,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 PKG_IPC := msgpack
 PKG_SANDBOX := libseccomp libcap-ng
 PKG_FRONTEND := $(PKG_IPC) jansson libcrypto
-PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson
+PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson yaml-0.1
 PKG_FETCH := libcurl openssl jansson
 PKG_VERIFY := jansson gpgme openssl
 PKG_UNPACK := libarchive libcrypto
@@ -131,6 +131,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
 # tests and the fuzz harnesses as well as their worker.
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/verify/passwd.c \
+	workers/verify/sigpayload.c workers/verify/pgpuid.c \
 	workers/fetch/wwwauth.c \
 	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))
@@ -141,6 +142,9 @@ $(O)/tests/unit/test_%: $(O)/obj/tests/unit/test_%.o $(UNIT_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(call pc_libs,cmocka $(PKG_IPC) $(PKG_SANDBOX) $(PKG_BROKER) \
 		$(PKG_FRONTEND) $(PKG_VERIFY) $(PKG_UNPACK))
+
+# Signature checks: not pure (a GnuPG home, gpg itself), so only their own test links them.
+$(O)/tests/unit/test_sigverify: $(O)/obj/workers/verify/sigverify.o
 
 # A misbehaving stand-in worker for test_broker_workers (never installed).
 FAKE_WORKER := $(O)/tests/unit/fake-worker
@@ -172,7 +176,7 @@ test-integration: all $(TOOL_BINS)
 
 FUZZ_SRCS := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(patsubst fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_PKGS := msgpack jansson libarchive libcrypto
+FUZZ_PKGS := msgpack jansson libarchive libcrypto yaml-0.1
 FUZZ_CFLAGS := -std=gnu11 -I. -D_GNU_SOURCE -DBERTH_VERSION='"$(VERSION)"' -DBERTH_FUZZ=1 -g -O1 \
 	-fsanitize=fuzzer,address,undefined $(call pc_cflags,$(FUZZ_PKGS))
 FUZZ_LIB_SRCS := $(call src_of,ipc) $(call src_of,common) $(PURE_SRCS)

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -348,9 +349,9 @@ int ctr_list(struct db *db, bool all, struct msg_ps_reply *out, struct berr *e)
 
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(db_handle(db),
-			       all ? "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC, id"
+			       all ? "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC, rowid DESC"
 				   : "SELECT " ROW_COLUMNS " FROM containers WHERE state = 'running' "
-				     "ORDER BY created DESC, id",
+				     "ORDER BY created DESC, rowid DESC",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dberr(db, e);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -396,6 +397,27 @@ nomem:
 	sqlite3_finalize(st);
 	ipc_struct_free(&msg_ps_reply_schema, out);
 	return berr_sys(e, "allocating");
+}
+
+int ctr_summary_labels(struct db *db, struct msg_container_summary *s, struct berr *e)
+{
+	static const char *const none[] = { NULL };
+	struct ctr_record r;
+	struct msg_create cr = { 0 };
+	int rc;
+
+	if (ctr_get(db, s->id, &r, e) < 0)
+		return -1;
+	rc = ipc_decode_struct(&msg_create_schema, r.config, r.config_len, none, &cr, e);
+	ctr_record_free(&r);
+	if (rc < 0)
+		return berr_wrap(e, "container %s: its stored configuration", s->name);
+	s->labels = cr.labels;
+	s->n_labels = cr.n_labels;
+	cr.labels = NULL;
+	cr.n_labels = 0;
+	ipc_struct_free(&msg_create_schema, &cr);
+	return 0;
 }
 
 int ctr_image_user(struct db *db, const char *image_id, char id[65], struct berr *e)
@@ -457,6 +479,34 @@ static int64_t read_exit_file(const char *runroot, const char *id)
 	return v;
 }
 
+/* `RUNTIME --root RTROOT delete --force ID` when the runtime still has state for the
+ * container; its complaints are not the user's business (the state is removed anyway). */
+static void runtime_delete(const char *runtime, const char *rtroot, const char *id)
+{
+	char state[4600];
+	int st;
+	pid_t pid;
+
+	snprintf(state, sizeof(state), "%s/%s", rtroot, id);
+	if (runtime[0] != '/' || access(state, F_OK) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { (char *)runtime, (char *)"--root", (char *)rtroot, (char *)"delete",
+				 (char *)"--force", (char *)id, NULL };
+		char *envp[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+				 "/sbin:/bin", NULL };
+		int null = open("/dev/null", O_RDWR);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+			_exit(127);
+		execve(runtime, argv, envp);
+		_exit(127);
+	}
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+}
+
 int ctr_finish(struct db *db, const char *root, const char *runroot, const char *id, int lock,
 	       struct berr *e)
 {
@@ -485,9 +535,11 @@ int ctr_finish(struct db *db, const char *root, const char *runroot, const char 
 			 "marked exited", c.name);
 	snprintf(path, sizeof(path), "%s/containers/%s/merged", root, id);
 	(void)umount2(path, MNT_DETACH);
-	/* The runtime's state, in case its `delete` did not run (the monitor's cleanup child was
-	 * killed too). */
+	/* The runtime's state, in case its `delete` did not run (a berth command recorded the
+	 * end, or the monitor's cleanup child was killed too): the runtime's own delete first,
+	 * which also removes the container's cgroups, then whatever it left. */
 	snprintf(path, sizeof(path), "%s/runtime", runroot);
+	runtime_delete(c.runtime, path, id);
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		struct berr e2;

@@ -58,6 +58,8 @@ int ctr_set_exited(struct db *db, const char *id, int64_t exit_code, struct berr
 int ctr_delete(struct db *db, const char *id, struct berr *e);
 /* Every container, newest first (all = false: only running ones). */
 int ctr_list(struct db *db, bool all, struct msg_ps_reply *out, struct berr *e);
+/* Fills s->labels from the container's create request. */
+int ctr_summary_labels(struct db *db, struct msg_container_summary *s, struct berr *e);
 /* The first container using the image, or "" when none. */
 int ctr_image_user(struct db *db, const char *image_id, char id[65], struct berr *e);
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -141,6 +142,22 @@ static struct ipc_chan *mon_connect(struct broker *b, const struct ctr_record *c
 		return NULL;
 	berr_clear(e);
 	ctl = (int)syscall(SYS_pidfd_getfd, pidfd, LAUNCH_CTL_FD, 0);
+	if (ctl < 0 && errno == ESRCH) {
+		/* It is exiting: its fds are gone, and the lock goes with their last close a
+		 * moment later. */
+		for (int i = 0; i < 100 && lk == -2; i++) {
+			berr_clear(e);
+			lk = lock_object(b->cfg.root, "container", c->id, true, e);
+			if (lk == -2)
+				usleep(10 * 1000);
+		}
+		if (lk >= 0) {
+			*gone = true;
+			return NULL;
+		}
+		berr_clear(e);
+		errno = ESRCH;
+	}
 	if (ctl < 0) {
 		int err = errno;
 		if (monitor_exited(pidfd, err)) {
@@ -183,8 +200,12 @@ static struct ipc_chan *mon_connect(struct broker *b, const struct ctr_record *c
  * schema). Returns 0, 1 when timeout_ms passed first (LC_FOREVER: none), or -1; *ended is set
  * when the monitor went away without answering (the container ended, or it was killed). A
  * frontend that goes away (the user pressed ^C) ends the wait too. */
-static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const void *body,
-		    int timeout_ms, uint32_t want, void *out, bool *ended, struct berr *e)
+/* With tick: no timeout; tick(arg) runs every LC_TICK_MS while waiting (-1 from it ends the
+ * call). */
+#define LC_TICK_MS 250
+static int mon_call_tick(struct broker *b, struct ipc_chan *ch, uint32_t type, const void *body,
+			 int timeout_ms, uint32_t want, void *out, bool *ended,
+			 int (*tick)(void *arg, struct berr *e), void *arg, struct berr *e)
 {
 	static uint64_t next_id = 1;
 	uint64_t id = next_id++;
@@ -198,11 +219,16 @@ static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const 
 		struct pollfd p[2] = { { .fd = ipc_chan_fd(ch), .events = POLLIN },
 				       { .fd = ipc_chan_fd(b->front), .events = POLLIN } };
 		cleanup_ipc_msg struct ipc_msg *m = NULL;
-		int r = poll(p, 2, timeout_ms);
+		int r = poll(p, 2, tick != NULL ? LC_TICK_MS : timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return berr_sys(e, "poll");
+		if (r == 0 && tick != NULL) {
+			if (tick(arg, e) < 0)
+				return -1;
+			continue;
+		}
 		if (r == 0)
 			return 1;
 		if (p[1].revents != 0) {
@@ -236,6 +262,12 @@ static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const 
 		m->body = NULL;
 		return 0;
 	}
+}
+
+static int mon_call(struct broker *b, struct ipc_chan *ch, uint32_t type, const void *body,
+		    int timeout_ms, uint32_t want, void *out, bool *ended, struct berr *e)
+{
+	return mon_call_tick(b, ch, type, body, timeout_ms, want, out, ended, NULL, NULL, e);
 }
 
 /* After the monitor is gone (or has answered a wait): its lock, then the container's end
@@ -507,6 +539,36 @@ out:
 
 /* ---------------------------------------------------------------- logs */
 
+struct log_follow {
+	struct broker *b;
+	uint64_t msg_id;
+	char path[4500];
+	ino_t ino;
+};
+
+/* logs -f: when the monitor has rotated the log, the new ctr.log goes to the frontend (which
+ * reads the old one to its end first). */
+static int log_rotated(void *arg, struct berr *e)
+{
+	struct log_follow *lf = arg;
+	struct stat st;
+	int fd, rc;
+
+	if (stat(lf->path, &st) < 0 || st.st_ino == lf->ino)
+		return 0;
+	fd = open(lf->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	lf->ino = st.st_ino;
+	struct msg_logs_reply r = { .running = true };
+	rc = ipc_send(lf->b->front, MSG_LOGS_REPLY, lf->msg_id, &r, &fd, 1, e);
+	close(fd);
+	return rc;
+}
+
 int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	const struct msg_logs *req = m->body;
@@ -514,6 +576,7 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 	char id[65], path[4500];
 	int fds[2];
 	size_t n = 0;
+	ino_t cur_ino = 0;
 	int rc = -1;
 
 	if (ctr_lookup(b->db, req->container, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
@@ -524,6 +587,9 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 		ctr_path(b->cfg.root, id, i == 0 ? "userdata/ctr.log.1" : "userdata/ctr.log", path,
 			 sizeof(path));
 		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (fd >= 0 && i == 1 && fstat(fd, &st) == 0)
+			cur_ino = st.st_ino;
 		if (fd >= 0)
 			fds[n++] = fd;
 	}
@@ -532,10 +598,24 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
 	if (rc == 0 && r.running) {
-		bool gone;
+		bool gone, ended;
 		struct ipc_chan *ch = mon_connect(b, &c, &gone, e);
 		if (ch != NULL) {
-			rc = wait_exit(b, ch, id, LC_FOREVER, e);
+			/* While it runs, a rotation of the log (a new ctr.log) is handed on. */
+			struct log_follow lf = { .b = b, .msg_id = m->id };
+			struct msg_l_wait wq = { 0 };
+			struct msg_l_wait_reply wr = { 0 };
+			ctr_path(b->cfg.root, id, "userdata/ctr.log", lf.path, sizeof(lf.path));
+			lf.ino = cur_ino;
+			rc = mon_call_tick(b, ch, MSG_L_WAIT, &wq, LC_FOREVER, MSG_L_WAIT_REPLY, &wr,
+					   &ended, log_rotated, &lf, e);
+			if (rc == 0 || ended) {
+				/* A rotation in the last moments goes on before the end. */
+				berr_clear(e);
+				rc = log_rotated(&lf, e);
+				if (rc == 0)
+					rc = finish_after_exit(b, id, e);
+			}
 			ipc_chan_free(ch);
 		} else if (!gone) {
 			rc = -1;
@@ -554,8 +634,9 @@ int broker_logs(struct broker *b, struct ipc_msg *m, struct berr *e)
 /* The exec'd process: the container's own process object with the request's command, env,
  * user and working directory. */
 static json_t *exec_process(struct broker *b, const struct msg_exec *req, const char *text,
-			    const char *rootfs, struct berr *e)
+			    const char *rootfs, int user_tty, struct berr *e)
 {
+	struct winsize ws = { 0 };
 	json_t *spec = json_loads(text, 0, NULL), *proc, *env, *args;
 	struct ctr_user user;
 	bool have_user = false;
@@ -571,8 +652,27 @@ static json_t *exec_process(struct broker *b, const struct msg_exec *req, const 
 	for (size_t i = 0; i < req->n_args; i++)
 		json_array_append_new(args, json_string(req->args[i]));
 	json_object_set_new(proc, "args", args);
-	json_object_set_new(proc, "terminal", json_false());
+	json_object_set_new(proc, "terminal", json_boolean(req->tty));
 	json_object_del(proc, "consoleSize");
+	/* -t: the terminal starts at the size of the user's (the runtime sets it before the
+	 * process runs; berth-launch follows it from then on). */
+	if (req->tty && user_tty >= 0 && ioctl(user_tty, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		json_object_set_new(proc, "consoleSize",
+				    json_pack("{s:i,s:i}", "height", (int)ws.ws_row, "width",
+					      (int)ws.ws_col));
+	if (req->tty) {
+		/* As for run -t: TERM where the container's own environment has none. */
+		json_t *v;
+		size_t j;
+		bool have = false;
+		json_array_foreach(env, j, v) {
+			const char *s = json_string_value(v);
+			have = have || (s != NULL && strncmp(s, "TERM=", 5) == 0);
+		}
+		if (!have)
+			json_array_append_new(env, json_string("TERM=xterm"));
+	}
 	for (size_t i = 0; i < req->n_env; i++) {
 		const char *kv = req->env[i], *eq = strchr(kv, '=');
 		char *set = NULL;
@@ -656,6 +756,7 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 	bool attach = !req->detach;
 	struct ctr_record c;
 	char id[65], userdata[4400], rootfs[4400], rtroot[4300], procfile[4500], hex[17];
+	char console[4400];
 	char errmsg[1024] = "";
 	uint8_t rnd[8];
 	cleanup_free char *config = NULL, *ptext = NULL, *ctext = NULL;
@@ -667,9 +768,6 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 
 	if (attach != (m->nfds == 3))
 		return berr_set(e, BERR_PROTOCOL, 0, "an attached exec carries the three stdio fds");
-	if (req->tty)
-		return berr_set(e, BERR_UNSUPPORTED, 0, "exec -t (a terminal) is not supported by "
-				"berth yet");
 	if (ctr_lookup(b->db, req->container, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
 		return -1;
 	lk = lock_object(b->cfg.root, "container", id, true, e);
@@ -685,7 +783,7 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 	snprintf(procfile, sizeof(procfile), "%s/config.json", userdata);
 	if (xread_file_at(AT_FDCWD, procfile, 16u << 20, &config, &clen, e) < 0)
 		goto out;
-	proc = exec_process(b, req, config, rootfs, e);
+	proc = exec_process(b, req, config, rootfs, attach ? m->fds[1] : -1, e);
 	if (proc == NULL)
 		goto out;
 	wrap = json_object();
@@ -708,9 +806,18 @@ int broker_exec(struct broker *b, struct ipc_msg *m, struct berr *e)
 	if (run_check_exec(rootfs, ctext, &code, errmsg, sizeof(errmsg)) < 0)
 		goto out_unlink;
 	if (code == 0) {
+		/* -t: the runtime sends the terminal to a socket there (a short path). */
+		snprintf(console, sizeof(console), "%s/exits/x%s.sock", b->cfg.runroot, hex);
 		char *argv[] = { (char *)"--exec", c.runtime, (char *)"--runtime-root", rtroot,
-				 (char *)"--id", id, (char *)"--process", procfile,
-				 req->detach ? (char *)"--detach" : NULL, NULL };
+				 (char *)"--id", id, (char *)"--process", procfile, NULL, NULL,
+				 NULL, NULL };
+		size_t n = 8;
+		if (req->tty && !req->detach) {
+			argv[n++] = (char *)"--console";
+			argv[n++] = console;
+		}
+		if (req->detach)
+			argv[n++] = (char *)"--detach";
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (devnull < 0) {
 			berr_sys(e, "opening /dev/null");

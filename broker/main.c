@@ -9,6 +9,11 @@
  *    uid 0 in the user's own namespace; rootful: the user is root already).
  *  - INFO: reads host facts and starts sandboxed workers; it returns no secret.
  *  - UNSHARE: runs the user's own command in the user's own namespace (refused rootful).
+ *  - TRUST_SHOW: reads policy.json and registries.d, the configuration the broker trusts
+ *    anyway; a path the frontend names is opened with the user's own rights (rootless: in
+ *    the user's namespace; rootful: the user is root), and only regular files are read.
+ *  - TRUST_SET: rewrites that policy.json with the same rights, only ever with a policy the
+ *    parser accepts (what the user could write by hand).
  *  - SAVE: reads the user's own store into an fd the frontend opened as the user; the broker
  *    opens no path the user named, so a rootful broker writes nothing the user could not. */
 #include <errno.h>
@@ -39,6 +44,7 @@
 #include "broker/push.h"
 #include "broker/save.h"
 #include "broker/store.h"
+#include "broker/trustcmd.h"
 #include "broker/unshare.h"
 #include "broker/userns.h"
 #include "broker/wk.h"
@@ -234,6 +240,11 @@ static int handle_login(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_login, e);
 }
 
+/* trust show asks berth-verify for the user IDs of the policy's GPG keys. */
+static int handle_trust_show(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_trust_show, e);
+}
 /* The frontend's requests. One command per broker at a time: nothing is accepted while busy.
  * Image requests are the user's own store: names are checked and normalised here. */
 static const struct ipc_dispatch front_table[] = {
@@ -266,6 +277,8 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_TAG, false, BS_READY, imagecmd_tag },
 	{ MSG_UNTAG, false, BS_READY, imagecmd_untag },
 	{ MSG_RMI, false, BS_READY, imagecmd_rmi },
+	{ MSG_TRUST_SHOW, false, BS_READY, handle_trust_show },
+	{ MSG_TRUST_SET, false, BS_READY, broker_trust_set },
 };
 
 static void on_front(evutil_socket_t fd, short what, void *arg)

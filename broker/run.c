@@ -820,11 +820,17 @@ int broker_ps(void *ctx, struct ipc_msg *m, struct berr *e)
 
 	if (ctr_list(b->db, req->all, &r, e) < 0)
 		return -1;
+	for (size_t i = 0; req->labels && i < r.n_containers; i++)
+		if (ctr_summary_labels(b->db, &r.containers[i], e) < 0) {
+			ipc_struct_free(&msg_ps_reply_schema, &r);
+			return -1;
+		}
 	size_t off = 0;
 	do {
 		struct msg_ps_reply part = { .containers = r.containers + off };
-		part.n_containers = r.n_containers - off > PS_REPLY_CHUNK ? PS_REPLY_CHUNK
-									 : r.n_containers - off;
+		/* Labels make a summary larger: fewer of them in a part. */
+		size_t chunk = req->labels ? PS_REPLY_CHUNK / 20 : PS_REPLY_CHUNK;
+		part.n_containers = r.n_containers - off > chunk ? chunk : r.n_containers - off;
 		off += part.n_containers;
 		part.more = off < r.n_containers;
 		rc = ipc_send(b->front, MSG_PS_REPLY, m->id, &part, NULL, 0, e);
@@ -945,6 +951,8 @@ int broker_cinspect(void *ctx, struct ipc_msg *m, struct berr *e)
 		berr_set(e, BERR_NOTFOUND, 0, "container %s went away", req->container);
 		goto out;
 	}
+	if (ctr_summary_labels(b->db, r.summary, e) < 0)
+		goto out;
 	r.config_json = config;
 	rc = ipc_send(b->front, MSG_CINSPECT_REPLY, m->id, &r, NULL, 0, e);
 out:

@@ -17,6 +17,7 @@
 #include "frontend/frontend.h"
 #include "frontend/humanize.h"
 #include "frontend/output.h"
+#include "frontend/psfilter.h"
 #include "frontend/terminal.h"
 #include "ipc/msg.h"
 
@@ -552,8 +553,16 @@ int cmd_start(const struct fe_opts *o, int argc, char **argv)
 				   : "you cannot start and attach multiple containers at once");
 		return EXIT_BERTH;
 	}
-	if (f.a)
-		return start_attached(o, NULL, pos[0], f.i, false);
+	if (f.a) {
+		/* A container made with -t gets this terminal raw and its size followed, as at
+		 * run -it: its record says whether it has a terminal. */
+		json_t *ins = NULL;
+		bool tty = false;
+		if (fe_container_inspect(o, pos[0], &ins) == 1)
+			tty = json_is_true(json_object_get(json_object_get(ins, "Config"), "Tty"));
+		json_decref(ins);
+		return start_attached(o, NULL, pos[0], f.i, tty);
+	}
 	int rc = 0;
 	for (int i = 0; i < npos; i++) {
 		int r = start_detached(o, NULL, pos[i]);
@@ -567,7 +576,7 @@ int cmd_start(const struct fe_opts *o, int argc, char **argv)
 
 /* -------------------------------------------------------------------------------------- ps */
 
-enum { P_ALL, P_QUIET, P_NOTRUNC, P_FORMAT, P_LATEST, P_LAST, P_NOHEADING, P_HELP };
+enum { P_ALL, P_QUIET, P_NOTRUNC, P_FORMAT, P_LATEST, P_LAST, P_NOHEADING, P_FILTER, P_HELP };
 static const struct fe_opt ps_opts[] = {
 	[P_ALL] = { "all", 'a', false, "Show all the containers, default is only running "
 				      "containers" },
@@ -578,6 +587,7 @@ static const struct fe_opt ps_opts[] = {
 	[P_LATEST] = { "latest", 'l', false, "Act on the latest container berth is aware of" },
 	[P_LAST] = { "last", 'n', true, "Print the n last created containers (all states)" },
 	[P_NOHEADING] = { "noheading", 0, false, "Do not print headers" },
+	[P_FILTER] = { "filter", 'f', true, "Filter output based on conditions given" },
 	[P_HELP] = { "help", 'h', false, "Help for ps" },
 };
 
@@ -585,6 +595,8 @@ struct ps_ctx {
 	bool all, quiet, notrunc, latest, noheading, help;
 	long last;
 	const char *format;
+	char **filters;
+	size_t n_filters;
 };
 
 static int ps_opt(int id, const char *val, void *ctx)
@@ -599,6 +611,16 @@ static int ps_opt(int id, const char *val, void *ctx)
 	case P_FORMAT: c->format = val; break;
 	case P_LATEST: c->latest = on; break;
 	case P_NOHEADING: c->noheading = on; break;
+	case P_FILTER: {
+		char **nv = realloc(c->filters, (c->n_filters + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			fe_error("out of memory");
+			return -1;
+		}
+		c->filters = nv;
+		c->filters[c->n_filters++] = (char *)val;
+		break;
+	}
 	case P_LAST: {
 		char *end;
 		c->last = strtol(val, &end, 10);
@@ -627,6 +649,25 @@ static const char *ps_header(const char *field)
 		if (strcmp(map[i].f, field) == 0)
 			return map[i].h;
 	return field;
+}
+
+/* Podman's Labels: a map; with none (or not asked for), null where none_null. */
+static json_t *labels_json(const struct msg_container_summary *s, bool none_null)
+{
+	json_t *o;
+
+	if (s->n_labels == 0 && none_null)
+		return json_null();
+	o = json_object();
+	for (size_t i = 0; i < s->n_labels; i++) {
+		const char *eq = strchr(s->labels[i], '=');
+		if (eq == NULL)
+			json_object_set_new(o, s->labels[i], json_string(""));
+		else
+			json_object_setn_new(o, s->labels[i], (size_t)(eq - s->labels[i]),
+					     json_string(eq + 1));
+	}
+	return o;
 }
 
 static json_t *ps_row(const struct msg_container_summary *s, bool notrunc, time_t now)
@@ -662,12 +703,12 @@ static json_t *ps_row(const struct msg_container_summary *s, bool notrunc, time_
 	localtime_r(&t, &tm);
 	strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S %z %Z", &tm);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, "
-			 "s:s}",
+			 "s:s, s:o}",
 			 "ID", id, "FullID", s->id, "Names", s->name, "Image", s->image, "ImageID",
 			 s->image_id, "CommandArgs", command, "Command", cmd, "CreatedHuman", created,
 			 "CreatedAt", at, "Status", status, "State", s->state, "ExitCode",
 			 (json_int_t)s->exit_code, "Pid", (json_int_t)s->pid, "Created",
-			 (json_int_t)s->created, "Ports", "");
+			 (json_int_t)s->created, "Ports", "", "Labels", labels_json(s, false));
 }
 
 static json_t *ps_json(const struct msg_container_summary *s)
@@ -676,16 +717,17 @@ static json_t *ps_json(const struct msg_container_summary *s)
 
 	for (size_t i = 0; i < s->n_command; i++)
 		json_array_append_new(command, json_string(s->command[i]));
-	return json_pack("{s:s, s:o, s:s, s:s, s:o, s:I, s:s, s:I, s:b, s:I, s:I, s:I, s:n}", "Id",
+	return json_pack("{s:s, s:o, s:s, s:s, s:o, s:I, s:s, s:I, s:b, s:I, s:I, s:I, s:n, s:o}",
+			 "Id",
 			 s->id, "Names", names, "Image", s->image, "ImageID", s->image_id,
 			 "Command", command, "Created", (json_int_t)s->created, "State", s->state,
 			 "ExitCode", (json_int_t)s->exit_code, "Exited",
 			 strcmp(s->state, "exited") == 0, "ExitedAt", (json_int_t)s->finished,
-			 "StartedAt", (json_int_t)s->started, "Pid", (json_int_t)s->pid, "Ports");
+			 "StartedAt", (json_int_t)s->started, "Pid", (json_int_t)s->pid, "Ports",
+			 "Labels", labels_json(s, true));
 }
 
-/* Every part of the answer, the summaries moved into *out. */
-static int ps_fetch(const struct fe_opts *o, const struct msg_ps *req, struct msg_ps_reply *out)
+int fe_ps_fetch(const struct fe_opts *o, const struct msg_ps *req, struct msg_ps_reply *out)
 {
 	struct fe_broker br;
 	struct berr e = { 0 };
@@ -748,12 +790,49 @@ int cmd_ps(const struct fe_opts *o, int argc, char **argv)
 		fe_error("accepts 0 arg(s), received %d", npos);
 		return EXIT_BERTH;
 	}
-	struct msg_ps req = { .all = c.all || c.latest || c.last >= 0 };
-	struct msg_ps_reply all = { 0 };
-	if (ps_fetch(o, &req, &all) < 0)
+	struct ps_filters *filters = NULL;
+	if (c.n_filters > 0 && (filters = ps_filters_parse(c.filters, c.n_filters)) == NULL) {
+		free(c.filters);
 		return EXIT_BERTH;
+	}
+	free(c.filters);
+	/* As Podman: a filter looks at every container, not only the running ones. */
+	struct msg_ps req = { .all = c.all || c.latest || c.last >= 0 || filters != NULL,
+			      .labels = ps_filters_need_labels(filters) ||
+					(c.format != NULL && (strcmp(c.format, "json") == 0 ||
+							      strstr(c.format, ".Labels") != NULL)) };
+	struct msg_ps_reply all = { 0 };
+	if (fe_ps_fetch(o, &req, &all) < 0) {
+		ps_filters_free(filters);
+		return EXIT_BERTH;
+	}
+	/* The matches, in order, moved to the front (the rest freed with the list); judged
+	 * first, as before= and since= look at the list's order. */
+	size_t kept = 0;
+	bool *match = calloc(all.n_containers + 1, sizeof(bool));
+	if (match == NULL)
+		rc = EXIT_BERTH;
+	for (size_t i = 0; filters != NULL && match != NULL && i < all.n_containers; i++) {
+		int m = ps_filters_match(filters, &all.containers[i], &all);
+		if (m < 0) {
+			rc = EXIT_BERTH;
+			break;
+		}
+		match[i] = m == 1;
+	}
+	for (size_t i = 0; rc == 0 && filters != NULL && i < all.n_containers; i++)
+		if (match[i]) {
+			struct msg_container_summary t = all.containers[kept];
+			all.containers[kept++] = all.containers[i];
+			all.containers[i] = t;
+		}
+	free(match);
+	bool filtered = filters != NULL;
+	ps_filters_free(filters);
+	if (rc != 0)
+		goto out;
 	const struct msg_ps_reply *r = &all;
-	size_t n = r->n_containers;
+	size_t n = filtered ? kept : r->n_containers;
 	if (c.latest && n > 1)
 		n = 1;
 	if (c.last >= 0 && (size_t)c.last < n)
@@ -779,6 +858,7 @@ int cmd_ps(const struct fe_opts *o, int argc, char **argv)
 			rc = EXIT_BERTH;
 		json_decref(rows);
 	}
+out:
 	for (size_t i = 0; i < all.n_containers; i++)
 		ipc_struct_free(&msg_container_summary_schema, &all.containers[i]);
 	free(all.containers);
@@ -904,13 +984,14 @@ json_t *fe_container_inspect_json(const struct msg_cinspect_reply *r)
 				  (json_int_t)s->pid, "ExitCode", (json_int_t)s->exit_code, "Error", "",
 				  "StartedAt", rfc3339(s->started), "FinishedAt", rfc3339(s->finished));
 	json_t *config = json_pack(
-		"{s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:o}", "Hostname",
+		"{s:o, s:o, s:o, s:s, s:o, s:o, s:s, s:o, s:o}", "Hostname",
 		copy_or(json_object_get(spec, "hostname"), json_string("")), "Env",
 		copy_or(get_path(spec, "process", "env"), json_array()), "Cmd",
 		copy_or(args, json_array()), "Image", s->image, "WorkingDir",
 		copy_or(get_path(spec, "process", "cwd"), json_string("/")), "Annotations",
 		copy_or(json_object_get(spec, "annotations"), json_object()), "User", userbuf,
-		"Tty", copy_or(get_path(spec, "process", "terminal"), json_false()));
+		"Tty", copy_or(get_path(spec, "process", "terminal"), json_false()), "Labels",
+		labels_json(s, true));
 	json_t *caps = get_path(spec, "process", "capabilities");
 	json_t *host = json_pack("{s:o, s:o}", "ReadonlyRootfs",
 				 copy_or(get_path(spec, "root", "readonly"), json_false()),

@@ -735,6 +735,7 @@ int cmd_image(const struct fe_opts *o, int argc, char **argv)
 		{ "ls", cmd_images }, { "list", cmd_images }, { "inspect", cmd_image_inspect },
 		{ "pull", cmd_pull }, { "rm", cmd_rmi }, { "tag", cmd_tag }, { "untag", cmd_untag },
 		{ "history", cmd_history }, { "prune", cmd_image_prune }, { "push", cmd_push },
+		{ "trust", cmd_image_trust },
 		{ "load", cmd_load }, { "import", cmd_import },
 		{ "save", cmd_save },
 	};

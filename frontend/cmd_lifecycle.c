@@ -145,22 +145,33 @@ static int stop_kill(const struct fe_opts *o, int argc, char **argv, const char 
 		return EXIT_BERTH;
 	if (strcmp(cmd, "restart") != 0)
 		return csignal(o, pos, npos, f.all, stop, f.signal, timeout, true);
-	/* restart: stopped (when running), then started again in the background. */
-	if (csignal(o, pos, npos, f.all, true, NULL, timeout, false) != 0)
-		return EXIT_BERTH;
+	/* restart: stopped (when running), then started again in the background; --all: every
+	 * container there is now, oldest first, each printed by its full ID. */
+	struct msg_ps_reply every = { 0 };
+	int rc = 0;
 	if (f.all) {
-		fe_error("restart --all: name the containers to restart");
-		return EXIT_BERTH;
-	}
-	for (int i = 0; i < npos; i++) {
-		struct msg_start req = { .container = pos[i], .attach = false };
-		struct ipc_msg *reply = NULL;
-		if (fe_request(o, MSG_START, &req, MSG_CREATE_REPLY, &reply) < 0)
+		struct msg_ps req = { .all = true };
+		if (fe_ps_fetch(o, &req, &every) < 0)
 			return EXIT_BERTH;
-		printf("%s\n", ((const struct msg_create_reply *)reply->body)->container_id);
+	}
+	if (csignal(o, pos, npos, f.all, true, NULL, timeout, false) != 0)
+		rc = EXIT_BERTH;
+	size_t n = f.all ? every.n_containers : (size_t)npos;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *name = f.all ? every.containers[n - 1 - i].id : pos[i];
+		struct msg_start req = { .container = (char *)name, .attach = false };
+		struct ipc_msg *reply = NULL;
+		if (fe_request(o, MSG_START, &req, MSG_CREATE_REPLY, &reply) < 0) {
+			rc = EXIT_BERTH;
+			break;
+		}
+		printf("%s\n", f.all ? name : ((const struct msg_create_reply *)reply->body)->container_id);
 		ipc_msg_free(reply);
 	}
-	return 0;
+	for (size_t i = 0; i < every.n_containers; i++)
+		ipc_struct_free(&msg_container_summary_schema, &every.containers[i]);
+	free(every.containers);
+	return rc;
 }
 
 int cmd_stop(const struct fe_opts *o, int argc, char **argv)
@@ -361,12 +372,20 @@ int cmd_logs(const struct fe_opts *o, int argc, char **argv)
 		 * container has exited. */
 		struct pollfd p = { .fd = ipc_chan_fd(br.ch), .events = POLLIN };
 		int r = poll(&p, 1, 200);
+		int next = -1;
 		if (r > 0) {
 			if (fe_broker_next(&br, MSG_LOGS_REPLY, &reply, &e) < 0) {
 				fe_error("%s", e.msg);
 				goto out;
 			}
-			running = false;
+			/* Either the end, or the log was rotated: the new file, read once the
+			 * old one is read to its end. */
+			if (((const struct msg_logs_reply *)reply->body)->done || reply->nfds != 1) {
+				running = false;
+			} else {
+				next = reply->fds[0];
+				reply->fds[0] = -1;
+			}
 			ipc_msg_free(reply);
 			reply = NULL;
 		}
@@ -375,7 +394,18 @@ int cmd_logs(const struct fe_opts *o, int argc, char **argv)
 		done = 0;
 		if (cur >= 0 && slurp(cur, &buf, &len, &cap) < 0) {
 			fe_error("reading the container's log: %m");
+			if (next >= 0)
+				close(next);
 			goto out;
+		}
+		if (next >= 0) {
+			if (cur >= 0)
+				close(cur);
+			cur = next;
+			if (slurp(cur, &buf, &len, &cap) < 0) {
+				fe_error("reading the container's log: %m");
+				goto out;
+			}
 		}
 		if (k8slog_render(buf, len, &flt, !running, emit, NULL, &done, &e) < 0) {
 			fe_error("%s", e.msg);
@@ -474,7 +504,8 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 	cleanup_free char **pos = NULL;
 	struct ipc_msg *reply = NULL;
 	cleanup_close int null = -1;
-	int npos = 0, rc = EXIT_BERTH;
+	struct fe_term term;
+	int npos = 0, rc = EXIT_BERTH, r;
 	size_t n_host = 0;
 
 	if (f == NULL) {
@@ -494,8 +525,8 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 		fe_error("exec requires the name or ID of a container and a command to run");
 		goto out;
 	}
-	if (f->tty) {
-		fe_error("exec -t (a terminal) is not supported by berth yet");
+	if (f->tty && f->detach) {
+		fe_error("exec -d -t: a detached exec gets no terminal in berth; drop -t");
 		goto out;
 	}
 	while (environ[n_host] != NULL)
@@ -505,7 +536,8 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 				.env = f->env, .n_env = f->n_env, .host_env = environ,
 				.n_host_env = n_host, .user = (char *)f->user,
 				.workdir = (char *)f->workdir, .privileged = f->privileged,
-				.detach = f->detach, .interactive = f->interactive };
+				.detach = f->detach, .interactive = f->interactive,
+				.tty = f->tty };
 	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
 	if (!f->interactive) {
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -516,7 +548,13 @@ int cmd_exec(const struct fe_opts *o, int argc, char **argv)
 		fds[0] = null;
 	}
 	fflush(stdout);
-	if (fe_request_fds(o, MSG_EXEC, &req, fds, f->detach ? 0 : 3, MSG_START_DONE, &reply) < 0)
+	/* -it: the user's keys go to the container's terminal as typed. The window size is
+	 * followed by berth-launch, which holds this terminal too. */
+	if (fe_term_begin(&term, f->tty && f->interactive) < 0)
+		goto out;
+	r = fe_request_fds(o, MSG_EXEC, &req, fds, f->detach ? 0 : 3, MSG_START_DONE, &reply);
+	fe_term_end(&term);
+	if (r < 0)
 		goto out;
 	const struct msg_start_done *d = reply->body;
 	if (d->error != NULL)
@@ -666,9 +704,14 @@ static int attach_loop(struct ipc_chan *ch, const struct msg_attach_reply *r,
 			} else {
 				in_open = false;
 			}
+			/* A monitor that is gone (the container ended) has left its last output
+			 * and the exit code to read: no more input, but go on. */
 			if (ipc_send(ch, MSG_L_INPUT, 0, &msg, NULL, 0, &e) < 0) {
-				fe_error("%s", e.msg);
-				return EXIT_BERTH;
+				if (e.sys_errno != EPIPE && e.sys_errno != ECONNRESET) {
+					fe_error("%s", e.msg);
+					return EXIT_BERTH;
+				}
+				in_open = false;
 			}
 		}
 		if (p[0].revents != 0) {

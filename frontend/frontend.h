@@ -25,6 +25,7 @@ struct fe_opts {
 	bool rootless;
 	char libexec[4096];
 	char authfile[4096];    /* default auth.json: $REGISTRY_AUTH_FILE, else the runtime dir's */
+	char signature_policy[4096]; /* --signature-policy, or empty: the lookup order */
 };
 
 /* A running broker for this command. */
@@ -86,6 +87,11 @@ int cmd_rm(const struct fe_opts *o, int argc, char **argv);
 int cmd_stop(const struct fe_opts *o, int argc, char **argv);
 int cmd_kill(const struct fe_opts *o, int argc, char **argv);
 int cmd_restart(const struct fe_opts *o, int argc, char **argv);
+/* The whole `ps` answer (every part), the summaries moved into *out (zeroed by the caller);
+ * -1 with the error printed. */
+struct msg_ps;
+struct msg_ps_reply;
+int fe_ps_fetch(const struct fe_opts *o, const struct msg_ps *req, struct msg_ps_reply *out);
 int cmd_wait(const struct fe_opts *o, int argc, char **argv);
 int cmd_logs(const struct fe_opts *o, int argc, char **argv);
 int cmd_exec(const struct fe_opts *o, int argc, char **argv);
@@ -100,6 +106,7 @@ struct json_t;
 int fe_container_inspect(const struct fe_opts *o, const char *name, struct json_t **out);
 int cmd_import(const struct fe_opts *o, int argc, char **argv);
 int cmd_save(const struct fe_opts *o, int argc, char **argv);
+int cmd_image_trust(const struct fe_opts *o, int argc, char **argv);
 
 /* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
  * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */

@@ -62,7 +62,7 @@ static const struct command commands[] = {
 	{ "wait", cmd_wait, true, "Block on one or more containers" },
 };
 
-enum { G_ROOT, G_RUNROOT, G_LOGLEVEL, G_RUNTIME, G_HELP, G_VERSION };
+enum { G_ROOT, G_RUNROOT, G_LOGLEVEL, G_RUNTIME, G_SIGPOLICY, G_HELP, G_VERSION };
 
 static const struct fe_opt global_opts[] = {
 	[G_ROOT] = { "root", 0, true, "Path to the root directory in which data is stored" },
@@ -71,6 +71,8 @@ static const struct fe_opt global_opts[] = {
 			 "Log messages above specified level (trace, debug, info, warn, error, "
 			 "fatal, panic)" },
 	[G_RUNTIME] = { "runtime", 0, true, "Path or name of the OCI runtime (crun, runc)" },
+	[G_SIGPOLICY] = { "signature-policy", 0, true,
+			   "Path to a signature-policy file (policy.json)" },
 	[G_HELP] = { "help", 'h', false, "Help for berth" },
 	[G_VERSION] = { "version", 'v', false, "Version for berth" },
 };
@@ -128,6 +130,13 @@ static int global_opt(int id, const char *val, void *ctx)
 			return -1;
 		}
 		snprintf(g->o->runtime, sizeof(g->o->runtime), "%s", val);
+		return 0;
+	case G_SIGPOLICY:
+		if (val[0] == '\0' || strlen(val) >= sizeof(g->o->signature_policy)) {
+			fe_error("invalid --signature-policy \"%s\"", val);
+			return -1;
+		}
+		snprintf(g->o->signature_policy, sizeof(g->o->signature_policy), "%s", val);
 		return 0;
 	case G_HELP:
 		g->help = val == NULL;

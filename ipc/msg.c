@@ -188,6 +188,13 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_ATTACH, "attach", &msg_attach_schema, 0, 0 },
 	/* The channel to the container's monitor, already attached. */
 	{ MSG_ATTACH_REPLY, "attach-reply", &msg_attach_reply_schema, 1, 1 },
+	{ MSG_TRUST_SHOW, "trust-show", &msg_trust_show_schema, 0, 0 },
+	/* With raw: the policy file the broker read, read-only. */
+	{ MSG_TRUST_SHOW_REPLY, "trust-show-reply", &msg_trust_show_reply_schema, 1, 0 },
+	{ MSG_TRUST_SET, "trust-set", &msg_trust_set_schema, 0, 0 },
+	/* The key files named by the policy (or a sealed memfd of inline keyData), read-only. */
+	{ MSG_V_KEY_UIDS, "verify-key-uids", &msg_v_key_uids_schema, 4, 1 },
+	{ MSG_V_KEY_UIDS_REPLY, "verify-key-uids-reply", &msg_v_key_uids_reply_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates and a client

@@ -100,6 +100,9 @@ enum ipc_msg_type {
 	MSG_V_USER = 54,        /* broker -> verify: resolve a user spec in the container's
 				   /etc/passwd and /etc/group (fds: those present, in that order) */
 	MSG_V_USER_REPLY = 55,
+	MSG_V_KEY_UIDS = 56,    /* broker -> verify: user IDs of the OpenPGP public key files in
+				   fds (1 to 4), for `image trust show` */
+	MSG_V_KEY_UIDS_REPLY = 57,
 
 	/* berth-unpack: one layer. */
 	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
@@ -122,7 +125,11 @@ enum ipc_msg_type {
 	MSG_ATTACH_REPLY = 111, /* broker -> frontend: fds[0] = a channel to the monitor, attached */
 	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
 	MSG_U_ARCHIVE_REPLY = 70,
-	MSG_TYPE_MAX = 111,
+	MSG_TRUST_SHOW = 112,   /* frontend -> broker: `berth image trust show` */
+	MSG_TRUST_SHOW_REPLY = 113, /* broker -> frontend: the policy as rows; with raw, fds[0]
+				   is the policy file that was read (read-only) */
+	MSG_TRUST_SET = 114,    /* frontend -> broker: `berth image trust set`; MSG_OK */
+	MSG_TYPE_MAX = 114,
 };
 
 struct msg_error {
@@ -701,6 +708,7 @@ struct msg_start_done {
 
 struct msg_ps {
 	bool all;
+	bool labels;          /* fill each summary's labels (--filter label=, {{.Labels}}) */
 };
 
 struct msg_container_summary {
@@ -716,6 +724,8 @@ struct msg_container_summary {
 	int64_t started;
 	int64_t finished;
 	int64_t pid;          /* running: the container's init pid as the runtime reported */
+	char **labels;        /* "key=value" as given at create; only when asked for */
+	size_t n_labels;
 };
 
 /* Sent in parts of at most PS_REPLY_CHUNK containers (one packet must stay small); every part
@@ -888,6 +898,60 @@ struct msg_attach_reply {
 	bool interactive;     /* it takes input */
 };
 
+/* ---- image trust (ipc/msg_trust.c) ------------------------------------------------------ */
+
+/* `berth image trust show`: the broker reads policy.json and registries.d (trusted
+ * configuration: the broker decides which files) and answers with Podman's rows. */
+struct msg_trust_show {
+	char *policy_path;    /* --signature-policy / --policypath, or NULL: the lookup order */
+	char *registries_d;   /* --registrypath, or NULL: the lookup order */
+	bool raw;             /* --raw: the reply carries the file as fds[0] */
+};
+
+struct msg_trust_entry {
+	char *transport;      /* "all" (default), "repository" (docker), or the transport */
+	char *name;           /* "* (default)" or the scope */
+	char *repo_name;      /* "default" or the scope */
+	char *type;           /* accept | reject | signed | sigstoreSigned */
+	char **keys;          /* key paths, or "keyData" for inline keys */
+	size_t n_keys;
+	char *gpg_id;         /* key identities (signed), "N/A" (sigstoreSigned), or "" */
+	char *sigstore;       /* the lookaside location registries.d gives the scope, or "" */
+};
+
+struct msg_trust_show_reply {
+	char *policy_path;    /* the file read; "" when none exists (berth then accepts) */
+	struct msg_trust_entry *entries;
+	size_t n_entries;
+};
+
+/* berth-verify: the user IDs of each key file sent (workers/verify/pgpuid.h), in fd order; a
+ * key that cannot be read has an error instead, so the others still answer. */
+struct msg_v_key_uids {
+	bool debug;
+};
+
+struct msg_key_uids {
+	char **uids;          /* printable ASCII, at most 16 of at most 256 bytes */
+	size_t n_uids;
+	char *error;          /* why this key gave no IDs, or NULL */
+};
+
+struct msg_v_key_uids_reply {
+	struct msg_key_uids *keys;  /* one per fd of the request */
+	size_t n_keys;
+};
+
+/* `berth image trust set`: one scope's requirements replaced, as Podman's AddPolicyEntries. */
+struct msg_trust_set {
+	char *policy_path;    /* --policypath / --signature-policy, or NULL: the lookup order */
+	char *scope;          /* "default" or a docker scope */
+	char *trust_type;     /* accept | insecureAcceptAnything | reject | signedBy |
+				 sigstoreSigned */
+	char **keys;          /* -f: absolute paths of public key files */
+	size_t n_keys;
+};
+
 /* The message type table. */
 struct ipc_msgdef {
 	uint32_t type;
@@ -901,6 +965,13 @@ struct ipc_msgdef {
 const struct ipc_msgdef *ipc_msgdef(uint32_t type);
 
 extern const struct ipc_schema msg_error_schema;
+extern const struct ipc_schema msg_trust_show_schema;
+extern const struct ipc_schema msg_trust_entry_schema;
+extern const struct ipc_schema msg_trust_show_reply_schema;
+extern const struct ipc_schema msg_trust_set_schema;
+extern const struct ipc_schema msg_v_key_uids_schema;
+extern const struct ipc_schema msg_key_uids_schema;
+extern const struct ipc_schema msg_v_key_uids_reply_schema;
 extern const struct ipc_schema msg_cinspect_schema;
 extern const struct ipc_schema msg_cinspect_reply_schema;
 extern const struct ipc_schema msg_v_user_schema;

@@ -90,6 +90,7 @@ const struct ipc_schema msg_start_done_schema = {
 
 static const struct ipc_field ps_fields[] = {
 	IPC_F_BOOL(struct msg_ps, all, true),
+	IPC_F_BOOL(struct msg_ps, labels, false),
 };
 const struct ipc_schema msg_ps_schema = { "ps", sizeof(struct msg_ps), ps_fields,
 					  ARRAY_SIZE(ps_fields) };
@@ -106,6 +107,7 @@ static const struct ipc_field container_summary_fields[] = {
 	IPC_F_INT(struct msg_container_summary, started, true),
 	IPC_F_INT(struct msg_container_summary, finished, true),
 	IPC_F_INT(struct msg_container_summary, pid, true),
+	IPC_F_STRV(struct msg_container_summary, labels, false, LIST_MAX, VALUE_MAX),
 };
 const struct ipc_schema msg_container_summary_schema = {
 	"container-summary", sizeof(struct msg_container_summary), container_summary_fields,

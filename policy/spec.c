@@ -1849,9 +1849,11 @@ static int build_annotations(struct sb *b, json_t *root)
 			return berr_set(b->e, BERR_INTERNAL, 0, "out of memory");
 		jset(b, a, key, json_string(s + klen + 1));
 	}
+	/* A label may be a key alone (its value empty), as Podman's. */
 	for (i = 0; i < in->labels.n; i++)
-		if (split_kv(b, in->labels.v[i], "--label", &(size_t){ 0 }) < 0)
-			return -1;
+		if (in->labels.v[i][0] == '=' || in->labels.v[i][0] == '\0')
+			return berr_set(b->e, BERR_INVALID, 0, "invalid --label %s: the key is empty",
+					in->labels.v[i]);
 	/* The stop signal travels with the bundle (the OCI image annotation for it), so the
 	 * monitor can read it there. */
 	if (in->stop_signal != NULL || in->image_stop_signal != NULL) {

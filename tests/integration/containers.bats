@@ -176,8 +176,7 @@ container_mounts() {
 
 @test "crun is refused with the reason on this host's cgroups; runc works when named" {
 	command -v crun >/dev/null || skip "crun is not installed"
-	if grep -q ' /sys/fs/cgroup/unified cgroup2' /proc/self/mountinfo &&
-		[ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+	if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
 		run --separate-stderr berth run --rm --runtime crun bb:1 true
 		[ "$status" -eq 125 ] && [[ "$stderr" == *"hybrid cgroups"* ]] || fail "$stderr"
 	fi
@@ -320,4 +319,47 @@ kill_tree() {
 	done
 	[ "$(berth ps -a --format '{{.Names}}' | sort -u | wc -l)" -eq 30 ]
 	berth rm -a >/dev/null
+}
+
+@test "ps --filter: id, name, label, status, exited, ancestor, before, since; labels shown; restart --all" {
+	berth run -d --name a1 -l app=x -l tier bb:1 sleep 100 >/dev/null
+	berth run -d --name a2 -l app=y bb:1 sleep 100 >/dev/null
+	berth create --name c1 bb:1 true >/dev/null
+	berth run --name e3 bb:1 sh -c 'exit 3' || true
+	f() { berth ps --filter "$@" --format '{{.Names}}' | tr '\n' ' '; }
+	assert_eq "$(f status=running)" "a2 a1 "
+	assert_eq "$(f status=exited)" "e3 "
+	assert_eq "$(f status=created)" "c1 "
+	assert_eq "$(f label=app=x)" "a1 "
+	assert_eq "$(f label=app)" "a2 a1 "
+	assert_eq "$(f label=tier)" "a1 "
+	assert_eq "$(f label=app=y --filter label=tier)" ""
+	assert_eq "$(f name=^a)" "a2 a1 "
+	assert_eq "$(f name=a1 --filter name=c1)" "c1 a1 "
+	assert_eq "$(f status=running --filter name=a1)" "a1 "
+	assert_eq "$(f exited=3)" "e3 "
+	assert_eq "$(f exited=0)" ""
+	assert_eq "$(f before=c1)" "a2 a1 "
+	assert_eq "$(f since=a2)" "e3 c1 "
+	assert_eq "$(f ancestor=localhost/bb)" "e3 c1 a2 a1 "
+	assert_eq "$(f id="$(berth ps -a -q --filter name=c1)")" "c1 "
+	run --separate-stderr berth ps --filter nosuch=1
+	[ "$status" -eq 125 ] && [[ "$stderr" == *"nosuch is an invalid filter"* ]] || fail "$stderr"
+	run --separate-stderr berth ps --filter status=sleeping
+	[ "$status" -eq 125 ] && [[ "$stderr" == *"sleeping is not a valid status"* ]] || fail "$stderr"
+	run --separate-stderr berth ps --filter before=nope
+	[ "$status" -eq 125 ] && [[ "$stderr" == *'"nope"'* ]] || fail "$stderr"
+	run berth ps -a --filter name=a1 --format '{{.Labels}}'
+	assert_eq "$output" "map[app:x tier:]"
+	run berth ps -a --filter name=a --format json
+	assert_json '[.[].Labels] == [{"app":"y"}, {"app":"x","tier":""}]'
+	run berth inspect --format '{{index .Config.Labels "app"}}' a1
+	assert_eq "$output" "x"
+	# restart --all: every container, running or not, oldest first, by ID.
+	ids=$(berth ps -a -q --no-trunc | tac | tr '\n' ' ')
+	run --separate-stderr berth restart --all -t 0
+	[ "$status" -eq 0 ] || fail "restart --all: $stderr"
+	assert_eq "$(tr '\n' ' ' <<<"$output")" "$ids"
+	assert_eq "$(f status=running)" "a2 a1 "
+	berth rm -a -f >/dev/null
 }

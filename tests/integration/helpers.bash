@@ -199,3 +199,27 @@ remove_user_dirs() {
 	rm -rf --one-file-system \
 		"$BERTH_IT_TMP/$(basename "$BATS_TEST_FILENAME" .bats)-$BATS_TEST_NUMBER-"*
 }
+
+# wait_until CMD...: up to 10 s for CMD to succeed.
+wait_until() {
+	local _
+	for _ in $(seq 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# load_both ARCHIVE: the image archive loaded into the rootful store and the test user's.
+load_both() {
+	berth load -q -i "$1" >/dev/null
+	berth_as "$TEST_USER" load -q -i "$1" >/dev/null
+}
+
+# clean_both: no container left in either store, no pause process, no user directories.
+clean_both() {
+	berth rm -a -f >/dev/null 2>&1 || true
+	berth_as "$TEST_USER" rm -a -f >/dev/null 2>&1 || true
+	kill_test_pause
+	remove_user_dirs
+}

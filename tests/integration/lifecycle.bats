@@ -17,15 +17,11 @@ setup_file() {
 }
 
 setup() {
-	berth load -q -i "$ARCHIVE" >/dev/null
-	berth_as "$TEST_USER" load -q -i "$ARCHIVE" >/dev/null
+	load_both "$ARCHIVE"
 }
 
 teardown() {
-	berth rm -a -f >/dev/null 2>&1 || true
-	berth_as "$TEST_USER" rm -a -f >/dev/null 2>&1 || true
-	kill_test_pause
-	remove_user_dirs
+	clean_both
 }
 
 # The store's container directory of the rootful or rootless store.
@@ -35,16 +31,6 @@ ctr_dir() {
 	else
 		echo "$(user_dir "$TEST_USER")/data/berth/containers"
 	fi
-}
-
-# wait_until CMD...: up to 10 s for CMD to succeed.
-wait_until() {
-	local _
-	for _ in $(seq 100); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # logs_have WHO NAME PATTERN: up to 10 s for the container's logs to show PATTERN.
@@ -154,8 +140,11 @@ mounted() {
 		assert_eq "$output" "k running"
 		run $b rm k
 		[ "$status" -eq 125 ] || fail "$who: rm of a running container: $status"
+		id=$($b ps -q --no-trunc)
 		run $b rm -f k
 		[ "$status" -eq 0 ] || fail "$who: rm -f: $output"
+		# The runtime's delete ran: no cgroup of the container is left (rootful, v1 here).
+		[ $who = user ] || [ ! -e "/sys/fs/cgroup/pids/$id" ] || fail "cgroup left: $id"
 		run $b ps -a -q
 		assert_eq "$output" ""
 		[ -z "$(ls -A "$(ctr_dir $who)")" ] || fail "$who: container directories left"
@@ -219,6 +208,17 @@ mounted() {
 	assert_eq "$output" ""
 	run --separate-stderr berth logs --since yesterday f
 	[ "$status" -eq 125 ] || fail "bad --since accepted"
+}
+
+@test "logs -f follows the log through its rotation (16 MiB) to the container's end" {
+	berth run -d --name big bb:1 sh -c 'sleep 1; i=0; while [ $i -lt 18 ]; do
+		head -c 1000000 /dev/zero | tr "\0" a | fold -w 1000; echo; i=$((i+1)); done; echo END' >/dev/null
+	berth logs -f big >"$BATS_TEST_TMPDIR/followed"
+	[ -s "$(ctr_dir root)/$(berth ps -a -q --no-trunc)/userdata/ctr.log.1" ] || fail "no rotation"
+	assert_eq "$(tr -cd a <"$BATS_TEST_TMPDIR/followed" | wc -c)" 18000000
+	assert_eq "$(tail -n 1 "$BATS_TEST_TMPDIR/followed")" "END"
+	berth logs big >"$BATS_TEST_TMPDIR/after"
+	cmp -s "$BATS_TEST_TMPDIR/followed" "$BATS_TEST_TMPDIR/after" || fail "logs -f and logs differ"
 }
 
 @test "kill -9 of the monitor: the container is stopped and recorded, nothing is left mounted" {
@@ -296,6 +296,37 @@ in_pty() {
 		[ "$status" -eq 125 ] || fail "$who: attach to an exited container: $status"
 		$b rm sh1 >/dev/null
 	done
+}
+
+@test "exec -t: a terminal for the exec'd process with the user's size; -it typed through a pty" {
+	for who in root user; do
+		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
+		$b run -d --name x bb:1 sleep 300 >/dev/null
+		run in_pty $who exec -t x sh -c "'tty; stty size; test -t 0 && echo in-tty; exit 4'" </dev/null
+		[[ "$output" == *"/dev/pts/"* ]] || fail "$who: no terminal: $output"
+		[[ "$output" == *"31 101"* ]] || fail "$who: window size: $output"
+		[[ "$output" == *"in-tty"* ]] || fail "$who: stdin is not the terminal: $output"
+		[[ "$output" == *"RC=4"* ]] || fail "$who: exit code: $output"
+		run in_pty $who exec -it x sh < <(sleep 2; printf 'echo hi-$((6*7))\r'; sleep 1
+			printf 'exit 6\r'; sleep 1)
+		[[ "$output" == *"hi-42"* ]] || fail "$who: typed command did not run: $output"
+		[[ "$output" == *"RC=6"* ]] || fail "$who: exec -it exit code: $output"
+		run --separate-stderr $b exec -d -t x true
+		[ "$status" -eq 125 ] || fail "$who: exec -d -t: $status"
+		run $b logs x
+		[ -z "$output" ] || fail "$who: exec output went to the container's log: $output"
+		$b rm -f x >/dev/null
+	done
+}
+
+@test "start -a -i of a container made with -t: the terminal raw (typing echoed once), its size" {
+	berth create -t -i --name t1 bb:1 sh >/dev/null
+	run in_pty root start -a -i t1 < <(sleep 2; printf 'echo typed-$((3*3)); stty size\r'
+		sleep 1; printf 'exit 7\r'; sleep 1)
+	[[ "$output" == *"typed-9"* && "$output" == *"31 101"* ]] || fail "start -a: $output"
+	[[ "$output" == *"RC=7"* ]] || fail "exit code: $output"
+	# Echoed by the container's terminal only, not by this one as well.
+	[ "$(grep -c 'echo typed' <<<"$output")" = 1 ] || fail "echoed twice: $output"
 }
 
 @test "attach to a detached container without a terminal: output, then its exit code" {

@@ -370,6 +370,30 @@ static struct msg_l_input m_l_input = { .data = { m_bytes, sizeof(m_bytes) }, .e
 static struct msg_l_resize m_l_resize = { .rows = 24, .cols = 80 };
 static struct msg_attach m_attach = { .container = "web", .no_stdin = true };
 static struct msg_attach_reply m_attach_reply = { .tty = true, .interactive = true };
+static struct msg_trust_show m_trust_show = { .policy_path = "/etc/containers/policy.json",
+					      .raw = true };
+static char *trust_keys[] = { "/etc/pki/key.gpg", "keyData" };
+static struct msg_trust_entry trust_entries[] = {
+	{ .transport = "all", .name = "* (default)", .repo_name = "default", .type = "reject",
+	  .gpg_id = "", .sigstore = "" },
+	{ .transport = "repository", .name = "quay.io", .repo_name = "quay.io", .type = "signed",
+	  .keys = trust_keys, .n_keys = 2, .gpg_id = "a@example.com",
+	  .sigstore = "https://sigs.example.com" },
+};
+static char *trust_set_keys[] = { "/etc/pki/key.gpg" };
+static struct msg_trust_set m_trust_set = { .scope = "quay.io/ns",
+					    .trust_type = "signedBy", .keys = trust_set_keys,
+					    .n_keys = 1 };
+static struct msg_v_key_uids m_v_key_uids = { .debug = false };
+static char *key_uids[] = { "signer@example.com", "Other Name" };
+static struct msg_key_uids key_uid_lists[] = {
+	{ .uids = key_uids, .n_uids = 2 },
+	{ .error = "OpenPGP key: not an OpenPGP packet" },
+};
+static struct msg_v_key_uids_reply m_v_key_uids_reply = { .keys = key_uid_lists, .n_keys = 2 };
+static struct msg_trust_show_reply m_trust_show_reply = {
+	.policy_path = "/etc/containers/policy.json", .entries = trust_entries, .n_entries = 2
+};
 
 static const struct {
 	uint32_t type;
@@ -449,6 +473,11 @@ static const struct {
 	{ MSG_L_RESIZE, &m_l_resize },
 	{ MSG_ATTACH, &m_attach },
 	{ MSG_ATTACH_REPLY, &m_attach_reply },
+	{ MSG_TRUST_SHOW, &m_trust_show },
+	{ MSG_TRUST_SHOW_REPLY, &m_trust_show_reply },
+	{ MSG_TRUST_SET, &m_trust_set },
+	{ MSG_V_KEY_UIDS, &m_v_key_uids },
+	{ MSG_V_KEY_UIDS_REPLY, &m_v_key_uids_reply },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

@@ -318,13 +318,20 @@ static pid_t spawn_cleanup(const struct mon_cfg *c, int *trigger_w, struct berr 
  * short path: sun_path holds 108 bytes), there only until the runtime has sent the terminal. */
 static int console_listen(const struct mon_cfg *c, char *path, size_t len, struct berr *e)
 {
+	if (snprintf(path, len, "%s/c%.12s.sock", c->exit_dir, c->id) >= (int)len)
+		return berr_set(e, BERR_UNSUPPORTED, 0, "the path for the console socket (%s) is "
+				"too long", c->exit_dir);
+	return mon_console_listen(path, e);
+}
+
+int mon_console_listen(const char *path, struct berr *e)
+{
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
-	if (snprintf(path, len, "%s/c%.12s.sock", c->exit_dir, c->id) >= (int)len ||
-	    strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(sa.sun_path))
 		return berr_set(e, BERR_UNSUPPORTED, 0, "the path for the console socket (%s) is "
-				"too long", c->exit_dir);
+				"too long", path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	(void)unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -337,9 +344,7 @@ static int console_listen(const struct mon_cfg *c, char *path, size_t len, struc
 	return fd;
 }
 
-/* The terminal's master side from the runtime, or -1 (*runtime_status set) when the runtime
- * exited first. */
-static int console_accept(int lfd, pid_t runtime, int *runtime_status, struct berr *e)
+int mon_console_accept(int lfd, pid_t runtime, int *runtime_status, struct berr *e)
 {
 	for (int waited = 0; waited < 120 * 10; waited++) {
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
@@ -396,8 +401,7 @@ static int run_start(const struct mon_cfg *c, int *status, struct berr *e)
 	return 0;
 }
 
-/* The frontend's window size onto the container's terminal. */
-static void copy_winsize(void)
+void mon_copy_winsize(void)
 {
 	struct winsize ws;
 
@@ -482,7 +486,7 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 	}
 	m->out_open = m->err_open = true;
 	if (lfd >= 0) {
-		pty = console_accept(lfd, pid, &st, e);
+		pty = mon_console_accept(lfd, pid, &st, e);
 		close(lfd);
 		lfd = -1;
 		(void)unlink(console);
@@ -506,7 +510,7 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 			m->have_pty = m->pty_open = true;
 			(void)fcntl(MON_PTY_FD, F_SETFL, O_NONBLOCK);
 			if (!c->detach)
-				copy_winsize();
+				mon_copy_winsize();
 		}
 	}
 	if (!c->detach)
@@ -584,7 +588,7 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 				goto out;
 			winch = -1;
 			m->winch_open = true;
-			copy_winsize();
+			mon_copy_winsize();
 		}
 	}
 	if (place(dir, MON_DIR_FD, e) < 0 || place(exits, MON_EXITS_FD, e) < 0 ||
@@ -1049,7 +1053,7 @@ int mon_serve(struct monitor *m, struct worker *w)
 			if (read(MON_WINCH_FD, b, sizeof(b)) <= 0)
 				m->winch_open = false;
 			else
-				copy_winsize();
+				mon_copy_winsize();
 		}
 		if (p[3].revents != 0 && broker_open) {
 			struct berr e2 = { 0 };

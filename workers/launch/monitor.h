@@ -55,6 +55,14 @@ struct mon_cfg {
 struct worker;
 struct monitor;
 
+/* -t: a socket listening at path for the runtime's --console-socket. */
+int mon_console_listen(const char *path, struct berr *e);
+/* The terminal's master side from the runtime, or -1 (*runtime_status set) when the runtime
+ * exited first. */
+int mon_console_accept(int lfd, pid_t runtime, int *runtime_status, struct berr *e);
+/* The window size of the frontend's terminal (MON_STDIO_FD + 1) onto MON_PTY_FD's. */
+void mon_copy_winsize(void);
+
 /* Parses the monitor's arguments (--run ... ). Returns 1 when they ask for a monitor, 0 when
  * there are none (probe mode), -1 on error. Pointers borrow argv. */
 int mon_parse_args(struct mon_cfg *c, int argc, char **argv, struct berr *e);

@@ -3,7 +3,8 @@
  *
  * Requests (beyond MSG_W_INFO): MSG_V_MANIFEST and MSG_V_CONFIG, each with the document in
  * fds[0] (a sealed memfd or a read-only file of the store), and MSG_V_USER with the files of a
- * container's root it has (/etc/passwd, /etc/group; the broker opened them read-only). The
+ * container's root it has (/etc/passwd, /etc/group; the broker opened them read-only), and
+ * MSG_V_KEY_UIDS with the OpenPGP public keys a trust policy names (their user IDs). The
  * worker reads each whole with fstat + pread (nothing else is needed, so the base seccomp group
  * suffices), after refusing anything over VERIFY_MAX_INPUT, and answers with the typed reply
  * that manifest.c or passwd.c fills. A bad document is an error reply, never the end of the
@@ -27,6 +28,7 @@
 #include "workers/common/worker.h"
 #include "workers/verify/manifest.h"
 #include "workers/verify/passwd.h"
+#include "workers/verify/pgpuid.h"
 #include "workers/verify/policy.h"
 
 /* The largest manifest or config accepted. Real ones are a few KiB (a 64-entry index, a config
@@ -235,6 +237,41 @@ static int handle_user(void *ctx, struct ipc_msg *m, struct berr *e)
 	return r;
 }
 
+/* The user IDs of each key file: a key that cannot be read gets its error in the reply, the
+ * request itself does not fail (the broker only shows the IDs). */
+static int handle_key_uids(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	struct msg_key_uids keys[IPC_MAX_FDS] = { 0 };
+	struct msg_v_key_uids_reply reply = { .keys = keys, .n_keys = m->nfds };
+	char *ptrs[IPC_MAX_FDS][PGPUID_MAX];
+	struct berr kerr[IPC_MAX_FDS] = { 0 };
+	/* One struct per key (about 4 KiB each): on the heap. */
+	struct pgp_uids *all = calloc(m->nfds, sizeof(*all));
+	int r;
+
+	if (all == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	for (size_t i = 0; i < m->nfds; i++) {
+		cleanup_close int fd = TAKE_FD(m->fds[i]);
+		cleanup_free uint8_t *buf = NULL;
+		size_t len;
+
+		if (read_document(fd, "OpenPGP key", &buf, &len, &kerr[i]) < 0 ||
+		    pgp_key_uids(buf, len, &all[i], &kerr[i]) < 0) {
+			keys[i].error = kerr[i].msg;
+			continue;
+		}
+		for (size_t j = 0; j < all[i].n; j++)
+			ptrs[i][j] = all[i].uid[j];
+		keys[i].uids = ptrs[i];
+		keys[i].n_uids = all[i].n;
+	}
+	r = send_reply(w, MSG_V_KEY_UIDS_REPLY, m->id, &reply, "key user IDs", e);
+	free(all);
+	return r;
+}
+
 /* berth-verify's requests. Each carries its documents as fds (the message table bounds how
  * many) and is allowed whenever the worker is ready: each is independent. */
 static const struct ipc_dispatch verify_table[] = {
@@ -242,6 +279,7 @@ static const struct ipc_dispatch verify_table[] = {
 	{ MSG_V_CONFIG, true, WS_READY, handle_config },
 	{ MSG_V_ARCHIVE, true, WS_READY, handle_archive },
 	{ MSG_V_USER, true, WS_READY, handle_user },
+	{ MSG_V_KEY_UIDS, true, WS_READY, handle_key_uids },
 };
 
 static const struct worker_role verify_role = {

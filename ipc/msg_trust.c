@@ -1,0 +1,80 @@
+/* Schemas of the image trust messages between the frontend and the broker. */
+#include <stddef.h>
+
+#include "common/cleanup.h"
+#include "ipc/msg.h"
+
+/* Podman's policy.json has a handful of scopes; thousands is far beyond any real one, and
+ * the reply must fit one packet (IPC_MAX_MSG_FRONTEND). */
+#define TRUST_ENTRIES_MAX 512
+#define TRUST_KEYS_MAX 16
+#define SCOPE_MAX 1024
+
+static const struct ipc_field trust_show_fields[] = {
+	IPC_F_STR(struct msg_trust_show, policy_path, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_trust_show, registries_d, false, IPC_PATH_MAX),
+	IPC_F_BOOL(struct msg_trust_show, raw, true),
+};
+const struct ipc_schema msg_trust_show_schema = {
+	"trust-show", sizeof(struct msg_trust_show), trust_show_fields,
+	ARRAY_SIZE(trust_show_fields)
+};
+
+static const struct ipc_field trust_entry_fields[] = {
+	IPC_F_STR(struct msg_trust_entry, transport, true, 64),
+	IPC_F_STR(struct msg_trust_entry, name, true, SCOPE_MAX),
+	IPC_F_STR(struct msg_trust_entry, repo_name, true, SCOPE_MAX),
+	IPC_F_STR(struct msg_trust_entry, type, true, 32),
+	IPC_F_STRV(struct msg_trust_entry, keys, false, TRUST_KEYS_MAX, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_trust_entry, gpg_id, true, IPC_TEXT_MAX),
+	IPC_F_STR(struct msg_trust_entry, sigstore, true, IPC_TEXT_MAX * 2),
+};
+const struct ipc_schema msg_trust_entry_schema = {
+	"trust-entry", sizeof(struct msg_trust_entry), trust_entry_fields,
+	ARRAY_SIZE(trust_entry_fields)
+};
+
+static const struct ipc_field trust_show_reply_fields[] = {
+	IPC_F_STR(struct msg_trust_show_reply, policy_path, true, IPC_PATH_MAX),
+	IPC_F_STRUCTV(struct msg_trust_show_reply, entries, true, TRUST_ENTRIES_MAX,
+		      &msg_trust_entry_schema),
+};
+const struct ipc_schema msg_trust_show_reply_schema = {
+	"trust-show-reply", sizeof(struct msg_trust_show_reply), trust_show_reply_fields,
+	ARRAY_SIZE(trust_show_reply_fields)
+};
+
+static const struct ipc_field trust_set_fields[] = {
+	IPC_F_STR(struct msg_trust_set, policy_path, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_trust_set, scope, true, SCOPE_MAX),
+	IPC_F_STR(struct msg_trust_set, trust_type, true, 32),
+	IPC_F_STRV(struct msg_trust_set, keys, false, TRUST_KEYS_MAX, IPC_PATH_MAX),
+};
+const struct ipc_schema msg_trust_set_schema = {
+	"trust-set", sizeof(struct msg_trust_set), trust_set_fields, ARRAY_SIZE(trust_set_fields)
+};
+
+static const struct ipc_field v_key_uids_fields[] = {
+	IPC_F_BOOL(struct msg_v_key_uids, debug, false),
+};
+const struct ipc_schema msg_v_key_uids_schema = {
+	"verify-key-uids", sizeof(struct msg_v_key_uids), v_key_uids_fields,
+	ARRAY_SIZE(v_key_uids_fields)
+};
+
+/* workers/verify/pgpuid.h bounds: PGPUID_MAX IDs of PGPUID_LEN_MAX bytes. */
+static const struct ipc_field key_uids_fields[] = {
+	IPC_F_STRV(struct msg_key_uids, uids, true, 16, 256),
+	IPC_F_STR(struct msg_key_uids, error, false, IPC_TEXT_MAX),
+};
+const struct ipc_schema msg_key_uids_schema = {
+	"key-uids", sizeof(struct msg_key_uids), key_uids_fields, ARRAY_SIZE(key_uids_fields)
+};
+
+static const struct ipc_field v_key_uids_reply_fields[] = {
+	IPC_F_STRUCTV(struct msg_v_key_uids_reply, keys, true, IPC_MAX_FDS, &msg_key_uids_schema),
+};
+const struct ipc_schema msg_v_key_uids_reply_schema = {
+	"verify-key-uids-reply", sizeof(struct msg_v_key_uids_reply), v_key_uids_reply_fields,
+	ARRAY_SIZE(v_key_uids_reply_fields)
+};

@@ -1,0 +1,39 @@
+/* Cryptographic checks of image signatures, for berth-verify: an OpenPGP "simple signing"
+ * signature through gpgme, in a GNUPGHOME of its own that holds only the keys the policy
+ * names; a sigstore (cosign) signature with an ECDSA P-256 or Ed25519 public key through
+ * OpenSSL. Neither looks at what the payload says: that is the payload parser's and the
+ * policy's business. */
+#ifndef BERTH_WORKERS_VERIFY_SIGVERIFY_H
+#define BERTH_WORKERS_VERIFY_SIGVERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+struct sig_key {
+	const uint8_t *data; /* an OpenPGP public key (armored or binary), or a PEM public key */
+	size_t len;
+};
+
+struct sig_gpg_result {
+	uint8_t *payload;    /* the signed content, owned by the caller (free) */
+	size_t payload_len;
+	char fingerprint[64]; /* the signing key's primary fingerprint, upper-case hex */
+};
+
+/* Verifies sig (an OpenPGP signed message, as `gpg --sign` makes) against exactly the keys
+ * given, in a fresh GNUPGHOME made under tmpdir and removed before returning. Returns 0 with
+ * *out filled, or -1: BERR_DENIED when the signature is not a valid one by one of the keys (the
+ * message says why), BERR_INVALID when a key cannot be read, others for system failures. */
+int sig_gpg_verify(const uint8_t *sig, size_t sig_len, const struct sig_key *keys, size_t nkeys,
+		   const char *tmpdir, struct sig_gpg_result *out, struct berr *e);
+
+/* Verifies a cosign signature (base64 of the raw signature: DER ECDSA over SHA-256 of the
+ * payload, or Ed25519 over the payload) with one PEM public key. Returns 0 when it holds, -1
+ * with BERR_DENIED when it does not, BERR_INVALID for an unreadable key or signature, and
+ * BERR_UNSUPPORTED for a key of another type or curve. */
+int sig_sigstore_verify(const uint8_t *payload, size_t payload_len, const char *sig_b64,
+			const struct sig_key *key, struct berr *e);
+
+#endif
