@@ -66,7 +66,8 @@ WORKERS := fetch verify unpack netsetup launch
 BIN := $(O)/bin/berth
 LIBEXEC := $(O)/libexec/berth
 WORKER_BINS := $(addprefix $(LIBEXEC)/berth-,$(WORKERS))
-ALL_BINS := $(BIN) $(LIBEXEC)/berth-broker $(WORKER_BINS) $(LIBEXEC)/berth-pause
+ALL_BINS := $(BIN) $(LIBEXEC)/berth-broker $(WORKER_BINS) $(LIBEXEC)/berth-pause \
+	$(LIBEXEC)/berth-init
 
 .PHONY: all
 all: $(ALL_BINS)
@@ -115,6 +116,13 @@ $(LIBEXEC)/berth-launch: $(call obj_of,$(call src_of,workers/launch)) $(WORKER_B
 $(LIBEXEC)/berth-pause: $(call obj_of,$(call src_of,workers/pause)) $(SANDBOX_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_SANDBOX))
+
+# berth-init (run --init): process 1 inside containers, so static (nothing from the image) and
+# never sanitized (the sanitizer runtime would need the image's libraries): its own flags.
+INIT_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(HARDEN_CFLAGS) $(filter -I%,$(BASE_CFLAGS))
+$(LIBEXEC)/berth-init: workers/init/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(INIT_CFLAGS) -static-pie $(filter-out -pie,$(HARDEN_LDFLAGS)) -o $@ $<
 
 # ---------------------------------------------------------------- tests
 

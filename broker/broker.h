@@ -35,6 +35,7 @@ struct broker_cfg {
 	char home[4096];         /* the user's home, or empty */
 	char config_home[4096];  /* $XDG_CONFIG_HOME or <home>/.config, or empty */
 	char registries_conf[4096]; /* $CONTAINERS_REGISTRIES_CONF, or empty */
+	char containers_conf[4096]; /* $CONTAINERS_CONF, or empty */
 	int log_level;
 	bool rootless;           /* the broker was started by a non-root user */
 	uid_t host_uid;          /* the user's uid and gid on the host */

@@ -89,8 +89,27 @@ int lc_parse_signal(const char *s, int *sig, struct berr *e)
 
 /* ---------------------------------------------------------------- the monitor */
 
+/* How long a monitor that refused pidfd_getfd may take to be seen exiting. */
+#define LC_EXITING_MS 2000
+
+/* pidfd_getfd failed: a monitor that was exiting meanwhile (it held the lock a moment ago)
+ * fails it with ESRCH, or EBADF once its fds are closed. Gone when its pidfd reports the exit
+ * within LC_EXITING_MS; a live monitor (EPERM, say) is an error, never "exited", which would
+ * wait for the lock it holds. */
+static bool monitor_exited(int pidfd, int err)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (err != ESRCH && err != EBADF)
+		return false;
+	while (poll(&p, 1, LC_EXITING_MS) < 0)
+		if (errno != EINTR)
+			return false;
+	return (p.revents & POLLIN) != 0;
+}
+
 /* A channel to the container's monitor, or NULL: with *gone when the container is not
- * running (no monitor holds its lock), else an error. */
+ * running (no monitor holds its lock, or it exited while being reached), else an error. */
 static struct ipc_chan *mon_connect(struct broker *b, const struct ctr_record *c, bool *gone,
 				    struct berr *e)
 {
@@ -140,6 +159,12 @@ static struct ipc_chan *mon_connect(struct broker *b, const struct ctr_record *c
 		errno = ESRCH;
 	}
 	if (ctl < 0) {
+		int err = errno;
+		if (monitor_exited(pidfd, err)) {
+			*gone = true;
+			return NULL;
+		}
+		errno = err;
 		berr_sys(e, "container %s: reaching its monitor (pid %lld)", c->name,
 			 (long long)c->pid);
 		return NULL;
@@ -158,6 +183,11 @@ static struct ipc_chan *mon_connect(struct broker *b, const struct ctr_record *c
 		ipc_chan_free(tmp);
 		close(sv[0]);
 		close(sv[1]);
+		/* Its end of the control socket closed as it exited: gone, not an error. */
+		if (tmp != NULL && monitor_exited(pidfd, ESRCH)) {
+			berr_clear(e);
+			*gone = true;
+		}
 		return NULL;
 	}
 	ipc_chan_free(tmp);

@@ -95,6 +95,9 @@ static int handle_hello(void *ctx, struct ipc_msg *m, struct berr *e)
 	if (h->registries_conf != NULL && path_is_clean_abs(h->registries_conf))
 		snprintf(b->cfg.registries_conf, sizeof(b->cfg.registries_conf), "%s",
 			 h->registries_conf);
+	if (h->containers_conf != NULL && path_is_clean_abs(h->containers_conf))
+		snprintf(b->cfg.containers_conf, sizeof(b->cfg.containers_conf), "%s",
+			 h->containers_conf);
 	if (h->runtime != NULL &&
 	    snprintf(b->cfg.runtime, sizeof(b->cfg.runtime), "%s", h->runtime) >=
 		    (int)sizeof(b->cfg.runtime))

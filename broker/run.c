@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "broker/containers.h"
+#include "broker/ctrflags.h"
 #include "broker/ctruser.h"
 #include "broker/hostinfo.h"
 #include "broker/imgstore.h"
@@ -177,10 +178,11 @@ static int config_user(const char *spec, const struct ctr_user *user, struct spe
  * to). */
 static int make_config(struct broker *b, const struct msg_create *r,
 		       const struct msg_v_config_reply *img, const struct ctr_user *user,
-		       const char *id, const char *userdata, const char *rootfs, char **out,
+		       const struct ctrflags_groups *named, const char *id, const char *userdata, const char *rootfs, char **out,
 		       char **command_json, struct berr *e)
 {
 	struct spec_input in = { 0 };
+	struct ctrflags flags;
 	char hosts[4500], resolv[4500], hostname_path[4500], hostname[16];
 	cleanup_free char *text = NULL;
 	json_t *spec = NULL, *seccomp = NULL;
@@ -200,6 +202,7 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	in.entrypoint = r->entrypoint;
 	in.env = strv(r->env, r->n_env);
 	in.host_env = strv(r->host_env, r->n_host_env);
+	in.env_host = r->env_host;
 	in.workdir = r->workdir;
 	in.stop_signal = r->stop_signal;
 	in.labels = strv(r->labels, r->n_labels);
@@ -241,7 +244,6 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	in.ulimits = strv(r->ulimits, r->n_ulimits);
 	in.tmpfs = strv(r->tmpfs, r->n_tmpfs);
 	in.sysctls = strv(r->sysctls, r->n_sysctls);
-	in.userns = SPEC_USERNS_HOST;
 	if (r->network == NULL || strcmp(r->network, "private") == 0 ||
 	    strcmp(r->network, "bridge") == 0)
 		in.net = SPEC_NET_PRIVATE;
@@ -266,7 +268,7 @@ static int make_config(struct broker *b, const struct msg_create *r,
 	in.nofile_hard = hard_limit(RLIMIT_NOFILE);
 	in.nproc_hard = hard_limit(RLIMIT_NPROC);
 	in.bounding = cap_bounding();
-	if (spec_build(&in, &text, e) < 0)
+	if (ctrflags_apply(b, r, named, &in, &flags, e) < 0 || spec_build(&in, &text, e) < 0)
 		return -1;
 	if (write_etc_files(userdata, in.hostname, e) < 0)
 		return -1;
@@ -295,6 +297,13 @@ static int make_config(struct broker *b, const struct msg_create *r,
 			if (sprof_docker_to_oci(seccomp_path, r->seccomp_profile,
 						strlen(r->seccomp_profile), &t, &seccomp, e) < 0)
 				goto out;
+		} else if (r->conf_seccomp != NULL) {
+			/* containers.conf's seccomp_profile, read at create. */
+			if (sprof_docker_to_oci(r->conf_seccomp_path, r->conf_seccomp,
+						strlen(r->conf_seccomp), &t, &seccomp, e) < 0) {
+				berr_wrap(e, "containers.conf seccomp_profile");
+				goto out;
+			}
 		} else if (sprof_default_oci(&t, &seccomp, e) < 0) {
 			goto out;
 		}
@@ -319,9 +328,12 @@ out:
 	return rc;
 }
 
-static int create(struct broker *b, const struct msg_create *r, char id[65], char name[256],
+static int create(struct broker *b, const struct msg_create *req, char id[65], char name[256],
 		  struct berr *e)
 {
+	struct msg_create conf_req;
+	const struct msg_create *r = &conf_req; /* req with containers.conf's part */
+	struct ctrflags_conf conf;
 	struct msg_image_inspect_reply img = { 0 };
 	struct ctr_record rec = { 0 };
 	struct ipc_enc *enc = NULL;
@@ -331,13 +343,17 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 	bool made = false;
 	int rc = -1;
 
-	if (r->name != NULL && !ctr_name_valid(r->name))
+	if (req->name != NULL && !ctr_name_valid(req->name))
 		return berr_set(e, BERR_INVALID, 0, "container name \"%s\" is invalid: names must "
-				"match [a-zA-Z0-9][a-zA-Z0-9_.-]*", r->name);
-	if (pick_runtime(r->runtime, runtime, e) < 0)
+				"match [a-zA-Z0-9][a-zA-Z0-9_.-]*", req->name);
+	if (ctrflags_conf_load(b, req, &conf_req, &conf, e) < 0)
 		return -1;
-	if (imgstore_lookup_name(b->db, r->image, image_id, resolved, sizeof(resolved), e) < 0)
-		return berr_wrap(e, "%s: pull the image first (berth pull)", r->image);
+	if (pick_runtime(r->runtime, runtime, e) < 0)
+		goto out;
+	if (imgstore_lookup_name(b->db, r->image, image_id, resolved, sizeof(resolved), e) < 0) {
+		berr_wrap(e, "%s: pull the image first (berth pull)", r->image);
+		goto out;
+	}
 	if (imgstore_inspect(b->db, image_id, &img, e) < 0)
 		goto out;
 	if (ctr_new_id(id, e) < 0)
@@ -361,8 +377,8 @@ static int create(struct broker *b, const struct msg_create *r, char id[65], cha
 			goto out;
 		}
 	}
-	if (make_config(b, r, &img.config[0], NULL, id, userdata, rootfs, &config, &command,
-			e) < 0)
+	if (make_config(b, r, &img.config[0], NULL, NULL, id, userdata, rootfs, &config,
+			&command, e) < 0)
 		goto out;
 	snprintf(config_path, sizeof(config_path), "%s/config.json", userdata);
 	if (write_file_atomic(config_path, config, strlen(config), 0600, e) < 0)
@@ -396,6 +412,7 @@ out:
 	}
 	ipc_enc_free(enc);
 	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
+	ctrflags_conf_free(&conf);
 	return rc;
 }
 
@@ -463,8 +480,11 @@ int run_check_exec(const char *rootfs, const char *config, int64_t *code, char *
 	size_t i;
 
 	*code = 0;
-	arg0 = json_string_value(json_array_get(
-		json_object_get(json_object_get(spec, "process"), "args"), 0));
+	json_t *args = json_object_get(json_object_get(spec, "process"), "args");
+	arg0 = json_string_value(json_array_get(args, 0));
+	/* --init: berth-init (bound in, not in the root) runs what follows its "--". */
+	if (arg0 != NULL && strcmp(arg0, SPEC_INIT_PATH) == 0)
+		arg0 = json_string_value(json_array_get(args, 2));
 	if (spec == NULL || arg0 == NULL || root < 0) {
 		json_decref(spec);
 		return 0; /* the runtime will say */
@@ -509,9 +529,10 @@ int run_check_exec(const char *rootfs, const char *config, int64_t *code, char *
 	return 0;
 }
 
-/* At start, a user given by name (-u, else the image's User): resolved in the container's own
- * files now that its root is mounted, then config.json made again with the IDs (create could
- * only put 0 there). *config is replaced by the new text. A numeric user changes nothing. */
+/* At start, a user given by name (-u, else the image's User) or --group-add names: resolved in
+ * the container's own files now that its root is mounted, then config.json made again with the
+ * IDs (create could only put 0 there, and leave the named groups out). *config is replaced by
+ * the new text. Numeric IDs only change nothing. */
 static int resolve_user_config(struct broker *b, const struct ctr_record *c,
 			       const char *userdata, const char *rootfs, const char *config_path,
 			       char **config, struct berr *e)
@@ -520,26 +541,30 @@ static int resolve_user_config(struct broker *b, const struct ctr_record *c,
 	struct msg_create cr = { 0 };
 	struct msg_image_inspect_reply img = { 0 };
 	struct ctr_user user;
+	struct ctrflags_groups named = { 0 };
 	cleanup_free char *command = NULL, *text = NULL;
 	const char *spec;
+	bool names;
 	int rc = -1;
 
 	if (ipc_decode_struct(&msg_create_schema, c->config, c->config_len, none, &cr, e) < 0)
 		return berr_wrap(e, "container %s: its stored create request", c->name);
-	if (cr.user != NULL && ctr_user_numeric(cr.user)) {
+	names = ctrflags_group_names(&cr);
+	if (cr.user != NULL && ctr_user_numeric(cr.user) && !names) {
 		rc = 0;
 		goto out;
 	}
 	if (imgstore_inspect(b->db, c->image_id, &img, e) < 0)
 		goto out;
 	spec = cr.user != NULL ? cr.user : img.config[0].user;
-	if (ctr_user_numeric(spec)) {
+	if (ctr_user_numeric(spec) && !names) {
 		rc = 0;
 		goto out;
 	}
-	if (ctr_user_resolve(b, rootfs, spec, &user, e) < 0 ||
-	    make_config(b, &cr, &img.config[0], &user, c->id, userdata, rootfs, &text, &command,
-			e) < 0 ||
+	if ((!ctr_user_numeric(spec) && ctr_user_resolve(b, rootfs, spec, &user, e) < 0) ||
+	    (names && ctrflags_resolve_groups(b, rootfs, &cr, &named, e) < 0) ||
+	    make_config(b, &cr, &img.config[0], ctr_user_numeric(spec) ? NULL : &user, &named,
+			c->id, userdata, rootfs, &text, &command, e) < 0 ||
 	    write_file_atomic(config_path, text, strlen(text), 0600, e) < 0)
 		goto out;
 	free(*config);

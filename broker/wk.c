@@ -574,6 +574,13 @@ static bool wk_alive(struct broker *b, pid_t pid)
 	return false;
 }
 
+static void finish_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+}
+
 void wk_finish(struct broker *b, struct wk *w, int timeout_ms)
 {
 	pid_t pid = w->pid;
@@ -595,9 +602,19 @@ void wk_finish(struct broker *b, struct wk *w, int timeout_ms)
 				wk_reap(b, pid, st);
 			return;
 		}
-		/* SIGCHLD wakes the loop; the timer keeps this from waiting forever if it is lost. */
+		/* SIGCHLD wakes the loop; the timer keeps this from waiting forever if it is lost.
+		 * Its own event, freed here: an event_base_loopexit() left pending when SIGCHLD
+		 * came first would end the broker's main loop later, under the next command of
+		 * the same broker (run --pull: the create after the pull). */
 		struct timeval tv = { 0, 50000 };
-		event_base_loopexit(b->base, &tv);
+		struct event *tick = evtimer_new(b->base, finish_tick, NULL);
+		if (tick == NULL || evtimer_add(tick, &tv) < 0) {
+			if (tick != NULL)
+				event_free(tick);
+			usleep(50000);
+			continue;
+		}
 		event_base_loop(b->base, EVLOOP_ONCE);
+		event_free(tick);
 	}
 }

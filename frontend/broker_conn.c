@@ -95,10 +95,11 @@ int fe_broker_start(const struct fe_opts *o, struct fe_broker *br, struct berr *
 	hello.log_level = (uint64_t)o->log_level;
 	/* User configuration lives under the user's home; the broker has a clean environment. */
 	const char *home = getenv("HOME"), *xch = getenv("XDG_CONFIG_HOME"),
-		   *rc = getenv("CONTAINERS_REGISTRIES_CONF");
+		   *rc = getenv("CONTAINERS_REGISTRIES_CONF"), *cc = getenv("CONTAINERS_CONF");
 	hello.home = home != NULL && home[0] == '/' ? (char *)home : NULL;
 	hello.config_home = xch != NULL && xch[0] == '/' ? (char *)xch : NULL;
 	hello.registries_conf = rc != NULL && rc[0] == '/' ? (char *)rc : NULL;
+	hello.containers_conf = cc != NULL && cc[0] == '/' ? (char *)cc : NULL;
 	if (fe_broker_call(br, MSG_HELLO, &hello, NULL, 0, MSG_HELLO_OK, &reply, e) < 0) {
 		fe_broker_stop(br);
 		return -1;

@@ -31,7 +31,9 @@ enum {
 	C_NAME, C_ENV, C_ENVFILE, C_WORKDIR, C_USER, C_ENTRYPOINT, C_HOSTNAME, C_LABEL,
 	C_ANNOTATION, C_TTY, C_INTERACTIVE, C_RM, C_READONLY, C_PRIVILEGED, C_CAPADD, C_CAPDROP,
 	C_SECOPT, C_MEMORY, C_MEMSWAP, C_CPUS, C_CPUSHARES, C_PIDS, C_ULIMIT, C_SHM, C_TMPFS,
-	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_HELP,
+	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_GROUPADD,
+	C_ENVHOST, C_PULL, C_TLSVERIFY, C_CERTDIR, C_AUTHFILE, C_QUIET,
+	C_USERNS, C_INIT, C_INITPATH, C_HELP,
 };
 
 static const struct fe_opt create_opts[] = {
@@ -68,6 +70,21 @@ static const struct fe_opt create_opts[] = {
 	[C_STOPSIGNAL] = { "stop-signal", 0, true, "Signal to stop a container" },
 	[C_STOPTIMEOUT] = { "stop-timeout", 0, true, "Timeout (in seconds) to stop a container" },
 	[C_DETACH] = { "detach", 'd', false, "Run container in background and print container ID" },
+	[C_GROUPADD] = { "group-add", 0, true, "Add additional groups to the primary container "
+					       "process" },
+	[C_ENVHOST] = { "env-host", 0, false, "Use all current host environment variables in "
+					     "container" },
+	[C_PULL] = { "pull", 0, true, "Pull image policy (always, missing, never, newer)" },
+	[C_TLSVERIFY] = { "tls-verify", 0, false, "Require HTTPS and verify certificates when "
+						  "pulling (default true)" },
+	[C_CERTDIR] = { "cert-dir", 0, true, "Use certificates at the specified path to access "
+					     "the registry" },
+	[C_AUTHFILE] = { "authfile", 0, true, "Path of the authentication file" },
+	[C_QUIET] = { "quiet", 'q', false, "Suppress output information when pulling images" },
+	[C_USERNS] = { "userns", 0, true, "User namespace to use (host, keep-id[:uid=U,gid=G])" },
+	[C_INIT] = { "init", 0, false, "Run an init inside the container that forwards signals "
+				      "and reaps processes" },
+	[C_INITPATH] = { "init-path", 0, true, "Path to the container-init binary" },
 	[C_HELP] = { "help", 0, false, "Help for this command" },
 };
 
@@ -78,7 +95,10 @@ struct vec {
 
 struct create_ctx {
 	struct msg_create req;
+	struct msg_pull pull;      /* --pull's request: berth pull's own */
+	const char *pull_policy;   /* --pull; NULL: missing */
 	struct vec env, labels, annotations, cap_add, cap_drop, secopt, ulimits, tmpfs, sysctls;
+	struct vec groups;
 	char *owned[LIST_MAX];     /* strings read from files */
 	size_t n_owned;
 	bool detach, help;
@@ -205,6 +225,36 @@ static int create_opt(int id, const char *val, void *ctx)
 		return 0;
 	}
 	case C_DETACH: c->detach = on; return 0;
+	case C_GROUPADD: return vec_add(&c->groups, v);
+	case C_ENVHOST: r->env_host = on; return 0;
+	case C_PULL:
+		if (strcmp(val, "always") != 0 && strcmp(val, "missing") != 0 &&
+		    strcmp(val, "never") != 0 && strcmp(val, "newer") != 0) {
+			fe_error("invalid pull policy \"%s\": berth knows always, missing, never and "
+				 "newer", val);
+			return -1;
+		}
+		c->pull_policy = val;
+		return 0;
+	case C_TLSVERIFY: c->pull.tls_verify = on ? TRI_TRUE : TRI_FALSE; return 0;
+	case C_CERTDIR:
+	case C_AUTHFILE:
+		if (val[0] != '/') {
+			fe_error("--%s must be an absolute path", create_opts[id].name);
+			return -1;
+		}
+		*(id == C_CERTDIR ? &c->pull.cert_dir : &c->pull.authfile) = v;
+		return 0;
+	case C_QUIET: c->pull.quiet = on; return 0;
+	case C_USERNS: r->userns = v; return 0;
+	case C_INIT: r->init = on ? TRI_TRUE : TRI_FALSE; return 0;
+	case C_INITPATH:
+		if (val[0] != '/') {
+			fe_error("--init-path must be an absolute path");
+			return -1;
+		}
+		r->init_path = v;
+		return 0;
 	default: c->help = on; return 0;
 	}
 }
@@ -212,7 +262,7 @@ static int create_opt(int id, const char *val, void *ctx)
 static void create_free(struct create_ctx *c)
 {
 	struct vec *vs[] = { &c->env, &c->labels, &c->annotations, &c->cap_add, &c->cap_drop,
-			     &c->secopt, &c->ulimits, &c->tmpfs, &c->sysctls };
+			     &c->secopt, &c->ulimits, &c->tmpfs, &c->sysctls, &c->groups };
 	for (size_t i = 0; i < ARRAY_SIZE(vs); i++)
 		free(vs[i]->v);
 	for (size_t i = 0; i < c->n_owned; i++)
@@ -267,6 +317,8 @@ static int parse_create(const char *cmd, const char *runtime, int argc, char **a
 	r->n_tmpfs = c->tmpfs.n;
 	r->sysctls = c->sysctls.v;
 	r->n_sysctls = c->sysctls.n;
+	r->group_add = c->groups.v;
+	r->n_group_add = c->groups.n;
 	if (r->runtime == NULL && runtime != NULL && runtime[0] != '\0')
 		r->runtime = (char *)runtime;
 	return 0;
@@ -343,6 +395,48 @@ static int start_detached(const struct fe_opts *o, struct fe_broker *br, const c
 	return 0;
 }
 
+/* --pull, as Podman, on the broker that then creates the container: "missing" (the default)
+ * pulls only an image the store does not have, "newer" tries the registry even so (and keeps
+ * the stored image when that fails), "always" pulls, "never" never does. The pull is berth
+ * pull's own request, with its flags. Returns 0, or -1 with the error printed. */
+static int pull_image(const struct fe_opts *o, struct fe_broker *br, struct create_ctx *c)
+{
+	const char *policy = c->pull_policy != NULL ? c->pull_policy : "missing";
+	struct msg_image_inspect iq = { .name = c->req.image };
+	struct ipc_msg *reply = NULL;
+	struct berr e = { 0 };
+	bool have = false;
+
+	if (strcmp(policy, "always") != 0) {
+		if (fe_broker_call(br, MSG_IMAGE_INSPECT, &iq, NULL, 0, MSG_IMAGE_INSPECT_REPLY,
+				   &reply, &e) < 0 && e.code != BERR_NOTFOUND) {
+			fe_error("%s", e.msg);
+			return -1;
+		}
+		have = reply != NULL;
+		ipc_msg_free(reply);
+		reply = NULL;
+		if (strcmp(policy, "never") == 0 && !have) {
+			fe_error("%s", e.msg); /* Podman's "NAME: image not known" */
+			return -1;
+		}
+		if (have && strcmp(policy, "newer") != 0)
+			return 0;
+	}
+	c->pull.reference = c->req.image;
+	if (c->pull.authfile == NULL)
+		c->pull.authfile = (char *)o->authfile;
+	berr_clear(&e);
+	if (fe_broker_call(br, MSG_PULL, &c->pull, NULL, 0, MSG_PULL_DONE, &reply, &e) < 0) {
+		if (have && e.code != BERR_PROTOCOL && e.code != BERR_WORKER)
+			return 0; /* the stored image stays: Podman hides the error */
+		fe_error("%s", e.msg);
+		return -1;
+	}
+	ipc_msg_free(reply);
+	return 0;
+}
+
 static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
 {
 	struct create_ctx *c = calloc(1, sizeof(*c));
@@ -372,6 +466,10 @@ static int create_run(const struct fe_opts *o, int argc, char **argv, bool run)
 	struct berr e = { 0 };
 	if (fe_broker_start(o, &br, &e) < 0) {
 		fe_error("%s", e.msg);
+		goto out;
+	}
+	if (pull_image(o, &br, c) < 0) {
+		fe_broker_stop(&br);
 		goto out;
 	}
 	if (fe_broker_call(&br, MSG_CREATE, &c->req, NULL, 0, MSG_CREATE_REPLY, &reply, &e) < 0) {

@@ -1,5 +1,6 @@
-/* libFuzzer harness for common/toml.c and the registries.conf interpretation on top of it
- * (common/registries_conf.c): arbitrary bytes as a configuration file.
+/* libFuzzer harness for common/toml.c and the registries.conf and containers.conf
+ * interpretations on top of it (common/registries_conf.c, common/containers_conf.c): arbitrary
+ * bytes as a configuration file.
  *
  * Besides "no crash, no leak, no UB", it abort()s when one of these properties fails:
  *  - a parsed tree, written back as TOML (everything as inline tables and arrays), parses
@@ -8,7 +9,11 @@
  *  - once interpreted as registries.conf, every answer is well-formed: lookups of a few fixed
  *    references (and of one taken from a leading "# <reference>" comment) and short-name
  *    resolutions give valid references, and merging the same file twice changes nothing
- *    visible. */
+ *    visible;
+ *  - once interpreted as containers.conf, a refused file leaves the configuration as it was
+ *    (empty), an accepted one gives only well-formed values (env entries KEY=value, bounded
+ *    lists, absolute paths), and merging it twice, or over another accepted file, gives
+ *    what merging it once gives for every key it sets. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/containers_conf.h"
 #include "common/reference.h"
 #include "common/registries_conf.h"
 #include "common/toml.h"
@@ -273,6 +279,81 @@ out:
 	registries_free(twice);
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool strv_eq(char **a, size_t na, char **b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return false;
+	return (a == NULL || a[na] == NULL) && (b == NULL || b[nb] == NULL);
+}
+
+static bool cconf_eq(const struct cconf *a, const struct cconf *b)
+{
+	return a->env_set == b->env_set && strv_eq(a->env, a->n_env, b->env, b->n_env) &&
+	       a->caps_set == b->caps_set && strv_eq(a->caps, a->n_caps, b->caps, b->n_caps) &&
+	       str_eq(a->seccomp_profile, b->seccomp_profile) &&
+	       a->pids_limit_set == b->pids_limit_set && a->pids_limit == b->pids_limit &&
+	       a->init_set == b->init_set && a->init == b->init &&
+	       str_eq(a->init_path, b->init_path) && str_eq(a->runtime, b->runtime);
+}
+
+static void check_cconf(const struct cconf *c)
+{
+	if (c->n_env > CCONF_MAX_ENV || c->n_caps > CCONF_MAX_CAPS ||
+	    (c->pids_limit_set && (c->pids_limit < 0 || c->pids_limit > INT32_MAX)))
+		abort();
+	for (size_t i = 0; i < c->n_env; i++)
+		if (strchr(c->env[i], '=') == NULL || c->env[i][0] == '=')
+			abort();
+	if ((c->seccomp_profile != NULL && c->seccomp_profile[0] != '\0' &&
+	     c->seccomp_profile[0] != '/') ||
+	    (c->init_path != NULL && c->init_path[0] != '\0' && c->init_path[0] != '/'))
+		abort();
+}
+
+/* containers.conf: the file alone, twice, and over a base file that sets every key. */
+static void interpret_cconf(const struct toml_value *root)
+{
+	static const char base_doc[] = "[containers]\nenv = [\"B=1\"]\n"
+				       "default_capabilities = [\"CHOWN\"]\n"
+				       "seccomp_profile = \"/b\"\npids_limit = 1\ninit = false\n"
+				       "init_path = \"/i\"\n[engine]\nruntime = \"r\"\n";
+	struct cconf once = { 0 }, twice = { 0 }, over = { 0 }, empty = { 0 };
+	struct berr e;
+
+	if (cconf_add(&once, root, "fuzz.conf", &e) < 0) {
+		if (e.msg[0] == '\0' || !cconf_eq(&once, &empty))
+			abort();
+		return;
+	}
+	check_cconf(&once);
+	if (cconf_add(&twice, root, "fuzz.conf", &e) < 0 ||
+	    cconf_add(&twice, root, "fuzz.conf", &e) < 0 || !cconf_eq(&once, &twice))
+		abort();
+	if (cconf_add_buf(&over, base_doc, strlen(base_doc), "base.conf", &e) < 0 ||
+	    cconf_add(&over, root, "fuzz.conf", &e) < 0)
+		abort();
+	check_cconf(&over);
+	if ((once.env_set && !strv_eq(once.env, once.n_env, over.env, over.n_env)) ||
+	    (once.caps_set && !strv_eq(once.caps, once.n_caps, over.caps, over.n_caps)) ||
+	    (once.seccomp_profile != NULL && !str_eq(once.seccomp_profile, over.seccomp_profile)) ||
+	    (once.runtime != NULL && !str_eq(once.runtime, over.runtime)) ||
+	    (once.pids_limit_set && once.pids_limit != over.pids_limit) ||
+	    (!once.pids_limit_set && over.pids_limit != 1) ||
+	    (!once.env_set && (over.n_env != 1 || strcmp(over.env[0], "B=1") != 0)))
+		abort();
+	cconf_free(&once);
+	cconf_free(&twice);
+	cconf_free(&over);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct berr e;
@@ -303,6 +384,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(o.s);
 	interpret(root, data, size);
+	interpret_cconf(root);
 	toml_free(root);
 	return 0;
 }

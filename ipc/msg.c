@@ -25,6 +25,7 @@ static const struct ipc_field hello_fields[] = {
 	IPC_F_STR(struct msg_hello, home, false, IPC_PATH_MAX),
 	IPC_F_STR(struct msg_hello, config_home, false, IPC_PATH_MAX),
 	IPC_F_STR(struct msg_hello, registries_conf, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_hello, containers_conf, false, IPC_PATH_MAX),
 };
 const struct ipc_schema msg_hello_schema = {
 	"hello", sizeof(struct msg_hello), hello_fields, ARRAY_SIZE(hello_fields)

@@ -148,6 +148,7 @@ struct msg_hello {
 	char *home;         /* the user's home, for user configuration (certs.d, registries.conf) */
 	char *config_home;  /* $XDG_CONFIG_HOME, or NULL */
 	char *registries_conf; /* $CONTAINERS_REGISTRIES_CONF, or NULL */
+	char *containers_conf; /* $CONTAINERS_CONF, or NULL */
 };
 
 struct msg_hello_ok {
@@ -668,6 +669,23 @@ struct msg_create {
 	char *runtime;        /* --runtime: a name on PATH or an absolute path */
 	char *stop_signal;
 	uint64_t stop_timeout; /* --stop-timeout; 0: the default 10 */
+	/* Added later: all optional, so a container created before still decodes. */
+	char **group_add;     /* --group-add: gids or names in the container's /etc/group */
+	size_t n_group_add;
+	bool env_host;        /* --env-host: host_env goes in under the image's Env */
+	char *userns;         /* --userns: host | keep-id[:uid=U,gid=G] (NULL: host) */
+	uint64_t init;        /* enum tri: --init; unset = containers.conf's init (stored as set) */
+	char *init_path;      /* --init-path, absolute (stored: the binary the broker chose) */
+	/* containers.conf's part, filled in by the broker at create (whatever the frontend sent
+	 * here is replaced), so the stored request keeps the configuration of that moment. */
+	char **conf_env;      /* [containers] env */
+	size_t n_conf_env;
+	char **conf_caps;     /* [containers] default_capabilities, when conf_caps_set */
+	size_t n_conf_caps;
+	bool conf_caps_set;
+	char *conf_seccomp;   /* the content of [containers] seccomp_profile, or NULL */
+	char *conf_seccomp_path;
+	char *conf_pids_limit; /* [containers] pids_limit, unless --pids-limit */
 };
 
 struct msg_create_reply {

@@ -45,6 +45,17 @@ static const struct ipc_field create_fields[] = {
 	IPC_F_STR(struct msg_create, runtime, false, VALUE_MAX),
 	IPC_F_STR(struct msg_create, stop_signal, false, 32),
 	IPC_F_UINT(struct msg_create, stop_timeout, true, 86400),
+	IPC_F_STRV(struct msg_create, group_add, false, 64, 256),
+	IPC_F_BOOL(struct msg_create, env_host, false),
+	IPC_F_STR(struct msg_create, userns, false, 128),
+	IPC_F_UINT(struct msg_create, init, false, 2),
+	IPC_F_STR(struct msg_create, init_path, false, VALUE_MAX),
+	IPC_F_STRV(struct msg_create, conf_env, false, LIST_MAX, ARG_MAX_LEN),
+	IPC_F_STRV(struct msg_create, conf_caps, false, 64, 64),
+	IPC_F_BOOL(struct msg_create, conf_caps_set, false),
+	IPC_F_STR(struct msg_create, conf_seccomp, false, 192 * 1024),
+	IPC_F_STR(struct msg_create, conf_seccomp_path, false, VALUE_MAX),
+	IPC_F_STR(struct msg_create, conf_pids_limit, false, 32),
 };
 const struct ipc_schema msg_create_schema = {
 	"create", sizeof(struct msg_create), create_fields, ARRAY_SIZE(create_fields)

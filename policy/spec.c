@@ -538,7 +538,15 @@ static int build_caps(struct sb *b, json_t *proc)
 	if (in->privileged) {
 		caps = b->bounding;
 	} else {
-		if (cap_merge(b, default_caps, &caps) < 0 || cap_label(b, &caps) < 0)
+		uint64_t base = default_caps;
+		bool all = false;
+
+		if (in->conf_caps != NULL && cap_mask(b, *in->conf_caps, "containers.conf "
+						      "default_capabilities", &base, &all) < 0)
+			return -1;
+		if (all)
+			base = b->bounding;
+		if (cap_merge(b, base, &caps) < 0 || cap_label(b, &caps) < 0)
 			return -1;
 	}
 	/* A non-root process user starts with an empty effective/permitted set; only what
@@ -663,6 +671,12 @@ static size_t env_klen(const char *kv)
 	return strcspn(kv, "=");
 }
 
+/* "KEY=value" with a non-empty KEY. */
+static bool env_is_pair(const char *kv)
+{
+	return env_klen(kv) > 0 && kv[env_klen(kv)] == '=';
+}
+
 static ssize_t env_find(const struct envv *ev, const char *key, size_t klen)
 {
 	size_t i;
@@ -697,6 +711,18 @@ static int env_put(struct sb *b, struct envv *ev, const char *kv)
 		ev->cap = nc;
 	}
 	ev->v[ev->n++] = s;
+	return 0;
+}
+
+/* Every "KEY=value" of sv; anything else is an error that starts with what. */
+static int env_put_all(struct sb *b, struct envv *ev, struct spec_strv sv, const char *what)
+{
+	for (size_t i = 0; i < sv.n; i++) {
+		if (!env_is_pair(sv.v[i]))
+			return berr_set(b->e, BERR_INVALID, 0, "%s \"%s\"", what, sv.v[i]);
+		if (env_put(b, ev, sv.v[i]) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -747,20 +773,18 @@ static int build_env(struct sb *b, json_t *proc)
 	size_t i;
 	int r = -1;
 
-	/* Lowest first: containers.conf's default PATH and "container", then the image, then
-	 * the user; HOSTNAME, HOME and TERM only where nothing set them. */
+	/* Lowest first: the default PATH and "container", containers.conf's env, the host's with
+	 * --env-host (entries without a '=' skipped), then the image, then the user; HOSTNAME, HOME and TERM only where nothing set them. */
 	if (env_put(b, &ev, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
 	    env_put(b, &ev, "container=berth") < 0)
 		goto out;
-	for (i = 0; i < in->image_env.n; i++) {
-		if (env_klen(in->image_env.v[i]) == 0 || in->image_env.v[i][env_klen(in->image_env.v[i])] != '=') {
-			berr_set(b->e, BERR_INVALID, 0, "image config: invalid Env entry \"%s\"",
-				 in->image_env.v[i]);
+	if (env_put_all(b, &ev, in->conf_env, "containers.conf: invalid env entry") < 0)
+		goto out;
+	for (i = 0; in->env_host && i < in->host_env.n; i++)
+		if (env_is_pair(in->host_env.v[i]) && env_put(b, &ev, in->host_env.v[i]) < 0)
 			goto out;
-		}
-		if (env_put(b, &ev, in->image_env.v[i]) < 0)
-			goto out;
-	}
+	if (env_put_all(b, &ev, in->image_env, "image config: invalid Env entry") < 0)
+		goto out;
 	for (i = 0; i < in->env.n; i++)
 		if (env_user(b, &ev, in->env.v[i]) < 0)
 			goto out;

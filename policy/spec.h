@@ -106,6 +106,11 @@ struct spec_input {
 	                            * "KEY=value", "KEY" (taken from host_env, skipped when the
 	                            * host has none), "PREFIX*" (every host_env KEY with PREFIX) */
 	struct spec_strv host_env; /* the user's environment, "KEY=value", for the above */
+	struct spec_strv conf_env; /* containers.conf env: over the built-in PATH, under the rest */
+	const struct spec_strv *conf_caps; /* containers.conf default_capabilities in place of
+	                            * Podman's 11 (NULL: those); --cap-add/--cap-drop apply on top */
+	bool env_host;             /* --env-host: all of host_env, over the defaults and under
+	                            * the image's Env (Podman's order) */
 	const char *workdir;       /* -w: absolute */
 	const char *stop_signal;   /* --stop-signal: name or number; overrides the image's */
 	struct spec_strv labels;   /* -l "key=value", over the image's */

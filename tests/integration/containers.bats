@@ -15,18 +15,9 @@ setup_file() {
 	chmod 0644 "$ARCHIVE"
 	# bb:1 with a second layer whose /etc/passwd and /etc/group have a user "app" in two
 	# supplementary groups (for -u NAME).
-	local users=$BERTH_IT_TMP/users-layer
-	mkdir -p "$users/etc"
-	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'app:x:1000:1001:App:/home/app:/bin/sh' \
-		'bad:x:abc:0::/:/bin/sh' >"$users/etc/passwd"
-	printf '%s\n' 'root:x:0:' 'wheel:x:10:root,app' 'audio:x:29:app' 'app:x:1001:' \
-		'staff:x:50:' >"$users/etc/group"
-	chmod 0644 "$users/etc/passwd" "$users/etc/group"
-	make_test_image "$BERTH_IT_TMP/users-image" "$users"
-	export USERS_ARCHIVE=$BERTH_IT_TMP/users-image.tar
-	skopeo --insecure-policy copy -q "oci:$BERTH_IT_TMP/users-image:latest" \
-		"oci-archive:$USERS_ARCHIVE:localhost/bb-users:1"
-	chmod 0644 "$USERS_ARCHIVE"
+	make_users_layer "$BERTH_IT_TMP/users-layer"
+	USERS_ARCHIVE=$(make_test_archive users-image localhost/bb-users:1 "$BERTH_IT_TMP/users-layer")
+	export USERS_ARCHIVE
 }
 
 setup() {
@@ -258,8 +249,7 @@ kill_tree() {
 }
 
 @test "run -u NAME[:GROUP]: resolved in the container's /etc/passwd and /etc/group" {
-	berth load -q -i "$USERS_ARCHIVE" >/dev/null
-	berth_as "$TEST_USER" load -q -i "$USERS_ARCHIVE" >/dev/null
+	load_archive "$USERS_ARCHIVE"
 	for who in root user; do
 		if [ $who = root ]; then b=berth; else b="berth_as $TEST_USER"; fi
 		run --separate-stderr $b run --rm -u app bb-users:1 id

@@ -60,6 +60,12 @@ berth_as() {
 	)
 }
 
+# load_archive ARCHIVE: loads an image archive into this test's rootful store and into
+# $TEST_USER's rootless one.
+load_archive() {
+	berth load -q -i "$1" >/dev/null && berth_as "$TEST_USER" load -q -i "$1" >/dev/null
+}
+
 # ---------------------------------------------------------------- assertions
 
 fail() {

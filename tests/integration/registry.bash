@@ -25,6 +25,12 @@
 #   make_test_image DIR [LAYER-DIR...]
 #       An OCI image layout in DIR from the host's busybox-static (scripts/mkimage.sh), with one
 #       more layer per LAYER-DIR; ref.name "latest".
+#   make_test_archive NAME REF [LAYER-DIR...]
+#       make_test_image in $BERTH_IT_TMP/NAME, copied to the oci-archive $BERTH_IT_TMP/NAME.tar
+#       (readable by the test users) with the image name REF; prints the archive's path.
+#   make_users_layer DIR
+#       A layer directory with /etc/passwd (root, and "app" 1000:1001 with home /home/app) and
+#       /etc/group (root 0, wheel 10 with root and app, audio 29 with app, app 1001, staff 50).
 #   push_test_image DIR REF
 #       skopeo copy oci:DIR:latest docker://REF, trusting the test CA, with the test
 #       credentials when REF's registry needs them.
@@ -345,6 +351,25 @@ registry_stop() {
 make_test_image() {
 	local src=${BERTH_SRC:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 	TMPDIR=$BERTH_IT_TMP "$src/scripts/mkimage.sh" --quiet "$@"
+}
+
+make_test_archive() {
+	local name=$1 ref=$2
+	shift 2
+	make_test_image "$BERTH_IT_TMP/$name" "$@" || return 1
+	skopeo --insecure-policy copy -q "oci:$BERTH_IT_TMP/$name:latest" \
+		"oci-archive:$BERTH_IT_TMP/$name.tar:$ref" || return 1
+	chmod 0644 "$BERTH_IT_TMP/$name.tar"
+	echo "$BERTH_IT_TMP/$name.tar"
+}
+
+make_users_layer() {
+	mkdir -p "$1/etc"
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'app:x:1000:1001:App:/home/app:/bin/sh' \
+		'bad:x:abc:0::/:/bin/sh' >"$1/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'wheel:x:10:root,app' 'audio:x:29:app' 'app:x:1001:' \
+		'staff:x:50:' >"$1/etc/group"
+	chmod 0644 "$1/etc/passwd" "$1/etc/group"
 }
 
 push_test_image() {

@@ -710,6 +710,67 @@ static void test_encoder_misuse(void **state)
 
 }
 
+/* A create request as containers created before the run/create flags were stored it (the keys
+ * of that schema only) still decodes: the fields added since are optional and come out empty.
+ * With them, a request goes round as it was. */
+static void test_create_request_compat(void **state)
+{
+	static const char *const bools[] = { "tty", "interactive", "rm", "read_only",
+					     "privileged" };
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct msg_create c = { 0 };
+	struct berr e;
+	(void)state;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 7);
+	PSTR(&pk, "image"); PSTR(&pk, "bb:1");
+	for (size_t i = 0; i < ARRAY_SIZE(bools); i++) {
+		pstr(&pk, bools[i], strlen(bools[i]));
+		msgpack_pack_false(&pk);
+	}
+	PSTR(&pk, "stop_timeout"); msgpack_pack_uint64(&pk, 0);
+	assert_int_equal(ipc_decode_struct(&msg_create_schema, (const uint8_t *)sb.data, sb.size,
+					   NULL, &c, &e), 0);
+	msgpack_sbuffer_destroy(&sb);
+	assert_string_equal(c.image, "bb:1");
+	assert_null(c.group_add);
+	assert_false(c.env_host);
+	assert_null(c.userns);
+	assert_int_equal(c.init, TRI_UNSET);
+	assert_null(c.conf_env);
+	assert_false(c.conf_caps_set);
+	ipc_struct_free(&msg_create_schema, &c);
+
+	char *groups[] = { "50", "audio", NULL }, *env[] = { "A=1", NULL };
+	struct msg_create in = { .image = "bb:1", .group_add = groups, .n_group_add = 2,
+				 .env_host = true, .userns = "keep-id:uid=1", .init = TRI_TRUE,
+				 .init_path = "/i", .conf_env = env, .n_conf_env = 1,
+				 .conf_caps_set = true, .conf_pids_limit = "5" };
+	struct ipc_enc *enc = ipc_enc_new();
+	const uint8_t *data;
+	size_t len;
+
+	assert_non_null(enc);
+	assert_int_equal(ipc_enc_struct(enc, &msg_create_schema, &in, NULL, NULL, 0, &e), 0);
+	data = ipc_enc_data(enc, &len);
+	assert_int_equal(ipc_decode_struct(&msg_create_schema, data, len, NULL, &c, &e), 0);
+	assert_int_equal(c.n_group_add, 2);
+	assert_string_equal(c.group_add[1], "audio");
+	assert_true(c.env_host);
+	assert_string_equal(c.userns, "keep-id:uid=1");
+	assert_int_equal(c.init, TRI_TRUE);
+	assert_string_equal(c.init_path, "/i");
+	assert_string_equal(c.conf_env[0], "A=1");
+	assert_true(c.conf_caps_set);
+	assert_int_equal(c.n_conf_caps, 0);
+	assert_string_equal(c.conf_pids_limit, "5");
+	ipc_struct_free(&msg_create_schema, &c);
+	ipc_enc_free(enc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_encoder_limits),
 		cmocka_unit_test(test_encoder_misuse),
+		cmocka_unit_test(test_create_request_compat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -396,6 +396,19 @@ static void test_caps(void **state)
 	assert_false(has_str(b, "CAP_SYS_ADMIN"));
 	json_decref(b);
 
+	/* containers.conf default_capabilities in place of Podman's, the flags on top. */
+	struct spec_strv conf = SV("CHOWN", "cap_net_raw");
+	in.conf_caps = &conf;
+	in.cap_add = SV("KILL");
+	in.cap_drop = SV("CHOWN");
+	b = bounding_of(&in);
+	strs_equal(b, (const char *const[]){ "CAP_KILL", "CAP_NET_RAW" }, 2);
+	json_decref(b);
+	conf = SV("NOSUCH");
+	refused(&in, BERR_INVALID, "containers.conf default_capabilities: unknown capability");
+	in.conf_caps = NULL;
+	in.cap_add = SV("all");
+
 	in.cap_drop = SV("ALL");
 	refused(&in, BERR_INVALID, "adding all caps and removing all caps not allowed");
 	in.cap_add = SV("NET_RAW");
@@ -577,6 +590,29 @@ static void test_env(void **state)
 	assert_string_equal(env_get(root, "TERM"), "dumb");
 	assert_string_equal(env_get(root, "HOSTNAME"), "h");
 	json_decref(root);
+
+	/* containers.conf env, under the image's Env. */
+	in.env = (struct spec_strv){ 0 };
+	in.conf_env = SV("CONF=c", "FOO=conf");
+	root = build(&in);
+	assert_string_equal(env_get(root, "CONF"), "c");
+	assert_string_equal(env_get(root, "FOO"), "image");
+	json_decref(root);
+	in.conf_env = SV("BAD");
+	refused(&in, BERR_INVALID, "containers.conf: invalid env entry \"BAD\"");
+	in.conf_env = (struct spec_strv){ 0 };
+
+	/* --env-host: the host's whole environment, under the image's Env and the user's. */
+	in.env = SV("FOO=flag");
+	in.env_host = true;
+	in.host_env = SV("OTHER=x", "FOO=host", "PATH=/host/bin", "NOEQUALS");
+	root = build(&in);
+	assert_string_equal(env_get(root, "OTHER"), "x");
+	assert_string_equal(env_get(root, "FOO"), "flag");
+	assert_string_equal(env_get(root, "PATH"), "/image/bin");
+	assert_null(env_get(root, "NOEQUALS"));
+	json_decref(root);
+	in.env_host = false;
 
 	in.env = SV("=oops");
 	refused(&in, BERR_INVALID, "invalid environment variable");
