@@ -656,6 +656,10 @@ static int launch_container(struct broker *b, struct ipc_msg *m, const struct ct
 		argv[n++] = (char *)"--interactive";
 	if (cr->tty)
 		argv[n++] = (char *)"--tty";
+	if (cr->detach_keys != NULL) {
+		argv[n++] = (char *)"--detach-keys";
+		argv[n++] = cr->detach_keys;
+	}
 	if (!attach) {
 		argv[n++] = (char *)"--detach";
 		argv[n++] = (char *)"--broker";

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "common/cleanup.h"
+#include "common/detachkeys.h"
 #include "common/xio.h"
 #include "frontend/frontend.h"
 #include "frontend/humanize.h"
@@ -33,7 +34,7 @@ enum {
 	C_SECOPT, C_MEMORY, C_MEMSWAP, C_CPUS, C_CPUSHARES, C_PIDS, C_ULIMIT, C_SHM, C_TMPFS,
 	C_SYSCTL, C_NETWORK, C_NET, C_RUNTIME, C_STOPSIGNAL, C_STOPTIMEOUT, C_DETACH, C_GROUPADD,
 	C_ENVHOST, C_PULL, C_TLSVERIFY, C_CERTDIR, C_AUTHFILE, C_QUIET,
-	C_USERNS, C_INIT, C_INITPATH, C_HELP,
+	C_USERNS, C_INIT, C_INITPATH, C_DETACHKEYS, C_HELP,
 };
 
 static const struct fe_opt create_opts[] = {
@@ -85,6 +86,8 @@ static const struct fe_opt create_opts[] = {
 	[C_INIT] = { "init", 0, false, "Run an init inside the container that forwards signals "
 				      "and reaps processes" },
 	[C_INITPATH] = { "init-path", 0, true, "Path to the container-init binary" },
+	[C_DETACHKEYS] = { "detach-keys", 0, true, "Override the key sequence for detaching a "
+					    "container" },
 	[C_HELP] = { "help", 0, false, "Help for this command" },
 };
 
@@ -190,6 +193,17 @@ static int create_opt(int id, const char *val, void *ctx)
 	case C_LABEL: return vec_add(&c->labels, v);
 	case C_ANNOTATION: return vec_add(&c->annotations, v);
 	case C_TTY: r->tty = on; return 0;
+	case C_DETACHKEYS: {
+		struct detach_keys k;
+		if (detach_keys_parse(&k, val) < 0) {
+			fe_error("invalid detach keys \"%s\": want keys such as ctrl-p,ctrl-q (a "
+				 "character or ctrl- and one of a-z @ [ \\ ] ^ _, at most %d)", val,
+				 DETACH_KEYS_MAX);
+			return -1;
+		}
+		r->detach_keys = v;
+		return 0;
+	}
 	case C_INTERACTIVE: r->interactive = on; return 0;
 	case C_RM: r->rm = on; return 0;
 	case C_READONLY: r->read_only = on; return 0;

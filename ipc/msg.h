@@ -676,6 +676,8 @@ struct msg_create {
 	char *userns;         /* --userns: host | keep-id[:uid=U,gid=G] (NULL: host) */
 	uint64_t init;        /* enum tri: --init; unset = containers.conf's init (stored as set) */
 	char *init_path;      /* --init-path, absolute (stored: the binary the broker chose) */
+	char *detach_keys;    /* --detach-keys, Podman's form (checked by the frontend and the
+			       * monitor); NULL: ctrl-p,ctrl-q */
 	/* containers.conf's part, filled in by the broker at create (whatever the frontend sent
 	 * here is replaced), so the stored request keeps the configuration of that moment. */
 	char **conf_env;      /* [containers] env */

@@ -50,6 +50,7 @@ static const struct ipc_field create_fields[] = {
 	IPC_F_STR(struct msg_create, userns, false, 128),
 	IPC_F_UINT(struct msg_create, init, false, 2),
 	IPC_F_STR(struct msg_create, init_path, false, VALUE_MAX),
+	IPC_F_STR(struct msg_create, detach_keys, false, 128),
 	IPC_F_STRV(struct msg_create, conf_env, false, LIST_MAX, ARG_MAX_LEN),
 	IPC_F_STRV(struct msg_create, conf_caps, false, 64, 64),
 	IPC_F_BOOL(struct msg_create, conf_caps_set, false),

@@ -329,7 +329,7 @@ in_pty() {
 	[ "$(grep -c 'echo typed' <<<"$output")" = 1 ] || fail "echoed twice: $output"
 }
 
-@test "attach --detach-keys: a sequence of the user's detaches; a malformed one is refused" {
+@test "--detach-keys (attach, run -it): a sequence of the user's detaches; a malformed one is refused" {
 	berth run -d -t -i --name k1 bb:1 sh >/dev/null
 	run in_pty root attach --detach-keys ctrl-a,x k1 < <(sleep 1; printf 'echo seen-$((4*4))\r'
 		sleep 1; printf '\x01x'; sleep 1)
@@ -338,6 +338,17 @@ in_pty() {
 	assert_eq "$output" "k1 running"
 	run --separate-stderr berth attach --detach-keys ctrl-1 k1
 	[ "$status" -eq 125 ] && [[ "$stderr" == *'invalid detach keys "ctrl-1"'* ]] || fail "$stderr"
+	# run -it takes them too (its monitor watches the typing).
+	# ctrl-p ctrl-q no longer detach: the shell still answers after them.
+	run in_pty root run -it --detach-keys ctrl-b,y --name k2 bb:1 sh < <(sleep 2
+		printf 'echo run-$((5*5))\r'; sleep 1; printf '\x10\x11\r'; sleep 0.5
+		printf 'echo still-$((2*3))\r'; sleep 1; printf '\x02y'; sleep 1)
+	[[ "$output" == *"run-25"* && "$output" == *"still-6"* ]] || fail "run -it: $output"
+	[[ "$output" == *"RC=0"* ]] || fail "run -it detach: $output"
+	run berth ps --format '{{.Names}} {{.State}}' --filter name=k2
+	assert_eq "$output" "k2 running"
+	run --separate-stderr berth run --detach-keys ctrl- bb:1 true
+	[ "$status" -eq 125 ] && [[ "$stderr" == *'invalid detach keys "ctrl-"'* ]] || fail "$stderr"
 }
 
 @test "attach to a detached container without a terminal: output, then its exit code" {

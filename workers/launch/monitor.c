@@ -83,10 +83,11 @@ int mon_parse_args(struct mon_cfg *c, int argc, char **argv, struct berr *e)
 	for (int i = 0; i < argc; i++) {
 		static const char *const names[] = { "--run", "--runtime-root", "--bundle", "--id",
 						     "--exit-dir", "--log-max", "--broker",
-						     "--store-root", "--runroot", "--tmpdir" };
+						     "--store-root", "--runroot", "--tmpdir",
+						     "--detach-keys" };
 		const char **slots[] = { &c->runtime, &c->rtroot, &c->bundle, &c->id, &c->exit_dir,
 					 &log_max, &c->broker, &c->store_root, &c->runroot,
-					 &c->tmpdir };
+					 &c->tmpdir, &c->detach_keys };
 		size_t k;
 		if (strcmp(argv[i], "--detach") == 0) {
 			c->detach = true;
@@ -424,6 +425,8 @@ int mon_start(const struct mon_cfg *c, struct monitor **out, struct berr *e)
 	m->cfg = *c;
 	m->detached = c->detach;
 	detach_keys_default(&m->keys);
+	if (c->detach_keys != NULL && detach_keys_parse(&m->keys, c->detach_keys) < 0)
+		return berr_set(e, BERR_INVALID, 0, "invalid detach keys \"%s\"", c->detach_keys);
 	if (fcntl(MON_LOCK_FD, F_GETFD) < 0)
 		return berr_set(e, BERR_INVALID, 0, "berth-launch: --run needs the container's "
 				"stdio at fds 5-7 and its lock at fd 8");

@@ -47,6 +47,7 @@ struct mon_cfg {
 	const char *runtime, *rtroot, *bundle, *id, *exit_dir;
 	uint64_t log_max;             /* rotate ctr.log beyond this size; 0 never */
 	bool detach, interactive, tty;
+	const char *detach_keys;      /* NULL: ctrl-p,ctrl-q */
 	/* detached: how the cleanup child runs the broker */
 	const char *broker, *store_root, *runroot, *tmpdir;
 	bool rootless;
