@@ -18,6 +18,7 @@
 #include "broker/ingest.h"
 #include "broker/regconn.h"
 #include "broker/resolve.h"
+#include "broker/trustcheck.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -386,10 +387,14 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 	int rc = -1;
 	char image_id[65];
 	struct berr first = { 0 };
+	struct trustcheck tc = { 0 };
 
 	reg_conn_init(&p.conn);
 	if (src == NULL)
 		return berr_sys(e, "allocating");
+	/* The policy first: a malformed one fails the pull before any registry is asked. */
+	if (trustcheck_open(b, req->policy_path, &tc, e) < 0)
+		goto out;
 	if (split_creds(req->creds, &p.user, &p.pass, e) < 0)
 		goto out;
 	if (req->creds != NULL)
@@ -404,6 +409,9 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		p.src = &src[i];
+		/* Before anything of the image is fetched or stored (issue 5). */
+		if (trustcheck_docker(&tc, src[i].name, e) < 0)
+			goto out;
 		if (reg_conn_open(b, &p.conn, src[i].registry, src[i].tls_verify, req->cert_dir,
 				  e) < 0)
 			goto out;
@@ -445,6 +453,7 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 	if (n > 1 && e->code == BERR_NOTFOUND)
 		*e = first;
 out:
+	trustcheck_close(&tc);
 	reg_conn_close(&p.conn);
 	wipe_free(p.user);
 	wipe_free(p.pass);

@@ -242,6 +242,7 @@ struct msg_pull {
 	char *arch;
 	char *variant;
 	bool quiet;
+	char *policy_path;   /* --signature-policy, or NULL: the lookup order (broker/trustcheck.h) */
 };
 
 struct msg_progress {
@@ -505,6 +506,7 @@ struct msg_u_layer_reply {
 /* `berth load`: the frontend opened the archive (its -i file or its stdin) as the user. */
 struct msg_load {
 	bool quiet;
+	char *policy_path;   /* --signature-policy, or NULL: the lookup order (broker/trustcheck.h) */
 };
 
 struct msg_load_reply {
