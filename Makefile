@@ -78,6 +78,7 @@ $(O)/obj/%.o: %.c
 # Seccomp allowlists are compiled in with .incbin: rebuild when a policy file changes. (Explicit
 # rules: a pattern rule without a recipe would cancel the compile rule instead.)
 $(foreach w,$(WORKERS) pause,$(eval $(O)/obj/workers/$(w)/policy.o: workers/$(w)/seccomp.policy))
+$(O)/obj/workers/verify/policy.o: workers/verify/seccomp-gpg.policy
 $(O)/obj/sandbox/sanitizer_policy.o: sandbox/sanitizer.policy
 $(O)/obj/sandbox/seccomp.o: sandbox/base.policy
 # berth's default container seccomp profile, embedded the same way.

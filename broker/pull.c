@@ -63,6 +63,7 @@ struct puller {
 	struct wk *fetch;        /* not owned (the broker's list owns workers) */
 	struct reg_conn conn;    /* owned: src's registry: TLS, certs.d material, http or https */
 	struct ingest in;        /* the shared steps; its source is this puller */
+	const struct trustcheck *sigs; /* not owned: signatures to check, or NULL */
 };
 
 static void wipe_free(char *s)
@@ -334,6 +335,10 @@ static int pull_one(struct puller *p, char image_id[65], struct berr *e)
 	if (get_manifest(p, p->src->reference, &mfd, digest, mtype, e) < 0 ||
 	    ingest_verify_manifest(&p->in, mfd, mtype, &man, e) < 0)
 		goto out;
+	/* Signatures sign the manifest the reference names (an index's, for a multi-platform
+	 * image), whose digest the broker computed itself; nothing is stored yet. */
+	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->src->name, digest, e) < 0)
+		goto out;
 	if (man.kind == MANIFEST_INDEX) {
 		const struct msg_descriptor *d = NULL;
 		char child[140];
@@ -410,8 +415,10 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 	for (size_t i = 0; i < n; i++) {
 		p.src = &src[i];
 		/* Before anything of the image is fetched or stored (issue 5). */
-		if (trustcheck_docker(&tc, src[i].name, e) < 0)
+		int verdict = trustcheck_docker(&tc, src[i].name, e);
+		if (verdict < 0)
 			goto out;
+		p.sigs = verdict == 1 ? &tc : NULL;
 		if (reg_conn_open(b, &p.conn, src[i].registry, src[i].tls_verify, req->cert_dir,
 				  e) < 0)
 			goto out;

@@ -6,8 +6,14 @@
  * accepted, as Podman on Debian does. Every requirement of the scope that applies must hold:
  *  - insecureAcceptAnything holds;
  *  - reject never holds: the error names the image, the policy file and the scope;
- *  - signedBy and sigstoreSigned cannot be checked by berth yet, so they never hold either:
- *    the error says so (an image is never accepted without the check its owner asked for).
+ *  - signedBy holds when one of the image's lookaside signatures (registries.d, file:// for
+ *    now) is a valid OpenPGP signature by one of the requirement's keys over a payload naming
+ *    the pulled manifest's digest and an identity its signedIdentity accepts. The broker
+ *    never parses a signature: it opens signature-1, -2, ... until one does not exist and
+ *    hands each, with the keys (trusted configuration, read here as bytes), to berth-verify
+ *    in its gpg mode (workers/verify/policy.h), which answers with a verdict;
+ *  - sigstoreSigned cannot be checked by berth yet, so it never holds: the error says so (an
+ *    image is never accepted without the check its owner asked for).
  * Errors are BERR_DENIED (BERR_UNSUPPORTED for the signature requirements), one line each. */
 #ifndef BERTH_BROKER_TRUSTCHECK_H
 #define BERTH_BROKER_TRUSTCHECK_H
@@ -21,6 +27,10 @@
 struct trustcheck {
 	struct trust_policy *policy; /* owned; NULL when no policy file exists (accept) */
 	char path[PATH_MAX];         /* the file read, "" when none */
+	/* Set by trustcheck_docker when signatures must be checked (it returned 1): */
+	const struct trust_req *reqs; /* points into policy */
+	size_t n_reqs;
+	const char *scope;           /* points into policy; NULL for its default */
 };
 
 /* Loads the policy that applies (override: --signature-policy, a clean absolute path, or
@@ -31,8 +41,17 @@ int trustcheck_open(const struct broker *b, const char *override, struct trustch
 void trustcheck_close(struct trustcheck *tc);
 
 /* The verdict for pulling name ("host[:port]/repo:tag" or "...@digest", a reference with a
- * domain) from a registry. Returns 0 when the image may be pulled, or -1 with *e set. */
-int trustcheck_docker(const struct trustcheck *tc, const char *name, struct berr *e);
+ * domain) from a registry, before anything is fetched. Returns 0 when the image may be
+ * pulled, 1 when its signatures must be checked once the manifest's digest is known
+ * (trustcheck_signatures), or -1 with *e set. */
+int trustcheck_docker(struct trustcheck *tc, const char *name, struct berr *e);
+
+/* After trustcheck_docker returned 1: every signedBy requirement must be met by one of the
+ * lookaside signatures of name for the manifest digest (the top-level manifest as the
+ * registry served it, hashed by the broker). Returns 0, or -1 with *e set (BERR_DENIED with
+ * the reason of the last signature refused, or "no signature"). */
+int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const char *name,
+			  const char *digest, struct berr *e);
 
 /* The verdict for loading an image from an archive of transport ("docker-archive",
  * "oci-archive"): only the transport's "" scope and the default are looked at. what names

@@ -3,7 +3,9 @@
 # registry and berth load of skopeo's archives consult policy.json (--signature-policy, the
 # rootless user's own file, /etc) for the reference; a rejected image leaves the store exactly
 # as it was (no blob, no layer, no image, no tag), and a requirement berth cannot check yet
-# (signedBy, sigstoreSigned) is refused, never skipped.
+# (sigstoreSigned, signatures in archives) is refused, never skipped. signedBy: GPG keys made
+# here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
+# user's registries.d names, checked by berth-verify in its gpg mode.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -24,10 +26,66 @@ setup_file() {
 	install -d -m 0755 "$A"
 	skopeo --insecure-policy copy -q "oci:$IMG:latest" "docker-archive:$A/docker.tar:bb:v1"
 	skopeo --insecure-policy copy -q "oci:$IMG:latest" "oci-archive:$A/oci.tar:localhost/bb:v2"
+	make_signed_images
 }
 
 teardown_file() {
+	GNUPGHOME=$GPG_A gpgconf --kill gpg-agent 2>/dev/null || true
+	GNUPGHOME=$GPG_B gpgconf --kill gpg-agent 2>/dev/null || true
 	registry_stop main
+}
+
+# gen_key DIR NAME: an unprotected signing key in GnuPG home DIR; prints its fingerprint.
+gen_key() {
+	install -d -m 0700 "$1"
+	GNUPGHOME=$1 gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+		--quick-gen-key "$2 <$2@berth.test>" ed25519 sign never 2>/dev/null
+	GNUPGHOME=$1 gpg --batch --with-colons --list-keys | awk -F: '/^fpr/ {print $10; exit}'
+}
+
+# sign_push GNUPGHOME FPR IMAGE-DIR REF [--sign-identity REF]: skopeo signs into the lookaside.
+sign_push() {
+	local home=$1 fpr=$2 dir=$3 ref=$4
+	shift 4
+	GNUPGHOME=$home skopeo --insecure-policy --registries.d "$SKOPEO_REGD" copy --quiet \
+		--dest-cert-dir "$(registry_pki)/certs.d" --sign-by "$fpr" "$@" "oci:$dir:latest" \
+		"docker://$ref" 3>&-
+}
+
+digest_of() {
+	skopeo inspect --cert-dir "$CERTS" --format '{{.Digest}}' "docker://$1"
+}
+
+make_signed_images() {
+	local R=$REGISTRY_MAIN_ADDR k=$BERTH_IT_TMP/trust-pull-keys
+	export GPG_A=$BERTH_IT_TMP/trust-pull-gpg-a GPG_B=$BERTH_IT_TMP/trust-pull-gpg-b
+	export FPR_A FPR_B KEY_A=$k/a.asc SIGS=$BERTH_IT_TMP/trust-pull-sigs
+	FPR_A=$(gen_key "$GPG_A" alice)
+	FPR_B=$(gen_key "$GPG_B" bob)
+	install -d -m 0755 "$k" "$SIGS"
+	GNUPGHOME=$GPG_A gpg --batch --armor --export "$FPR_A" >"$KEY_A"
+	chmod 0644 "$KEY_A"
+	export SKOPEO_REGD=$BERTH_IT_TMP/trust-pull-regd
+	install -d -m 0755 "$SKOPEO_REGD"
+	printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$R" "$SIGS" >"$SKOPEO_REGD/sigs.yaml"
+	export IMG2=$BERTH_IT_TMP/trust-pull-image2
+	mkdir -p "$BERTH_IT_TMP/trust-pull-layer2"
+	echo two >"$BERTH_IT_TMP/trust-pull-layer2/two"
+	make_test_image "$IMG2" "$BERTH_IT_TMP/trust-pull-layer2"
+	sign_push "$GPG_A" "$FPR_A" "$IMG" "$R/signed/app:1"
+	sign_push "$GPG_B" "$FPR_B" "$IMG" "$R/otherkey/app:1"
+	sign_push "$GPG_A" "$FPR_A" "$IMG" "$R/renamed/app:1" --sign-identity "$R/signed/app:1"
+	push_test_image "$IMG" "$R/unsigned/app:1"
+	push_test_image "$IMG" "$R/closed/app:1"
+	push_test_image "$IMG" "$R/closed/open/app:1"
+	push_test_image "$IMG2" "$R/moved/app:1"
+	export D1 D2
+	D1=$(digest_of "$R/signed/app:1")
+	D2=$(digest_of "$R/moved/app:1")
+	# A valid signature, moved to where another image's signatures are looked for.
+	install -d "$SIGS/moved/app@sha256=${D2#sha256:}"
+	cp "$SIGS/signed/app@sha256=${D1#sha256:}/signature-1" "$SIGS/moved/app@sha256=${D2#sha256:}/"
+	chmod -R a+rX "$SIGS"
 }
 
 setup() {
@@ -37,7 +95,7 @@ setup() {
 }
 
 teardown() {
-	rm -f "$USER_CONF/policy.json"
+	rm -rf "$USER_CONF/policy.json" "$USER_CONF/registries.d"
 	kill_test_pause
 	remove_user_dirs
 	assert_no_berth_procs
@@ -102,14 +160,18 @@ pull_p() {
 		pull_p "$REGISTRY_MAIN_ADDR/team/app:1"
 }
 
-@test "signedBy cannot be verified yet: refused, never accepted silently" {
+@test "sigstoreSigned cannot be verified yet; signedBy without a lookaside: refused" {
 	cat >"$P" <<EOF
 { "default": [ { "type": "insecureAcceptAnything" } ],
   "transports": { "docker": { "$REGISTRY_MAIN_ADDR/app": [
+      { "type": "sigstoreSigned", "keyPath": "/nonexistent/cosign.pub" } ],
+      "$REGISTRY_MAIN_ADDR/team": [
       { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "/nonexistent/key.gpg" } ] } } }
 EOF
-	refused "image $REGISTRY_MAIN_ADDR/app:1: $P for $REGISTRY_MAIN_ADDR/app requires signedBy, which berth cannot verify yet" \
+	refused "image $REGISTRY_MAIN_ADDR/app:1: $P for $REGISTRY_MAIN_ADDR/app requires sigstoreSigned, which berth cannot verify yet" \
 		pull_p "$REGISTRY_MAIN_ADDR/app:1"
+	refused "image $REGISTRY_MAIN_ADDR/team/app:1 is rejected by $P for $REGISTRY_MAIN_ADDR/team: it requires a signature, and registries.d names no lookaside location for it" \
+		pull_p "$REGISTRY_MAIN_ADDR/team/app:1"
 }
 
 @test "a malformed policy fails the pull, naming the file and the key" {
@@ -154,4 +216,58 @@ EOF
 	policy reject
 	refused "image from a docker-archive is rejected by $P for its default" \
 		berth --signature-policy "$P" load -q -i "$A/docker.tar"
+}
+
+# ---------------------------------------------------------------- signedBy (rootless)
+
+# user_policy [DOCKER-SCOPES-JSON]: the test user's policy.json (default: signedBy KEY_A) and
+# its registries.d naming the lookaside.
+user_policy() {
+	install -d -o "$TEST_USER" -g "$(id -g "$TEST_USER")" "$USER_CONF" "$USER_CONF/registries.d"
+	cat >"$USER_CONF/policy.json" <<EOF
+{ "default": [ { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "$KEY_A" } ],
+  "transports": { "docker": { ${1:-} } } }
+EOF
+	cp "$SKOPEO_REGD/sigs.yaml" "$USER_CONF/registries.d/"
+	chmod -R a+rX "$USER_CONF"
+}
+
+# user_refused MESSAGE-PART REF: the rootless pull fails naming why, and stores nothing.
+user_refused() {
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$2"
+	assert_contains "$stderr" "Error: image $2 is rejected by $USER_CONF/policy.json for "
+	assert_contains "$stderr" "$1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images -q
+	assert_eq "$output" "" "the user's images after a refused pull"
+}
+
+@test "signedBy: unsigned rejected, valid signature accepted, another key rejected" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy
+	user_refused "it is not signed (no signature for $D1 at file://$SIGS)" "$R/unsigned/app:1"
+	user_refused "signed by key $FPR_B, which the policy does not name" "$R/otherkey/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}}'
+	assert_eq "$output" "$R/signed/app:1" "images after the signed pull"
+}
+
+@test "signedBy: a signature for another digest or another identity is rejected; remapIdentity accepts" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy
+	user_refused "signature is for digest $D1, pulled manifest is $D2" "$R/moved/app:1"
+	user_refused "signature identity names \"$R/signed/app:1\"" "$R/renamed/app:1"
+	user_policy "\"$R/renamed\": [ { \"type\": \"signedBy\", \"keyType\": \"GPGKeys\",
+		\"keyPath\": \"$KEY_A\", \"signedIdentity\": { \"type\": \"remapIdentity\",
+		\"prefix\": \"$R/renamed\", \"signedPrefix\": \"$R/signed\" } } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/renamed/app:1"
+}
+
+@test "signedBy default: a reject scope, insecureAcceptAnything inside it, the longer scope wins" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy "\"$R/closed\": [ { \"type\": \"reject\" } ],
+		\"$R/closed/open\": [ { \"type\": \"insecureAcceptAnything\" } ]"
+	user_refused "it is not signed" "$R/unsigned/app:1"
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/app:1"
+	assert_eq "$stderr" "Error: image $R/closed/app:1 is rejected by $USER_CONF/policy.json for $R/closed" "stderr"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/open/app:1"
 }
