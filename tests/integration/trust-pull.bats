@@ -271,3 +271,22 @@ user_refused() {
 	assert_eq "$stderr" "Error: image $R/closed/app:1 is rejected by $USER_CONF/policy.json for $R/closed" "stderr"
 	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/open/app:1"
 }
+
+@test "berth-verify --gpg: its sandbox lets gpg run and nothing else (try-syscall)" {
+	local lib=$BERTH_TOP/libexec/berth dir=$BATS_TEST_TMPDIR/gpgdir
+	install -d -m 0700 "$dir"
+	run --separate-stderr "$lib/berth-verify" --sandbox-status --gpg "$dir" 5<"$dir"
+	assert_line_re "$output" '^Seccomp: 2$'
+	assert_line_re "$output" '^NoNewPrivs: 1$'
+	# execve is in this mode's filter (for gpg); Landlock refuses any other program.
+	run --separate-stderr "$lib/berth-verify" --try-syscall execve --gpg "$dir" 5<"$dir"
+	if [[ "$(landlock_abi)" -gt 0 ]]; then
+		assert_eq "$output" "denied: EACCES" "execve of /bin/echo"
+	fi
+	# Sockets: AF_UNIX only; an AF_INET socket kills the worker.
+	run --separate-stderr "$lib/berth-verify" --try-syscall socket --gpg "$dir" 5<"$dir"
+	assert_eq "$status" "159" "socket(AF_INET) status"
+	# The mode needs the directory the broker opened for it, at fd 5.
+	run --separate-stderr "$lib/berth-verify" --sandbox-status --gpg "$dir"
+	assert_eq "$status" "1" "without fd 5"
+}
