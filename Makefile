@@ -79,6 +79,7 @@ $(O)/obj/%.o: %.c
 # Seccomp allowlists are compiled in with .incbin: rebuild when a policy file changes. (Explicit
 # rules: a pattern rule without a recipe would cancel the compile rule instead.)
 $(foreach w,$(WORKERS) pause,$(eval $(O)/obj/workers/$(w)/policy.o: workers/$(w)/seccomp.policy))
+$(O)/obj/workers/verify/policy.o: workers/verify/seccomp-gpg.policy
 $(O)/obj/sandbox/sanitizer_policy.o: sandbox/sanitizer.policy
 $(O)/obj/sandbox/seccomp.o: sandbox/base.policy
 # berth's default container seccomp profile, embedded the same way.
@@ -96,7 +97,9 @@ $(LIBEXEC)/berth-fetch: $(call obj_of,$(call src_of,workers/fetch)) $(WORKER_BAS
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC) $(PKG_SANDBOX) $(PKG_FETCH))
 
-$(LIBEXEC)/berth-verify: $(call obj_of,$(call src_of,workers/verify)) $(WORKER_BASE_OBJS)
+# The trust policy's signedIdentity rules are checked in the worker too (sigcheck.c).
+$(LIBEXEC)/berth-verify: $(call obj_of,$(call src_of,workers/verify)) $(O)/obj/policy/trust.o \
+	$(WORKER_BASE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC) $(PKG_SANDBOX) $(PKG_VERIFY))
 
@@ -131,7 +134,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # Pure parsers inside workers (no syscalls beyond what their module says), linked into the unit
 # tests and the fuzz harnesses as well as their worker.
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/verify/passwd.c \
-	workers/verify/sigpayload.c workers/verify/pgpuid.c \
+	workers/verify/sigpayload.c workers/verify/pgpuid.c workers/verify/sigcheck.c \
 	workers/fetch/wwwauth.c \
 	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))

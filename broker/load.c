@@ -10,6 +10,7 @@
 
 #include "broker/blobs.h"
 #include "broker/imagecmds.h"
+#include "broker/trustcheck.h"
 #include "broker/ingest.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
@@ -466,24 +467,35 @@ int broker_load(struct broker *b, struct ipc_msg *m, struct berr *e)
 	struct loader L = { .b = b, .stage_fd = -1 };
 	char hex[65] = "";
 	int lock = -1, rc = -1;
+	struct trustcheck tc = { 0 };
+	const char *transport = NULL;
 
 	L.in = (struct ingest){ .b = b, .req_id = m->id, .quiet = req->quiet,
 				.src = { store_config_from_archive, store_layers_from_archive, &L } };
 	if (m->nfds != 1 || m->fds[0] < 0)
 		return berr_set(e, BERR_PROTOCOL, 0, "load without an archive");
-	if (stage(&L, m->fds[0], hex, &lock, e) < 0)
+	/* The policy first: a malformed one fails the load before the archive is read. */
+	if (trustcheck_open(b, req->policy_path, &tc, e) < 0 ||
+	    stage(&L, m->fds[0], hex, &lock, e) < 0)
+		goto out;
+	if (find_path(&L, "index.json") != NULL && find_path(&L, "oci-layout") != NULL)
+		transport = "oci-archive";
+	else if (find_path(&L, "manifest.json") != NULL)
+		transport = "docker-archive";
+	if (transport == NULL) {
+		berr_set(e, BERR_INVALID, 0, "payload does not match any of the supported image "
+			 "formats: the archive has neither an OCI layout (oci-layout, index.json) nor "
+			 "a docker-archive manifest.json");
+		goto out;
+	}
+	/* Only the staging directory exists so far, and it goes at the end either way. */
+	if (trustcheck_archive(&tc, transport, transport[0] == 'o' ? "from an oci-archive" :
+			       "from a docker-archive", e) < 0)
 		goto out;
 	L.in.verify = wk_spawn(b, "verify", NULL, e);
 	if (L.in.verify == NULL)
 		goto out;
-	if (find_path(&L, "index.json") != NULL && find_path(&L, "oci-layout") != NULL)
-		rc = load_oci(&L, e);
-	else if (find_path(&L, "manifest.json") != NULL)
-		rc = load_docker(&L, e);
-	else
-		berr_set(e, BERR_INVALID, 0, "payload does not match any of the supported image "
-			 "formats: the archive has neither an OCI layout (oci-layout, index.json) nor "
-			 "a docker-archive manifest.json");
+	rc = transport[0] == 'o' ? load_oci(&L, e) : load_docker(&L, e);
 	if (rc == 0) {
 		struct msg_load_reply r = { .names = L.names, .n_names = L.n_names };
 		if (L.n_names == 0)
@@ -492,6 +504,7 @@ int broker_load(struct broker *b, struct ipc_msg *m, struct berr *e)
 			rc = ipc_send(b->front, MSG_LOAD_REPLY, m->id, &r, NULL, 0, e);
 	}
 out:
+	trustcheck_close(&tc);
 	if (rc < 0)
 		ingest_forget_new_blobs(&L.in);
 	ingest_free(&L.in);

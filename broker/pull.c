@@ -18,6 +18,7 @@
 #include "broker/ingest.h"
 #include "broker/regconn.h"
 #include "broker/resolve.h"
+#include "broker/trustcheck.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -62,6 +63,7 @@ struct puller {
 	struct wk *fetch;        /* not owned (the broker's list owns workers) */
 	struct reg_conn conn;    /* owned: src's registry: TLS, certs.d material, http or https */
 	struct ingest in;        /* the shared steps; its source is this puller */
+	const struct trustcheck *sigs; /* not owned: signatures to check, or NULL */
 };
 
 static void wipe_free(char *s)
@@ -333,6 +335,10 @@ static int pull_one(struct puller *p, char image_id[65], struct berr *e)
 	if (get_manifest(p, p->src->reference, &mfd, digest, mtype, e) < 0 ||
 	    ingest_verify_manifest(&p->in, mfd, mtype, &man, e) < 0)
 		goto out;
+	/* Signatures sign the manifest the reference names (an index's, for a multi-platform
+	 * image), whose digest the broker computed itself; nothing is stored yet. */
+	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->src->name, digest, e) < 0)
+		goto out;
 	if (man.kind == MANIFEST_INDEX) {
 		const struct msg_descriptor *d = NULL;
 		char child[140];
@@ -386,10 +392,14 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 	int rc = -1;
 	char image_id[65];
 	struct berr first = { 0 };
+	struct trustcheck tc = { 0 };
 
 	reg_conn_init(&p.conn);
 	if (src == NULL)
 		return berr_sys(e, "allocating");
+	/* The policy first: a malformed one fails the pull before any registry is asked. */
+	if (trustcheck_open(b, req->policy_path, &tc, e) < 0)
+		goto out;
 	if (split_creds(req->creds, &p.user, &p.pass, e) < 0)
 		goto out;
 	if (req->creds != NULL)
@@ -404,6 +414,11 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		p.src = &src[i];
+		/* Before anything of the image is fetched or stored (issue 5). */
+		int verdict = trustcheck_docker(&tc, src[i].name, e);
+		if (verdict < 0)
+			goto out;
+		p.sigs = verdict == 1 ? &tc : NULL;
 		if (reg_conn_open(b, &p.conn, src[i].registry, src[i].tls_verify, req->cert_dir,
 				  e) < 0)
 			goto out;
@@ -445,6 +460,7 @@ int broker_pull(struct broker *b, struct ipc_msg *m, struct berr *e)
 	if (n > 1 && e->code == BERR_NOTFOUND)
 		*e = first;
 out:
+	trustcheck_close(&tc);
 	reg_conn_close(&p.conn);
 	wipe_free(p.user);
 	wipe_free(p.pass);

@@ -71,6 +71,7 @@ int cmd_load(const struct fe_opts *o, int argc, char **argv)
 	int npos = 0;
 	struct ipc_msg *reply = NULL;
 	struct msg_load req = { 0 };
+	cleanup_free char *policy = NULL;
 
 	if (fe_parse("berth load", load_opts, ARRAY_SIZE(load_opts), argc, argv, false, load_opt,
 		     &c, &pos, &npos) < 0)
@@ -88,6 +89,9 @@ int cmd_load(const struct fe_opts *o, int argc, char **argv)
 	if (fd < 0)
 		return EXIT_BERTH;
 	req.quiet = c.quiet;
+	if (fe_signature_policy(o, &policy) < 0)
+		return EXIT_BERTH;
+	req.policy_path = policy;
 	if (fe_request_fds(o, MSG_LOAD, &req, &fd, 1, MSG_LOAD_REPLY, &reply) < 0)
 		return EXIT_BERTH;
 	const struct msg_load_reply *r = reply->body;

@@ -134,16 +134,22 @@ int cmd_pull(const struct fe_opts *o, int argc, char **argv)
 	c.req.os = c.os[0] ? c.os : NULL;
 	c.req.arch = c.arch[0] ? c.arch : NULL;
 	c.req.variant = c.variant[0] ? c.variant : NULL;
+	if (fe_signature_policy(o, &c.req.policy_path) < 0) {
+		free(pos);
+		return EXIT_BERTH;
+	}
 	for (int i = 0; i < npos; i++) {
 		c.req.reference = pos[i];
 		if (fe_request(o, MSG_PULL, &c.req, MSG_PULL_DONE, &reply) < 0) {
 			free(pos);
+			free(c.req.policy_path);
 			return EXIT_BERTH;
 		}
 		printf("%s\n", ((const struct msg_pull_done *)reply->body)->image_id);
 		ipc_msg_free(reply);
 	}
 	free(pos);
+	free(c.req.policy_path);
 	return 0;
 }
 

@@ -59,6 +59,14 @@ static int resolve(const char *path, const char *flag, char **out)
 	return 0;
 }
 
+int fe_signature_policy(const struct fe_opts *o, char **out)
+{
+	*out = NULL;
+	if (o->signature_policy[0] == '\0')
+		return 0;
+	return resolve(o->signature_policy, "--signature-policy", out);
+}
+
 static const char *header_of(const char *field)
 {
 	static const struct {

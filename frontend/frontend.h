@@ -59,6 +59,10 @@ void fe_broker_stop(struct fe_broker *br);
 /* Resolves default store paths for root or rootless use (XDG dirs), after the options. */
 int fe_default_paths(struct fe_opts *o, bool root_set, bool runroot_set, struct berr *e);
 
+/* --signature-policy made absolute (realpath) in *out (caller frees), or NULL when not given:
+ * the broker reads the file. Returns 0, or -1 after printing "Error: ...". */
+int fe_signature_policy(const struct fe_opts *o, char **out);
+
 /* Prints "Error: <msg>" to stderr. */
 void fe_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

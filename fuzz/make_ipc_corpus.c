@@ -135,6 +135,16 @@ static struct msg_u_pack_entry u_pack_entry = {
 	.decompress = true, .digest = DIG_C,
 };
 static struct msg_u_pack_reply u_pack_reply = { 3408729, DIG_C };
+static struct msg_v_signature v_signature = {
+	.manifest_digest = DIG_A, .reference = "registry.example.com/mirror/app:1", .identity = 5,
+	.identity_prefix = "registry.example.com/mirror",
+	.identity_signed_prefix = "registry.example.com/app",
+};
+static struct msg_v_signature_reply v_signature_reply = {
+	.accepted = false, .fingerprint = "4082E336C3010270D665FFAF0137FC9E2332DC56",
+	.reason = "signed by key 4082E336C3010270D665FFAF0137FC9E2332DC56, which the policy "
+		  "does not name",
+};
 
 static const struct {
 	const char *file;
@@ -177,6 +187,8 @@ static const struct {
 	{ "unpack-pack", MSG_U_PACK, &u_pack },
 	{ "unpack-pack-entry", MSG_U_PACK_ENTRY, &u_pack_entry },
 	{ "unpack-pack-reply", MSG_U_PACK_REPLY, &u_pack_reply },
+	{ "verify-signature", MSG_V_SIGNATURE, &v_signature },
+	{ "verify-signature-reply", MSG_V_SIGNATURE_REPLY, &v_signature_reply },
 };
 
 int main(int argc, char **argv)

@@ -195,6 +195,9 @@ static const struct ipc_msgdef msgdefs[] = {
 	/* The key files named by the policy (or a sealed memfd of inline keyData), read-only. */
 	{ MSG_V_KEY_UIDS, "verify-key-uids", &msg_v_key_uids_schema, 4, 1 },
 	{ MSG_V_KEY_UIDS_REPLY, "verify-key-uids-reply", &msg_v_key_uids_reply_schema, 0, 0 },
+	/* A lookaside signature and the requirement's keys (both read-only). */
+	{ MSG_V_SIGNATURE, "verify-signature", &msg_v_signature_schema, 2, 2 },
+	{ MSG_V_SIGNATURE_REPLY, "verify-signature-reply", &msg_v_signature_reply_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates and a client

@@ -103,6 +103,9 @@ enum ipc_msg_type {
 	MSG_V_KEY_UIDS = 56,    /* broker -> verify: user IDs of the OpenPGP public key files in
 				   fds (1 to 4), for `image trust show` */
 	MSG_V_KEY_UIDS_REPLY = 57,
+	MSG_V_SIGNATURE = 58,   /* broker -> verify (its gpg mode): is the simple-signing signature
+				   in fds[0], by a key in fds[1], one for this image? */
+	MSG_V_SIGNATURE_REPLY = 59,
 
 	/* berth-unpack: one layer. */
 	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
@@ -243,6 +246,7 @@ struct msg_pull {
 	char *arch;
 	char *variant;
 	bool quiet;
+	char *policy_path;   /* --signature-policy, or NULL: the lookup order (broker/trustcheck.h) */
 };
 
 struct msg_progress {
@@ -506,6 +510,7 @@ struct msg_u_layer_reply {
 /* `berth load`: the frontend opened the archive (its -i file or its stdin) as the user. */
 struct msg_load {
 	bool quiet;
+	char *policy_path;   /* --signature-policy, or NULL: the lookup order (broker/trustcheck.h) */
 };
 
 struct msg_load_reply {
@@ -944,6 +949,24 @@ struct msg_v_key_uids_reply {
 	size_t n_keys;
 };
 
+/* One lookaside signature against a signedBy requirement (broker/trustcheck.h). fds[0] is the
+ * signature (untrusted bytes: a sealed memfd or a read-only file), fds[1] the requirement's
+ * public keys, concatenated by the broker (trusted configuration, not parsed there). */
+struct msg_v_signature {
+	char *manifest_digest;   /* the pulled manifest's, "sha256:<hex>" */
+	char *reference;         /* the image pulled, with its domain */
+	uint64_t identity;       /* enum trust_identity_type: the requirement's signedIdentity */
+	char *identity_reference; /* exactReference / exactRepository, else NULL */
+	char *identity_prefix;   /* remapIdentity, else NULL */
+	char *identity_signed_prefix;
+};
+
+struct msg_v_signature_reply {
+	bool accepted;
+	char *fingerprint;       /* the signing key's primary fingerprint (hex), when known */
+	char *reason;            /* why it was not accepted, worded for the user, else NULL */
+};
+
 /* `berth image trust set`: one scope's requirements replaced, as Podman's AddPolicyEntries. */
 struct msg_trust_set {
 	char *policy_path;    /* --policypath / --signature-policy, or NULL: the lookup order */
@@ -972,6 +995,8 @@ extern const struct ipc_schema msg_trust_entry_schema;
 extern const struct ipc_schema msg_trust_show_reply_schema;
 extern const struct ipc_schema msg_trust_set_schema;
 extern const struct ipc_schema msg_v_key_uids_schema;
+extern const struct ipc_schema msg_v_signature_schema;
+extern const struct ipc_schema msg_v_signature_reply_schema;
 extern const struct ipc_schema msg_key_uids_schema;
 extern const struct ipc_schema msg_v_key_uids_reply_schema;
 extern const struct ipc_schema msg_cinspect_schema;

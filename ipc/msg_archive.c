@@ -11,6 +11,7 @@
 
 static const struct ipc_field load_fields[] = {
 	IPC_F_BOOL(struct msg_load, quiet, true),
+	IPC_F_STR(struct msg_load, policy_path, false, IPC_PATH_MAX),
 };
 const struct ipc_schema msg_load_schema = {
 	"load", sizeof(struct msg_load), load_fields, ARRAY_SIZE(load_fields)

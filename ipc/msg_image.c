@@ -176,6 +176,7 @@ static const struct ipc_field pull_fields[] = {
 	IPC_F_STR(struct msg_pull, arch, false, 64),
 	IPC_F_STR(struct msg_pull, variant, false, 64),
 	IPC_F_BOOL(struct msg_pull, quiet, true),
+	IPC_F_STR(struct msg_pull, policy_path, false, IPC_PATH_MAX),
 };
 const struct ipc_schema msg_pull_schema = { "pull", sizeof(struct msg_pull), pull_fields,
 					    ARRAY_SIZE(pull_fields) };

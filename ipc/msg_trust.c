@@ -50,6 +50,29 @@ static const struct ipc_field trust_set_fields[] = {
 	IPC_F_STR(struct msg_trust_set, trust_type, true, 32),
 	IPC_F_STRV(struct msg_trust_set, keys, false, TRUST_KEYS_MAX, IPC_PATH_MAX),
 };
+static const struct ipc_field v_signature_fields[] = {
+	IPC_F_STR(struct msg_v_signature, manifest_digest, true, 140),
+	IPC_F_STR(struct msg_v_signature, reference, true, 600),
+	IPC_F_UINT(struct msg_v_signature, identity, true, 5),
+	IPC_F_STR(struct msg_v_signature, identity_reference, false, 600),
+	IPC_F_STR(struct msg_v_signature, identity_prefix, false, 600),
+	IPC_F_STR(struct msg_v_signature, identity_signed_prefix, false, 600),
+};
+const struct ipc_schema msg_v_signature_schema = {
+	"verify-signature", sizeof(struct msg_v_signature), v_signature_fields,
+	ARRAY_SIZE(v_signature_fields)
+};
+
+static const struct ipc_field v_signature_reply_fields[] = {
+	IPC_F_BOOL(struct msg_v_signature_reply, accepted, true),
+	IPC_F_STR(struct msg_v_signature_reply, fingerprint, false, 64),
+	IPC_F_STR(struct msg_v_signature_reply, reason, false, IPC_TEXT_MAX),
+};
+const struct ipc_schema msg_v_signature_reply_schema = {
+	"verify-signature-reply", sizeof(struct msg_v_signature_reply), v_signature_reply_fields,
+	ARRAY_SIZE(v_signature_reply_fields)
+};
+
 const struct ipc_schema msg_trust_set_schema = {
 	"trust-set", sizeof(struct msg_trust_set), trust_set_fields, ARRAY_SIZE(trust_set_fields)
 };

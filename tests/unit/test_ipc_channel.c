@@ -391,6 +391,15 @@ static struct msg_key_uids key_uid_lists[] = {
 	{ .error = "OpenPGP key: not an OpenPGP packet" },
 };
 static struct msg_v_key_uids_reply m_v_key_uids_reply = { .keys = key_uid_lists, .n_keys = 2 };
+static struct msg_v_signature m_v_signature = {
+	.manifest_digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	.reference = "localhost:5000/mirror/app:1", .identity = 5,
+	.identity_prefix = "localhost:5000/mirror", .identity_signed_prefix = "localhost:5000/app",
+};
+static struct msg_v_signature_reply m_v_signature_reply = {
+	.accepted = false, .fingerprint = "0137FC9E2332DC56",
+	.reason = "signature is for digest A, pulled manifest is B",
+};
 static struct msg_trust_show_reply m_trust_show_reply = {
 	.policy_path = "/etc/containers/policy.json", .entries = trust_entries, .n_entries = 2
 };
@@ -478,6 +487,8 @@ static const struct {
 	{ MSG_TRUST_SET, &m_trust_set },
 	{ MSG_V_KEY_UIDS, &m_v_key_uids },
 	{ MSG_V_KEY_UIDS_REPLY, &m_v_key_uids_reply },
+	{ MSG_V_SIGNATURE, &m_v_signature },
+	{ MSG_V_SIGNATURE_REPLY, &m_v_signature_reply },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

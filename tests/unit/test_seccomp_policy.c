@@ -432,6 +432,38 @@ static void test_worker_policies(void **state)
 	free(lib);
 }
 
+/* berth-verify's gpg mode (signature checks only) runs gpg: execve is its one exception, and
+ * it still may not trace, mount, make namespaces or open any socket but AF_UNIX. */
+static void test_verify_gpg_policy(void **state)
+{
+	static const char name[] = "workers/verify/seccomp-gpg.policy";
+	struct berr e;
+	char *lib = read_policy(SANDBOX_BASE_POLICY_NAME);
+	char *text = read_policy(name);
+	struct scp_policy pol = { 0 };
+	(void)state;
+
+	if (scp_parse(&pol, name, text, SANDBOX_BASE_POLICY_NAME, lib, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_true(has_rule(&pol, "execve"));
+	assert_false(has_rule(&pol, "execveat"));
+	assert_false(has_rule(&pol, "ptrace"));
+	assert_false(has_rule(&pol, "mount"));
+	assert_false(has_rule(&pol, "unshare"));
+	assert_false(has_rule(&pol, "setns"));
+	assert_false(has_rule(&pol, "bpf"));
+	for (size_t i = 0; i < pol.n; i++)
+		if (strcmp(pol.rules[i].syscall, "socket") == 0)
+			assert_true(pol.rules[i].ncond == 1);
+	scp_policy_free(&pol);
+	memset(&pol, 0, sizeof(pol));
+	if (sandbox_seccomp_compile(name, text, &pol, &e) < 0)
+		fail_msg("%s", e.msg);
+	scp_policy_free(&pol);
+	free(text);
+	free(lib);
+}
+
 static void test_sanitizer_policy(void **state)
 {
 	struct berr e;
@@ -499,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_symbols),
 		cmocka_unit_test(test_base_library),
 		cmocka_unit_test(test_worker_policies),
+		cmocka_unit_test(test_verify_gpg_policy),
 		cmocka_unit_test(test_sanitizer_policy),
 		cmocka_unit_test(test_landlock_rights),
 	};

@@ -14,9 +14,12 @@
  * jansson's hash seed comes from /dev/urandom, which Landlock will not let it open later (it
  * would fall back to the time and pid, a guessable seed for hash flooding). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,11 +28,15 @@
 #include <openssl/crypto.h>
 
 #include "common/cleanup.h"
+#include "common/reference.h"
+#include "policy/trust.h"
 #include "workers/common/worker.h"
 #include "workers/verify/manifest.h"
 #include "workers/verify/passwd.h"
 #include "workers/verify/pgpuid.h"
 #include "workers/verify/policy.h"
+#include "workers/verify/sigcheck.h"
+#include "workers/verify/sigverify.h"
 
 /* The largest manifest or config accepted. Real ones are a few KiB (a 64-entry index, a config
  * with a long history: tens of KiB); the bound keeps a hostile document from costing more than
@@ -38,6 +45,7 @@
 
 struct verify_state {
 	const char *gpgme_version; /* static string owned by gpgme */
+	char gpg_dir[PATH_MAX];    /* gpg mode: where GnuPG homes are made ("" otherwise) */
 };
 
 static int verify_init(struct worker *w, int argc, char **argv, struct berr *e)
@@ -51,6 +59,31 @@ static int verify_init(struct worker *w, int argc, char **argv, struct berr *e)
 	if (vs->gpgme_version == NULL)
 		return berr_set(e, BERR_INTERNAL, 0, "gpgme failed to initialise");
 	json_object_seed(0);
+	return 0;
+}
+
+/* verify --gpg DIR: DIR must be the directory the broker opened at VERIFY_GPG_DIR_FD (the
+ * sandbox grants writing beneath that fd; gpg is told the path). */
+static int verify_gpg_init(struct worker *w, int argc, char **argv, struct berr *e)
+{
+	struct verify_state *vs = worker_role_state(w);
+	struct stat a, b;
+
+	if (argc != 2 || strcmp(argv[0], "--gpg") != 0 || argv[1][0] != '/' ||
+	    strlen(argv[1]) >= sizeof(vs->gpg_dir))
+		return berr_set(e, BERR_INVALID, 0, "usage: berth-verify --gpg DIR");
+	if (fstat(VERIFY_GPG_DIR_FD, &a) < 0 || stat(argv[1], &b) < 0)
+		return berr_sys(e, "the GnuPG directory %s", argv[1]);
+	if (!S_ISDIR(a.st_mode) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return berr_set(e, BERR_INVALID, 0, "%s is not the directory the broker handed over",
+				argv[1]);
+	snprintf(vs->gpg_dir, sizeof(vs->gpg_dir), "%s", argv[1]);
+	if (verify_init(w, 0, argv, e) < 0)
+		return -1;
+	/* gpgme finds gpg (through gpgconf) and asks its version on first use: here, while the
+	 * worker may still run gpgconf; the answers are cached for the requests. */
+	if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP) != 0)
+		return berr_set(e, BERR_UNSUPPORTED, 0, "GnuPG (gpg) is not usable: install gnupg");
 	return 0;
 }
 
@@ -272,6 +305,64 @@ static int handle_key_uids(void *ctx, struct ipc_msg *m, struct berr *e)
 	return r;
 }
 
+/* One lookaside signature against a signedBy requirement: gpg first (a valid signature by one
+ * of the requirement's keys), then what the signed payload says (sigcheck.h). Any refusal is
+ * an answer (accepted = false, reason for the user), not a failure of the worker: the broker
+ * tries the next signature. */
+static int handle_signature(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	struct verify_state *vs = worker_role_state(w);
+	const struct msg_v_signature *req = m->body;
+	struct msg_v_signature_reply reply = { 0 };
+	cleanup_close int sfd = TAKE_FD(m->fds[0]);
+	cleanup_close int kfd = TAKE_FD(m->fds[1]);
+	cleanup_free uint8_t *sig = NULL, *keys = NULL;
+	size_t sig_len, keys_len;
+	struct sig_gpg_result res = { 0 };
+	struct trust_identity id = { 0 };
+	struct image_ref pulled;
+	struct berr why = { 0 };
+	int r;
+
+	if (vs->gpg_dir[0] == '\0')
+		return berr_set(e, BERR_PROTOCOL, 0, "signature checks need berth-verify --gpg");
+	if (req->identity > TRUST_ID_REMAP_IDENTITY)
+		return berr_set(e, BERR_INVALID, 0, "unknown signedIdentity type %" PRIu64,
+				req->identity);
+	if (ref_parse(req->reference, &pulled, e) < 0 || pulled.domain[0] == '\0')
+		return berr_set(e, BERR_INVALID, 0, "the image reference is not a full one");
+	if (read_document(kfd, "public keys", &keys, &keys_len, e) < 0)
+		return -1;
+	id.type = (enum trust_identity_type)req->identity;
+	id.reference = req->identity_reference;
+	id.prefix = req->identity_prefix;
+	id.signed_prefix = req->identity_signed_prefix;
+	if ((id.type == TRUST_ID_EXACT_REFERENCE || id.type == TRUST_ID_EXACT_REPOSITORY) &&
+	    id.reference == NULL)
+		return berr_set(e, BERR_INVALID, 0, "signedIdentity without its reference");
+	if (id.type == TRUST_ID_REMAP_IDENTITY && (id.prefix == NULL || id.signed_prefix == NULL))
+		return berr_set(e, BERR_INVALID, 0, "remapIdentity without its prefixes");
+	if (read_document(sfd, "signature", &sig, &sig_len, &why) == 0) {
+		struct sig_key key = { keys, keys_len };
+
+		if (sig_gpg_verify(sig, sig_len, &key, 1, vs->gpg_dir, &res, &why) == 0) {
+			if (sigcheck_simple(res.payload, res.payload_len, req->manifest_digest, &id,
+					    &pulled, &why) == 0)
+				reply.accepted = true;
+		} else if (why.code != BERR_DENIED && why.code != BERR_INVALID) {
+			/* gpg could not run: a failure of the check, not a verdict. */
+			*e = why;
+			return -1;
+		}
+	}
+	reply.fingerprint = res.fingerprint[0] != '\0' ? res.fingerprint : NULL;
+	reply.reason = reply.accepted ? NULL : why.msg;
+	r = send_reply(w, MSG_V_SIGNATURE_REPLY, m->id, &reply, "signature", e);
+	free(res.payload);
+	return r;
+}
+
 /* berth-verify's requests. Each carries its documents as fds (the message table bounds how
  * many) and is allowed whenever the worker is ready: each is independent. */
 static const struct ipc_dispatch verify_table[] = {
@@ -292,7 +383,28 @@ static const struct worker_role verify_role = {
 	.role_state_size = sizeof(struct verify_state),
 };
 
+/* The gpg mode: signature checks only, under the policy that lets gpg run. */
+static const struct ipc_dispatch verify_gpg_table[] = {
+	{ MSG_V_SIGNATURE, true, WS_READY, handle_signature },
+};
+
+static const struct worker_role verify_gpg_role = {
+	.name = "verify",
+	.policy = &verify_gpg_sandbox_policy,
+	.init = verify_gpg_init,
+	.info = verify_info,
+	.table = verify_gpg_table,
+	.n_table = ARRAY_SIZE(verify_gpg_table),
+	.role_state_size = sizeof(struct verify_state),
+};
+
 int main(int argc, char **argv)
 {
-	return worker_main(argc, argv, &verify_role);
+	/* The mode is the last choice made before the sandbox; worker_main skips its own
+	 * options (--try-syscall NAME, --sandbox-status) first. */
+	bool gpg = false;
+
+	for (int i = 1; i < argc; i++)
+		gpg = gpg || strcmp(argv[i], "--gpg") == 0;
+	return worker_main(argc, argv, gpg ? &verify_gpg_role : &verify_role);
 }

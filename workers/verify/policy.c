@@ -29,3 +29,43 @@ const struct sandbox_policy verify_sandbox_policy = {
 	.seccomp_policy = verify_seccomp_policy_text,
 	.seccomp_policy_name = "workers/verify/seccomp.policy",
 };
+
+/* ---------------------------------------------------------------- gpg mode */
+
+SANDBOX_EMBED(verify_gpg_seccomp_policy_text, "workers/verify/seccomp-gpg.policy");
+
+/* verify --gpg DIR: the broker opened DIR (a fresh directory of this worker's own) and hands it
+ * at VERIFY_GPG_DIR_FD; GnuPG homes are made beneath it. gpg is started by gpgme, so besides
+ * DIR the sandbox allows executing /usr/bin/gpg (and the dynamic loader it names) and reading
+ * the libraries it loads; nothing else is executable and nothing else writable. */
+static const int verify_gpg_keep_fds[] = { WORKER_IPC_FD, WORKER_STATUS_FD, VERIFY_GPG_DIR_FD };
+static const int verify_gpg_rw_fds[] = { VERIFY_GPG_DIR_FD };
+
+static const struct sandbox_ll_path verify_gpg_ll_paths[] = {
+	{ "/usr/bin/gpg", SB_LL_READ | SB_LL_EXEC },
+	/* The ELF interpreter is opened for execution too (x86-64, arm64). */
+	{ "/lib64/ld-linux-x86-64.so.2", SB_LL_READ | SB_LL_EXEC },
+	{ "/lib/ld-linux-aarch64.so.1", SB_LL_READ | SB_LL_EXEC },
+	{ "/usr/lib", SB_LL_READ },            /* gpg's shared libraries */
+	{ "/etc/ld.so.cache", SB_LL_READ },
+	{ "/etc/gnupg", SB_LL_READ },          /* system-wide gpg.conf, when there is one */
+	{ "/etc/localtime", SB_LL_READ },
+	{ "/dev/null", SB_LL_READ | SB_LL_WRITE }, /* gpgme's stdin and stdout for gpg */
+};
+
+const struct sandbox_policy verify_gpg_sandbox_policy = {
+	.role = "verify",
+	.keep_fds = verify_gpg_keep_fds,
+	.n_keep_fds = ARRAY_SIZE(verify_gpg_keep_fds),
+	.rlimit_nofile = 64,
+	.caps = NULL,
+	.n_caps = 0,
+	.landlock = true,
+	.ll_paths = verify_gpg_ll_paths,
+	.n_ll_paths = ARRAY_SIZE(verify_gpg_ll_paths),
+	.ll_rw_fds = verify_gpg_rw_fds,
+	.n_ll_rw_fds = ARRAY_SIZE(verify_gpg_rw_fds),
+	.ll_allow_tcp_connect = false,
+	.seccomp_policy = verify_gpg_seccomp_policy_text,
+	.seccomp_policy_name = "workers/verify/seccomp-gpg.policy",
+};

@@ -9,4 +9,10 @@ extern const struct sandbox_policy verify_sandbox_policy;
 /* The text of workers/verify/seccomp.policy, NUL-terminated. */
 extern const char verify_seccomp_policy_text[];
 
+/* The gpg mode's (verify --gpg DIR, signature checks only): DIR arrives open at this fd (the
+ * broker's first spawn fd, WK_SPAWN_FD_BASE). Allowlist: workers/verify/seccomp-gpg.policy. */
+#define VERIFY_GPG_DIR_FD 5
+extern const struct sandbox_policy verify_gpg_sandbox_policy;
+extern const char verify_gpg_seccomp_policy_text[];
+
 #endif

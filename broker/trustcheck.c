@@ -1,0 +1,328 @@
+/* The policy's verdict before an image is stored; the rules are in trustcheck.h. */
+#include "broker/trustcheck.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker/trustcmd.h"
+#include "broker/userns.h"
+#include "broker/wk.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+#include "common/path.h"
+#include "common/reference.h"
+#include "common/rmtree.h"
+#include "common/xio.h"
+#include "ipc/msg.h"
+
+#define SIG_TIMEOUT_MS (60 * 1000)
+/* Lookaside signatures looked at per image (containers/image has no limit; a store with more
+ * than this for one digest is refused rather than read without end). */
+#define SIG_MAX 64
+#define SIG_FILE_MAX (4 * 1024 * 1024)
+#define KEYS_MAX (4 * 1024 * 1024)
+#define NOBODY_ID 65534
+
+int trustcheck_open(const struct broker *b, const char *override, struct trustcheck *tc,
+		    struct berr *e)
+{
+	memset(tc, 0, sizeof(*tc));
+	/* The frontend is semi-trusted: the path is checked here again. */
+	if (override != NULL && !path_is_clean_abs(override))
+		return berr_set(e, BERR_INVALID, 0, "--signature-policy must be a clean absolute "
+				"path");
+	return trust_load_policy(&b->cfg, override, tc->path, sizeof(tc->path), &tc->policy,
+				 NULL, e);
+}
+
+void trustcheck_close(struct trustcheck *tc)
+{
+	trust_policy_free(tc->policy);
+	tc->policy = NULL;
+}
+
+/* Every requirement must hold. A reject anywhere in the list is reported first (it is the
+ * answer whatever a signature would say); a signature requirement is refused as unsupported
+ * rather than skipped. */
+static void scope_words(const char *transport, const char *scope, char *out, size_t len)
+{
+	if (scope == NULL)
+		snprintf(out, len, "its default");
+	else if (scope[0] == '\0')
+		snprintf(out, len, "the %s transport", transport);
+	else
+		snprintf(out, len, "%s", scope);
+}
+
+/* Returns 0 (accept), 1 (signedBy to check: only when signed is true), or -1. */
+static int decide(const struct trustcheck *tc, const struct trust_req *reqs, size_t n,
+		  const char *transport, const char *scope, const char *what, bool signed_ok,
+		  struct berr *e)
+{
+	char where[REF_STR_MAX + 64];
+	bool sigs = false;
+
+	scope_words(transport, scope, where, sizeof(where));
+	for (size_t i = 0; i < n; i++)
+		if (reqs[i].type == TRUST_REJECT)
+			return berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s", what,
+					tc->path, where);
+	for (size_t i = 0; i < n; i++) {
+		if (reqs[i].type == TRUST_ACCEPT)
+			continue;
+		if (reqs[i].type == TRUST_SIGNED_BY && signed_ok) {
+			sigs = true;
+			continue;
+		}
+		return berr_set(e, BERR_UNSUPPORTED, 0, "image %s: %s for %s requires %s, "
+				"which berth cannot verify yet", what, tc->path, where,
+				trust_req_type_name(reqs[i].type));
+	}
+	return sigs ? 1 : 0;
+}
+
+int trustcheck_docker(struct trustcheck *tc, const char *name, struct berr *e)
+{
+	int r;
+
+	struct image_ref ref;
+	const struct trust_req *reqs;
+	const char *scope;
+	size_t n;
+
+	if (tc->policy == NULL)
+		return 0;
+	if (ref_parse(name, &ref, e) < 0 || ref.domain[0] == '\0')
+		return berr_set(e, BERR_INTERNAL, 0, "trust policy: \"%s\" is not a full reference",
+				name);
+	if (trust_policy_requirements(tc->policy, "docker", &ref, &reqs, &n, &scope, e) < 0)
+		return -1;
+	r = decide(tc, reqs, n, "docker", scope, name, true, e);
+	if (r == 1) {
+		tc->reqs = reqs;
+		tc->n_reqs = n;
+		tc->scope = scope;
+	}
+	return r;
+}
+
+int trustcheck_archive(const struct trustcheck *tc, const char *transport, const char *what,
+		       struct berr *e)
+{
+	/* Only the transport's "" scope and the default are consulted: the reference is not
+	 * looked at. */
+	static const struct image_ref none;
+	const struct trust_req *reqs;
+	const char *scope;
+	size_t n;
+
+	if (tc->policy == NULL)
+		return 0;
+	if (trust_policy_requirements(tc->policy, transport, &none, &reqs, &n, &scope, e) < 0)
+		return -1;
+	return decide(tc, reqs, n, transport, scope, what, false, e);
+}
+
+/* ------------------------------------------------------------------ signatures */
+
+/* The requirement's public keys, concatenated into one sealed memfd: keyData, or each key file
+ * in turn (trusted configuration: read as bytes, never parsed here; gpg reads them in
+ * berth-verify). */
+static int keys_fd(const struct trust_req *req, struct berr *e)
+{
+	cleanup_close int fd = memfd_create("berth-keys", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	size_t total = 0;
+
+	if (fd < 0)
+		return berr_sys(e, "memfd_create");
+	if (req->key_source == TRUST_KEYS_DATA &&
+	    xwrite_all(fd, req->key_data, req->key_data_len, e) < 0)
+		return -1;
+	for (size_t i = 0; i < req->n_key_paths; i++) {
+		cleanup_free char *buf = NULL;
+		size_t len = 0;
+
+		if (xread_file_at(AT_FDCWD, req->key_paths[i], KEYS_MAX, &buf, &len, e) < 0)
+			return berr_wrap(e, "reading the public key %s", req->key_paths[i]);
+		total += len;
+		if (total > KEYS_MAX)
+			return berr_set(e, BERR_INVALID, 0, "the public keys of the policy are larger "
+					"than %d bytes", KEYS_MAX);
+		if (xwrite_all(fd, buf, len, e) < 0)
+			return -1;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return berr_sys(e, "sealing the public keys");
+	return TAKE_FD(fd);
+}
+
+/* signature-1, -2, ... of a file:// lookaside, opened read-only until one does not exist.
+ * Returns the count, or -1 with *e set (every fd closed). */
+static int open_signatures(const char *base, const struct image_ref *ref, const char *digest,
+			   int *fds, struct berr *e)
+{
+	int n = 0;
+
+	if (strncmp(base, "file://", 7) != 0)
+		return berr_set(e, BERR_UNSUPPORTED, 0, "signatures at %s: berth reads lookaside "
+				"signatures from file:// locations only so far", base);
+	for (unsigned i = 1; i <= SIG_MAX; i++) {
+		char url[REGD_URL_MAX + REF_STR_MAX + 200];
+		struct stat st;
+		int fd;
+
+		if (regd_signature_url(base, ref, digest, i, url, sizeof(url), e) < 0)
+			goto fail;
+		/* O_NONBLOCK: a FIFO planted in the store must not block the broker. */
+		fd = open(url + 7, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0 && errno == ENOENT)
+			return n;
+		if (fd < 0) {
+			berr_sys(e, "open %s", url + 7);
+			goto fail;
+		}
+		fds[n++] = fd;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SIG_FILE_MAX) {
+			berr_set(e, BERR_INVALID, 0, "%s is not a regular file of at most %d bytes",
+				 url + 7, SIG_FILE_MAX);
+			goto fail;
+		}
+	}
+	berr_set(e, BERR_INVALID, 0, "more than %d signatures for %s in %s", SIG_MAX, digest, base);
+fail:
+	while (n > 0)
+		close(fds[--n]);
+	return -1;
+}
+
+/* A fresh directory for berth-verify's GnuPG homes, which its uid can write (the worker runs
+ * as nobody when that id is mapped, see broker/wk.c). Returns its fd, path in dir. */
+static int gpg_dir(char dir[64], struct berr *e)
+{
+	int fd;
+
+	snprintf(dir, 64, "/tmp/berth-gpg-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return berr_sys(e, "making a directory for berth-verify in /tmp");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (userns_id_mapped(NOBODY_ID) && fchown(fd, NOBODY_ID, NOBODY_ID) < 0)) {
+		berr_sys(e, "preparing %s", dir);
+		if (fd >= 0)
+			close(fd);
+		(void)rmdir(dir);
+		return -1;
+	}
+	return fd;
+}
+
+/* One requirement against every signature: 0 when one is accepted, else -1 with the reason. */
+static int check_req(struct broker *b, struct wk *w, const struct trust_req *req,
+		     const char *name, const char *digest, const int *sigs, int nsigs,
+		     struct berr *e)
+{
+	cleanup_close int kfd = keys_fd(req, e);
+	struct msg_v_signature m = {
+		.manifest_digest = (char *)digest, .reference = (char *)name,
+		.identity = req->identity.type, .identity_reference = req->identity.reference,
+		.identity_prefix = req->identity.prefix,
+		.identity_signed_prefix = req->identity.signed_prefix,
+	};
+	char why[BERR_MSG_MAX] = "";
+
+	if (kfd < 0)
+		return -1;
+	for (int i = 0; i < nsigs; i++) {
+		struct msg_v_signature_reply rep = { 0 };
+		int fds[2] = { sigs[i], kfd };
+		bool ok;
+
+		if (wk_call(b, w, MSG_V_SIGNATURE, &m, fds, 2, SIG_TIMEOUT_MS,
+			    MSG_V_SIGNATURE_REPLY, &rep, NULL, e) < 0)
+			return berr_wrap(e, "checking signature %d", i + 1);
+		/* Evidence, not truth: an acceptance must name the key that made it. */
+		ok = rep.accepted && rep.fingerprint != NULL && rep.fingerprint[0] != '\0';
+		if (ok)
+			log_debug("Signature %d of %s: accepted, key %s", i + 1, name, rep.fingerprint);
+		else
+			snprintf(why, sizeof(why), "%s", rep.reason != NULL ? rep.reason :
+				 "berth-verify gave no reason");
+		ipc_struct_free(&msg_v_signature_reply_schema, &rep);
+		if (ok)
+			return 0;
+	}
+	return berr_set(e, BERR_DENIED, 0, "%s", why);
+}
+
+int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const char *name,
+			  const char *digest, struct berr *e)
+{
+	struct image_ref ref;
+	struct regd *r = NULL;
+	const char *base;
+	int sigs[SIG_MAX], nsigs = 0, dfd = -1, rc = -1;
+	char dir[64] = "", where[REF_STR_MAX + 64];
+	struct wk *w = NULL;
+	struct berr why = { 0 };
+
+	scope_words("docker", tc->scope, where, sizeof(where));
+	if (ref_parse(name, &ref, e) < 0)
+		return -1;
+	r = trust_load_regd(&b->cfg, NULL, e);
+	if (r == NULL)
+		return -1;
+	base = regd_lookaside(r, &ref, false);
+	if (base == NULL) {
+		berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it requires a "
+			 "signature, and registries.d names no lookaside location for it", name,
+			 tc->path, where);
+		goto out;
+	}
+	nsigs = open_signatures(base, &ref, digest, sigs, e);
+	if (nsigs < 0) {
+		nsigs = 0;
+		goto out;
+	}
+	if (nsigs == 0) {
+		berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it is not signed "
+			 "(no signature for %s at %s)", name, tc->path, where, digest, base);
+		goto out;
+	}
+	dfd = gpg_dir(dir, e);
+	if (dfd < 0) {
+		dir[0] = '\0';
+		goto out;
+	}
+	w = wk_spawn_fds(b, "verify", (char *[]){ (char *)"--gpg", dir, NULL }, &dfd, 1, e);
+	if (w == NULL)
+		goto out;
+	for (size_t i = 0; i < tc->n_reqs; i++) {
+		if (tc->reqs[i].type != TRUST_SIGNED_BY)
+			continue;
+		if (check_req(b, w, &tc->reqs[i], name, digest, sigs, nsigs, &why) < 0) {
+			if (why.code == BERR_DENIED)
+				berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: %s",
+					 name, tc->path, where, why.msg);
+			else
+				*e = why;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (w != NULL)
+		wk_finish(b, w, 5000);
+	if (dfd >= 0)
+		close(dfd);
+	if (dir[0] != '\0' && rmtree_at(AT_FDCWD, dir, &why) < 0)
+		log_warn("Removing %s: %s", dir, why.msg);
+	while (nsigs > 0)
+		close(sigs[--nsigs]);
+	regd_free(r);
+	return rc;
+}

@@ -1,0 +1,292 @@
+#!/usr/bin/env bats
+# The trust policy enforced before anything is stored (issue 5): berth pull from the local TLS
+# registry and berth load of skopeo's archives consult policy.json (--signature-policy, the
+# rootless user's own file, /etc) for the reference; a rejected image leaves the store exactly
+# as it was (no blob, no layer, no image, no tag), and a requirement berth cannot check yet
+# (sigstoreSigned, signatures in archives) is refused, never skipped. signedBy: GPG keys made
+# here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
+# user's registries.d names, checked by berth-verify in its gpg mode.
+
+bats_require_minimum_version 1.5.0
+load helpers
+load registry
+
+USER_CONF=/home/$TEST_USER/.config/containers
+
+setup_file() {
+	registry_start main
+	export IMG=$BERTH_IT_TMP/trust-pull-image
+	make_test_image "$IMG"
+	push_test_image "$IMG" "$REGISTRY_MAIN_ADDR/app:1"
+	push_test_image "$IMG" "$REGISTRY_MAIN_ADDR/team/app:1"
+	export CERTS=$BERTH_IT_TMP/trust-pull-certs
+	install -d -m 0755 "$CERTS"
+	install -m 0644 "$REGISTRY_CA" "$CERTS/ca.crt"
+	export A=$BERTH_IT_TMP/trust-pull-archives
+	install -d -m 0755 "$A"
+	skopeo --insecure-policy copy -q "oci:$IMG:latest" "docker-archive:$A/docker.tar:bb:v1"
+	skopeo --insecure-policy copy -q "oci:$IMG:latest" "oci-archive:$A/oci.tar:localhost/bb:v2"
+	make_signed_images
+}
+
+teardown_file() {
+	GNUPGHOME=$GPG_A gpgconf --kill gpg-agent 2>/dev/null || true
+	GNUPGHOME=$GPG_B gpgconf --kill gpg-agent 2>/dev/null || true
+	registry_stop main
+}
+
+# gen_key DIR NAME: an unprotected signing key in GnuPG home DIR; prints its fingerprint.
+gen_key() {
+	install -d -m 0700 "$1"
+	GNUPGHOME=$1 gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+		--quick-gen-key "$2 <$2@berth.test>" ed25519 sign never 2>/dev/null
+	GNUPGHOME=$1 gpg --batch --with-colons --list-keys | awk -F: '/^fpr/ {print $10; exit}'
+}
+
+# sign_push GNUPGHOME FPR IMAGE-DIR REF [--sign-identity REF]: skopeo signs into the lookaside.
+sign_push() {
+	local home=$1 fpr=$2 dir=$3 ref=$4
+	shift 4
+	GNUPGHOME=$home skopeo --insecure-policy --registries.d "$SKOPEO_REGD" copy --quiet \
+		--dest-cert-dir "$(registry_pki)/certs.d" --sign-by "$fpr" "$@" "oci:$dir:latest" \
+		"docker://$ref" 3>&-
+}
+
+digest_of() {
+	skopeo inspect --cert-dir "$CERTS" --format '{{.Digest}}' "docker://$1"
+}
+
+make_signed_images() {
+	local R=$REGISTRY_MAIN_ADDR k=$BERTH_IT_TMP/trust-pull-keys
+	export GPG_A=$BERTH_IT_TMP/trust-pull-gpg-a GPG_B=$BERTH_IT_TMP/trust-pull-gpg-b
+	export FPR_A FPR_B KEY_A=$k/a.asc SIGS=$BERTH_IT_TMP/trust-pull-sigs
+	FPR_A=$(gen_key "$GPG_A" alice)
+	FPR_B=$(gen_key "$GPG_B" bob)
+	install -d -m 0755 "$k" "$SIGS"
+	GNUPGHOME=$GPG_A gpg --batch --armor --export "$FPR_A" >"$KEY_A"
+	chmod 0644 "$KEY_A"
+	export SKOPEO_REGD=$BERTH_IT_TMP/trust-pull-regd
+	install -d -m 0755 "$SKOPEO_REGD"
+	printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$R" "$SIGS" >"$SKOPEO_REGD/sigs.yaml"
+	export IMG2=$BERTH_IT_TMP/trust-pull-image2
+	mkdir -p "$BERTH_IT_TMP/trust-pull-layer2"
+	echo two >"$BERTH_IT_TMP/trust-pull-layer2/two"
+	make_test_image "$IMG2" "$BERTH_IT_TMP/trust-pull-layer2"
+	sign_push "$GPG_A" "$FPR_A" "$IMG" "$R/signed/app:1"
+	sign_push "$GPG_B" "$FPR_B" "$IMG" "$R/otherkey/app:1"
+	sign_push "$GPG_A" "$FPR_A" "$IMG" "$R/renamed/app:1" --sign-identity "$R/signed/app:1"
+	push_test_image "$IMG" "$R/unsigned/app:1"
+	push_test_image "$IMG" "$R/closed/app:1"
+	push_test_image "$IMG" "$R/closed/open/app:1"
+	push_test_image "$IMG2" "$R/moved/app:1"
+	export D1 D2
+	D1=$(digest_of "$R/signed/app:1")
+	D2=$(digest_of "$R/moved/app:1")
+	# A valid signature, moved to where another image's signatures are looked for.
+	install -d "$SIGS/moved/app@sha256=${D2#sha256:}"
+	cp "$SIGS/signed/app@sha256=${D1#sha256:}/signature-1" "$SIGS/moved/app@sha256=${D2#sha256:}/"
+	chmod -R a+rX "$SIGS"
+}
+
+setup() {
+	P=$BATS_TEST_TMPDIR/policy.json
+	# The store exists before the first snapshot.
+	berth images >/dev/null
+}
+
+teardown() {
+	rm -rf "$USER_CONF/policy.json" "$USER_CONF/registries.d"
+	kill_test_pause
+	remove_user_dirs
+	assert_no_berth_procs
+}
+
+# policy DEFAULT-TYPE [SCOPE TYPE]...: writes $P with a docker scope per pair.
+policy() {
+	local def=$1 scopes="" sep=""
+	shift
+	while [ $# -gt 0 ]; do
+		scopes+="$sep\"$1\": [ { \"type\": \"$2\" } ]"
+		sep=", "
+		shift 2
+	done
+	cat >"$P" <<EOF
+{ "default": [ { "type": "$def" } ], "transports": { "docker": { $scopes } } }
+EOF
+}
+
+# Everything a pull or a load could have left in the rootful test store.
+store_state() {
+	(cd "$BATS_TEST_TMPDIR/root" && find blobs layers -mindepth 1 | sort)
+	berth images -a --noheading --no-trunc
+}
+
+# refused MESSAGE COMMAND...: COMMAND exits 125 with "Error: MESSAGE" alone on stderr, and the
+# store is exactly as it was before.
+refused() {
+	local want=$1 before
+	shift
+	before=$(store_state)
+	run -125 --separate-stderr "$@"
+	assert_eq "$stderr" "Error: $want" "stderr"
+	assert_eq "$output" "" "stdout"
+	assert_eq "$(store_state)" "$before" "the store after: $*"
+}
+
+# pull_p ARGS...: a rootful pull from the test registry under $P.
+pull_p() {
+	berth --signature-policy "$P" pull -q --cert-dir "$CERTS" "$@"
+}
+
+@test "a reject scope refuses the pull before anything is stored" {
+	policy insecureAcceptAnything "$REGISTRY_MAIN_ADDR" reject
+	refused "image $REGISTRY_MAIN_ADDR/app:1 is rejected by $P for $REGISTRY_MAIN_ADDR" \
+		pull_p "$REGISTRY_MAIN_ADDR/app:1"
+}
+
+@test "a reject default refuses every pull; its message says the default decided" {
+	policy reject
+	refused "image $REGISTRY_MAIN_ADDR/team/app:1 is rejected by $P for its default" \
+		pull_p "$REGISTRY_MAIN_ADDR/team/app:1"
+}
+
+@test "insecureAcceptAnything inside a stricter default pulls; a longer scope overrides a shorter one" {
+	policy reject "$REGISTRY_MAIN_ADDR" insecureAcceptAnything "$REGISTRY_MAIN_ADDR/team" reject
+	run -0 --separate-stderr pull_p "$REGISTRY_MAIN_ADDR/app:1"
+	run -0 berth images --format '{{.Repository}}:{{.Tag}}'
+	assert_eq "$output" "$REGISTRY_MAIN_ADDR/app:1" "images after the accepted pull"
+	# Not even a new tag for blobs the store already has.
+	refused "image $REGISTRY_MAIN_ADDR/team/app:1 is rejected by $P for $REGISTRY_MAIN_ADDR/team" \
+		pull_p "$REGISTRY_MAIN_ADDR/team/app:1"
+}
+
+@test "sigstoreSigned cannot be verified yet; signedBy without a lookaside: refused" {
+	cat >"$P" <<EOF
+{ "default": [ { "type": "insecureAcceptAnything" } ],
+  "transports": { "docker": { "$REGISTRY_MAIN_ADDR/app": [
+      { "type": "sigstoreSigned", "keyPath": "/nonexistent/cosign.pub" } ],
+      "$REGISTRY_MAIN_ADDR/team": [
+      { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "/nonexistent/key.gpg" } ] } } }
+EOF
+	refused "image $REGISTRY_MAIN_ADDR/app:1: $P for $REGISTRY_MAIN_ADDR/app requires sigstoreSigned, which berth cannot verify yet" \
+		pull_p "$REGISTRY_MAIN_ADDR/app:1"
+	refused "image $REGISTRY_MAIN_ADDR/team/app:1 is rejected by $P for $REGISTRY_MAIN_ADDR/team: it requires a signature, and registries.d names no lookaside location for it" \
+		pull_p "$REGISTRY_MAIN_ADDR/team/app:1"
+}
+
+@test "a malformed policy fails the pull, naming the file and the key" {
+	echo '{ "default": [ { "type": "acceptEverything" } ] }' >"$P"
+	run -125 --separate-stderr pull_p "$REGISTRY_MAIN_ADDR/app:1"
+	assert_contains "$stderr" "$P: default[0]: unknown requirement type"
+	run -0 berth images -q
+	assert_eq "$output" "" "images after a failed pull"
+	# A named policy that does not exist is an error too, not the lookup order.
+	run -125 --separate-stderr berth --signature-policy "$BATS_TEST_TMPDIR/none.json" pull -q \
+		--cert-dir "$CERTS" "$REGISTRY_MAIN_ADDR/app:1"
+	assert_contains "$stderr" "none.json"
+}
+
+@test "rootless: the user's own policy.json is consulted" {
+	install -d -o "$TEST_USER" -g "$(id -g "$TEST_USER")" "$USER_CONF"
+	policy insecureAcceptAnything "$REGISTRY_MAIN_ADDR/app" reject
+	install -m 0644 -o "$TEST_USER" "$P" "$USER_CONF/policy.json"
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" \
+		"$REGISTRY_MAIN_ADDR/app:1"
+	assert_eq "$stderr" "Error: image $REGISTRY_MAIN_ADDR/app:1 is rejected by $USER_CONF/policy.json for $REGISTRY_MAIN_ADDR/app" "stderr"
+	run -0 --separate-stderr berth_as "$TEST_USER" images -q
+	assert_eq "$output" "" "the user's images"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" \
+		"$REGISTRY_MAIN_ADDR/team/app:1"
+}
+
+@test "load consults the archive transports: reject leaves the store as it was" {
+	cat >"$P" <<'EOF'
+{ "default": [ { "type": "insecureAcceptAnything" } ],
+  "transports": { "docker-archive": { "": [ { "type": "reject" } ] } } }
+EOF
+	refused "image from a docker-archive is rejected by $P for the docker-archive transport" \
+		berth --signature-policy "$P" load -q -i "$A/docker.tar"
+	# The staging directory is gone too.
+	run -0 find "$BATS_TEST_TMPDIR/root/layers" -maxdepth 1 -name 'tmp-*'
+	assert_eq "$output" "" "staging directories"
+	# oci-archive falls to the default, which accepts.
+	run -0 --separate-stderr berth --signature-policy "$P" load -q -i "$A/oci.tar"
+	assert_eq "$output" "Loaded image: localhost/bb:v2" "loaded"
+	# A reject default reaches oci-archive too.
+	policy reject
+	refused "image from a docker-archive is rejected by $P for its default" \
+		berth --signature-policy "$P" load -q -i "$A/docker.tar"
+}
+
+# ---------------------------------------------------------------- signedBy (rootless)
+
+# user_policy [DOCKER-SCOPES-JSON]: the test user's policy.json (default: signedBy KEY_A) and
+# its registries.d naming the lookaside.
+user_policy() {
+	install -d -o "$TEST_USER" -g "$(id -g "$TEST_USER")" "$USER_CONF" "$USER_CONF/registries.d"
+	cat >"$USER_CONF/policy.json" <<EOF
+{ "default": [ { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "$KEY_A" } ],
+  "transports": { "docker": { ${1:-} } } }
+EOF
+	cp "$SKOPEO_REGD/sigs.yaml" "$USER_CONF/registries.d/"
+	chmod -R a+rX "$USER_CONF"
+}
+
+# user_refused MESSAGE-PART REF: the rootless pull fails naming why, and stores nothing.
+user_refused() {
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$2"
+	assert_contains "$stderr" "Error: image $2 is rejected by $USER_CONF/policy.json for "
+	assert_contains "$stderr" "$1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images -q
+	assert_eq "$output" "" "the user's images after a refused pull"
+}
+
+@test "signedBy: unsigned rejected, valid signature accepted, another key rejected" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy
+	user_refused "it is not signed (no signature for $D1 at file://$SIGS)" "$R/unsigned/app:1"
+	user_refused "signed by key $FPR_B, which the policy does not name" "$R/otherkey/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}}'
+	assert_eq "$output" "$R/signed/app:1" "images after the signed pull"
+}
+
+@test "signedBy: a signature for another digest or another identity is rejected; remapIdentity accepts" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy
+	user_refused "signature is for digest $D1, pulled manifest is $D2" "$R/moved/app:1"
+	user_refused "signature identity names \"$R/signed/app:1\"" "$R/renamed/app:1"
+	user_policy "\"$R/renamed\": [ { \"type\": \"signedBy\", \"keyType\": \"GPGKeys\",
+		\"keyPath\": \"$KEY_A\", \"signedIdentity\": { \"type\": \"remapIdentity\",
+		\"prefix\": \"$R/renamed\", \"signedPrefix\": \"$R/signed\" } } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/renamed/app:1"
+}
+
+@test "signedBy default: a reject scope, insecureAcceptAnything inside it, the longer scope wins" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy "\"$R/closed\": [ { \"type\": \"reject\" } ],
+		\"$R/closed/open\": [ { \"type\": \"insecureAcceptAnything\" } ]"
+	user_refused "it is not signed" "$R/unsigned/app:1"
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/app:1"
+	assert_eq "$stderr" "Error: image $R/closed/app:1 is rejected by $USER_CONF/policy.json for $R/closed" "stderr"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/open/app:1"
+}
+
+@test "berth-verify --gpg: its sandbox lets gpg run and nothing else (try-syscall)" {
+	local lib=$BERTH_TOP/libexec/berth dir=$BATS_TEST_TMPDIR/gpgdir
+	install -d -m 0700 "$dir"
+	run --separate-stderr "$lib/berth-verify" --sandbox-status --gpg "$dir" 5<"$dir"
+	assert_line_re "$output" '^Seccomp: 2$'
+	assert_line_re "$output" '^NoNewPrivs: 1$'
+	# execve is in this mode's filter (for gpg); Landlock refuses any other program.
+	run --separate-stderr "$lib/berth-verify" --try-syscall execve --gpg "$dir" 5<"$dir"
+	if [[ "$(landlock_abi)" -gt 0 ]]; then
+		assert_eq "$output" "denied: EACCES" "execve of /bin/echo"
+	fi
+	# Sockets: AF_UNIX only; an AF_INET socket kills the worker.
+	run --separate-stderr "$lib/berth-verify" --try-syscall socket --gpg "$dir" 5<"$dir"
+	assert_eq "$status" "159" "socket(AF_INET) status"
+	# The mode needs the directory the broker opened for it, at fd 5.
+	run --separate-stderr "$lib/berth-verify" --sandbox-status --gpg "$dir"
+	assert_eq "$status" "1" "without fd 5"
+}
