@@ -441,9 +441,19 @@ static int pull_image(const struct fe_opts *o, struct fe_broker *br, struct crea
 	if (c->pull.authfile == NULL)
 		c->pull.authfile = (char *)o->authfile;
 	berr_clear(&e);
-	if (fe_broker_call(br, MSG_PULL, &c->pull, NULL, 0, MSG_PULL_DONE, &reply, &e) < 0) {
-		if (have && e.code != BERR_PROTOCOL && e.code != BERR_WORKER)
-			return 0; /* the stored image stays: Podman hides the error */
+	/* The trust policy applies as to berth pull, --signature-policy included. */
+	if (fe_signature_policy(o, &c->pull.policy_path) < 0)
+		return -1;
+	int r = fe_broker_call(br, MSG_PULL, &c->pull, NULL, 0, MSG_PULL_DONE, &reply, &e);
+	free(c->pull.policy_path);
+	c->pull.policy_path = NULL;
+	if (r < 0) {
+		/* newer: the stored image stays when the registry could not be asked, as Podman
+		 * hides that error (a policy refusal of the newer image included, for now: the
+		 * broker does not yet tell the two apart). always: every failure is one. */
+		if (have && strcmp(policy, "newer") == 0 && e.code != BERR_PROTOCOL &&
+		    e.code != BERR_WORKER)
+			return 0;
 		fe_error("%s", e.msg);
 		return -1;
 	}

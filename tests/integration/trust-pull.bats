@@ -160,6 +160,21 @@ pull_p() {
 		pull_p "$REGISTRY_MAIN_ADDR/team/app:1"
 }
 
+@test "run pulls under the same policy: a rejected image is not run, even one already stored" {
+	policy insecureAcceptAnything "$REGISTRY_MAIN_ADDR/team" reject
+	refused "image $REGISTRY_MAIN_ADDR/team/app:1 is rejected by $P for $REGISTRY_MAIN_ADDR/team" \
+		berth --signature-policy "$P" run --rm --cert-dir "$CERTS" "$REGISTRY_MAIN_ADDR/team/app:1" true
+	# Stored while the policy accepted it: --pull always asks again, and the refusal stands.
+	policy insecureAcceptAnything
+	run -0 --separate-stderr berth --signature-policy "$P" run --rm --cert-dir "$CERTS" \
+		"$REGISTRY_MAIN_ADDR/team/app:1" true
+	policy insecureAcceptAnything "$REGISTRY_MAIN_ADDR/team" reject
+	run -125 --separate-stderr berth --signature-policy "$P" run --rm --pull always \
+		--cert-dir "$CERTS" "$REGISTRY_MAIN_ADDR/team/app:1" true
+	[[ "$stderr" == *"is rejected by $P"* ]] || fail "run --pull always: $stderr"
+	berth rmi -a -f >/dev/null
+}
+
 @test "sigstoreSigned cannot be verified yet; signedBy without a lookaside: refused" {
 	cat >"$P" <<EOF
 { "default": [ { "type": "insecureAcceptAnything" } ],
