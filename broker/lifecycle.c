@@ -449,25 +449,72 @@ out:
 
 /* ---------------------------------------------------------------- wait */
 
+/* Podman's conditions that name a state berth's containers are never in. */
+static const char *const never_conditions[] = { "paused", "healthy", "unhealthy", "stopping",
+						"initialized", "restarting" };
+
+/* wait --condition running|created|configured|removing: the state another command puts the
+ * container in, looked for every LC_TICK_MS until it holds (want: a state, or -1 for the
+ * record's removal), or the berth command goes away. */
+static int wait_state(struct broker *b, const char *id, const char *name, int want,
+		      int64_t *code, struct berr *e)
+{
+	for (;;) {
+		struct ctr_record c;
+		struct pollfd p = { .fd = ipc_chan_fd(b->front), .events = POLLIN };
+
+		if (ctr_get(b->db, id, &c, e) < 0) {
+			if (e->code != BERR_NOTFOUND || want >= 0)
+				return e->code == BERR_NOTFOUND
+					       ? berr_set(e, BERR_NOTFOUND, 0, "container %s was "
+							  "removed", name)
+					       : -1;
+			berr_clear(e);
+			return 0;
+		}
+		bool hit = want >= 0 && (int)c.state == want;
+		*code = c.exit_code;
+		ctr_record_free(&c);
+		if (hit)
+			return 0;
+		if (poll(&p, 1, LC_TICK_MS) > 0) {
+			b->stopping = true;
+			return berr_set(e, BERR_INTERNAL, 0, "the berth command went away");
+		}
+	}
+}
+
 int broker_cwait(struct broker *b, struct ipc_msg *m, struct berr *e)
 {
 	const struct msg_cwait *req = m->body;
+	const char *cond = req->condition;
 	struct ctr_record c;
 	char id[65];
 	int rc = -1;
 
-	if (req->condition != NULL && strcmp(req->condition, "stopped") != 0 &&
-	    strcmp(req->condition, "exited") != 0 && strcmp(req->condition, "running") != 0)
+	for (size_t i = 0; cond != NULL && i < ARRAY_SIZE(never_conditions); i++)
+		if (strcmp(cond, never_conditions[i]) == 0)
+			return berr_set(e, BERR_INVALID, 0, "condition \"%s\": berth's containers "
+					"are never %s (no pause, no health checks)", cond, cond);
+	if (cond != NULL && strcmp(cond, "stopped") != 0 && strcmp(cond, "exited") != 0 &&
+	    strcmp(cond, "running") != 0 && strcmp(cond, "created") != 0 &&
+	    strcmp(cond, "configured") != 0 && strcmp(cond, "removing") != 0)
 		return berr_set(e, BERR_INVALID, 0, "invalid condition \"%s\": berth waits for "
-				"running, stopped or exited", req->condition);
+				"running, stopped, exited, created, configured or removing", cond);
 	if (ctr_lookup(b->db, req->container, id, e) < 0 || ctr_get(b->db, id, &c, e) < 0)
 		return -1;
-	if (req->condition != NULL && strcmp(req->condition, "running") == 0) {
-		bool running = c.state == CTR_RUNNING;
+	if (cond != NULL && strcmp(cond, "stopped") != 0 && strcmp(cond, "exited") != 0) {
+		/* As Podman: -1 once it runs or is created (no exit code yet); the last exit
+		 * code once it is removed. */
+		int want = strcmp(cond, "running") == 0 ? CTR_RUNNING :
+			   strcmp(cond, "removing") == 0 ? -1 : CTR_CREATED;
+		int64_t code = 0;
+		char name[256];
+		snprintf(name, sizeof(name), "%s", c.name);
 		ctr_record_free(&c);
-		if (!running)
-			return berr_set(e, BERR_INVALID, 0, "container %s is not running", req->container);
-		struct msg_start_done d = { .exit_code = -1 };
+		if (wait_state(b, id, name, want, &code, e) < 0)
+			return -1;
+		struct msg_start_done d = { .exit_code = want == -1 ? code : -1 };
 		return ipc_send(b->front, MSG_START_DONE, m->id, &d, NULL, 0, e);
 	}
 	if (c.state == CTR_RUNNING) {

@@ -152,6 +152,29 @@ mounted() {
 	done
 }
 
+@test "wait --condition running|created|removing waits for another command; never-states refused" {
+	berth create --name w1 bb:1 sleep 100 >/dev/null
+	run berth wait --condition created w1
+	assert_eq "$output" "-1"
+	(sleep 1; berth start w1 >/dev/null) &
+	run berth wait --condition running w1
+	wait
+	[ "$status" -eq 0 ] || fail "wait running: $status $output"
+	assert_eq "$output" "-1"
+	run berth ps --format '{{.Names}} {{.State}}'
+	assert_eq "$output" "w1 running"
+	(sleep 1; berth rm -f w1 >/dev/null) &
+	run berth wait --condition removing w1
+	wait
+	[ "$status" -eq 0 ] || fail "wait removing: $status $output"
+	[ -z "$(berth ps -a -q)" ] || fail "w1 still there"
+	berth create --name w2 bb:1 true >/dev/null
+	run --separate-stderr berth wait --condition healthy w2
+	[ "$status" -eq 125 ] && [[ "$stderr" == *"never healthy"* ]] || fail "$status $stderr"
+	run --separate-stderr berth wait --condition sometime w2
+	[ "$status" -eq 125 ] && [[ "$stderr" == *'invalid condition "sometime"'* ]] || fail "$stderr"
+}
+
 @test "stop: a container that ignores SIGTERM is killed after -t seconds" {
 	berth run -d --name stubborn bb:1 sleep 100 >/dev/null
 	start=$(date +%s%N)
