@@ -312,5 +312,7 @@ int worker_main(int argc, char **argv, const struct worker_role *role)
 	return rc;
 fail:
 	log_error("%s: %s", prog, e.msg);
+	ipc_chan_free(w.chan);
+	free(w.role_state);
 	return 1;
 }
