@@ -19,6 +19,9 @@ packages=(
 	# images into it, htpasswd -B for its bcrypt password file, python3 for the redirect and
 	# header-recording stand-in servers, curl to wait for a registry to answer
 	docker-registry skopeo apache2-utils python3 curl
+	# sigstore test keys and signatures (Debian has no cosign; its skopeo cannot sign for
+	# sigstore): /usr/bin/python3 with these, never the python3 first on PATH
+	python3-cryptography python3-nacl
 	# demo (busybox-static is the demo image's only binary) and benchmark (GNU time)
 	busybox-static time bc
 )
