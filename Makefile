@@ -136,7 +136,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/verify/passwd.c \
 	workers/verify/sigpayload.c workers/verify/pgpuid.c workers/verify/sigcheck.c \
 	workers/fetch/wwwauth.c \
-	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c policy/*.c))
+	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c \
+	workers/unpack/shift.c policy/*.c))
 PURE_OBJS := $(call obj_of,$(PURE_SRCS))
 UNIT_LIB_OBJS := $(SANDBOX_OBJS) $(IPC_OBJS) $(COMMON_OBJS) $(PURE_OBJS) \
 	$(filter-out %/main.o,$(BROKER_OBJS) $(FRONTEND_OBJS))

@@ -445,6 +445,10 @@ int ctr_remove_dirs(const char *root, const char *id, struct berr *e)
 	/* Detached, so a process still inside cannot keep the removal from going on. */
 	if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		log_warn("unmounting %s: %s", merged, strerror(errno));
+	/* The image mounted for a --userns=nomap copy by a start that died (broker/run.c). */
+	snprintf(merged, sizeof(merged), "%s/%s/nomap-build/src", dir, id);
+	if (umount2(merged, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		log_warn("unmounting %s: %s", merged, strerror(errno));
 	snprintf(merged, sizeof(merged), "%s/locks/container-%s.lock", root, id);
 	(void)unlink(merged);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -177,7 +177,7 @@ static void add_gid(struct ctrflags *f, size_t *n, uint32_t g)
 
 /* The highest ID mapped in this process's user namespace (rootless: berth-pause's, where the
  * user is 0 and the subordinate IDs follow from 1), from /proc/self/{uid,gid}_map. */
-static int ns_max_id(const char *file, uint32_t *max, struct berr *e)
+int ctrflags_ns_max_id(const char *file, uint32_t *max, struct berr *e)
 {
 	char path[64], buf[4096];
 	FILE *f;
@@ -229,21 +229,26 @@ static int apply_userns(const struct broker *b, const struct msg_create *r,
 		in->userns = SPEC_USERNS_HOST;
 		return 0;
 	}
-	if (strcmp(u, "nomap") == 0)
-		return berr_set(e, BERR_UNSUPPORTED, 0, "--userns nomap is not supported by berth: "
-				"the image's files would belong to no ID in the container; use "
-				"keep-id or host");
+	/* nomap: only the subordinate IDs are mapped; broker/run.c gives such a container a
+	 * copy of the image whose owners are shifted to match (workers/unpack/shift.h). */
+	if (strcmp(u, "nomap") == 0) {
+		in->userns = SPEC_USERNS_NOMAP;
+		if (b->cfg.rootless && (ctrflags_ns_max_id("uid_map", &in->subid_uids, e) < 0 ||
+					ctrflags_ns_max_id("gid_map", &in->subid_gids, e) < 0))
+			return -1;
+		return 0;
+	}
 	if (strcmp(u, "keep-id") != 0 && strncmp(u, "keep-id:", 8) != 0)
-		return berr_set(e, BERR_INVALID, 0, "invalid --userns %s: berth knows host and "
-				"keep-id[:uid=UID,gid=GID]", u);
+		return berr_set(e, BERR_INVALID, 0, "invalid --userns %s: berth knows host, nomap "
+				"and keep-id[:uid=UID,gid=GID]", u);
 	in->userns = SPEC_USERNS_KEEPID;
 	in->keepid_uid = b->cfg.host_uid;
 	in->keepid_gid = b->cfg.host_gid;
 	if (u[7] == ':' && parse_keep_id(u + 8, &in->keepid_uid, &in->keepid_gid, e) < 0)
 		return -1;
 	/* Rootful, policy/spec.c refuses it with Podman's reason. */
-	if (b->cfg.rootless && (ns_max_id("uid_map", &in->subid_uids, e) < 0 ||
-				ns_max_id("gid_map", &in->subid_gids, e) < 0))
+	if (b->cfg.rootless && (ctrflags_ns_max_id("uid_map", &in->subid_uids, e) < 0 ||
+				ctrflags_ns_max_id("gid_map", &in->subid_gids, e) < 0))
 		return -1;
 	/* As Podman: the process runs as the user unless -u says otherwise. */
 	if (r->user == NULL) {

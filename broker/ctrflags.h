@@ -52,6 +52,9 @@ void ctrflags_conf_free(struct ctrflags_conf *hold);
 
 /* True when some --group-add value is a name (start then resolves it). */
 bool ctrflags_group_names(const struct msg_create *r);
+/* The highest ID mapped in this process's user namespace, from /proc/self/<file> ("uid_map"
+ * or "gid_map"): rootless, berth-pause's, where the user is 0 and the subordinate IDs follow. */
+int ctrflags_ns_max_id(const char *file, uint32_t *max, struct berr *e);
 
 /* Resolves the --group-add names of r in the container root mounted at rootfs, with a
  * berth-verify worker per name (as -u NAME: the container's /etc/group is untrusted). */
@@ -61,7 +64,7 @@ int ctrflags_resolve_groups(struct broker *b, const char *rootfs, const struct m
 /* Adds the flags' part to *in (after config_user set the user and its groups): the numeric
  * --group-add gids, and the named ones from named (NULL at create: the names are left out
  * until start resolves them); --userns keep-id (rootless: the user's uid/gid, or uid=/gid=,
- * inside, the process run as them unless -u was given; nomap and the rest refused); the
+ * inside, the process run as them unless -u was given; nomap (rootless: the subordinate IDs only, the image copied with its owners shifted by one at the first start, broker/run.c); the rest refused; the
  * stored containers.conf env, default capabilities and (when the host can apply it and
  * --pids-limit was not given) pids_limit. "keep-groups" is refused: it needs crun's run.oci.keep_original_groups,
  * which runc does not have. */

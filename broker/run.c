@@ -3,6 +3,7 @@
 #include "broker/run.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,10 +34,14 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/path.h"
+#include "common/rmtree.h"
 #include "common/xio.h"
 #include "ipc/codec.h"
 #include "policy/seccomp_profile.h"
 #include "policy/spec.h"
+
+/* Copying an image for --userns=nomap: bounded only by the image's size. */
+#define RUN_SHIFT_MS (30 * 60 * 1000)
 
 /* The container runs as long as it runs: the wait has no deadline of its own. */
 #define RUN_WAIT_MS INT_MAX
@@ -418,12 +424,13 @@ out:
 
 /* ---------------------------------------------------------------- start */
 
-static int mount_rootfs(struct broker *b, const struct ctr_record *c, struct berr *e)
+/* "lowerdir=<top>:...:<bottom>" of the image's layers into opts (cap bytes). Returns the
+ * length, or -1 with *e set. */
+static int layer_lowers(struct broker *b, const struct ctr_record *c, char *opts, size_t cap,
+			struct berr *e)
 {
 	char (*chains)[65] = calloc(IMG_MAX_LAYERS, sizeof(*chains));
-	char dir[4400], merged[4500];
-	char *opts = NULL;
-	size_t n = 0, len = 0, cap = 0;
+	size_t n = 0, len;
 	int rc = -1;
 
 	if (chains == NULL)
@@ -434,37 +441,225 @@ static int mount_rootfs(struct broker *b, const struct ctr_record *c, struct ber
 		berr_set(e, BERR_INVALID, 0, "image %.12s has no layers", c->image_id);
 		goto out;
 	}
-	ctr_path(b->cfg.root, c->id, NULL, dir, sizeof(dir));
-	cap = 256 + n * (strlen(b->cfg.root) + 80) + 2 * strlen(dir);
-	opts = malloc(cap);
-	if (opts == NULL) {
-		berr_sys(e, "allocating");
-		goto out;
-	}
-	/* lowerdir lists the top layer first. userxattr: berth's layers mark opaque directories
-	 * user.overlay.opaque, rootful and rootless alike. */
+	/* lowerdir lists the top layer first. */
 	len = (size_t)snprintf(opts, cap, "lowerdir=");
-	for (size_t i = n; i-- > 0;)
+	for (size_t i = n; i-- > 0 && len < cap;)
 		len += (size_t)snprintf(opts + len, cap - len, "%s/layers/%s%s", b->cfg.root,
 					chains[i], i > 0 ? ":" : "");
-	len += (size_t)snprintf(opts + len, cap - len, ",upperdir=%s/upper,workdir=%s/work,userxattr",
-				dir, dir);
-	if (len >= 4096) {
+	if (len >= cap || len >= 3500) {
 		berr_set(e, BERR_UNSUPPORTED, 0, "the image's %zu layers make an overlay option "
 			 "string longer than the kernel takes", n);
 		goto out;
 	}
-	snprintf(merged, sizeof(merged), "%s/merged", dir);
-	(void)umount2(merged, MNT_DETACH); /* left by a run that died */
-	if (mount("overlay", merged, "overlay", MS_NODEV, opts) < 0) {
-		berr_sys(e, "mounting the container's root filesystem (overlay)");
+	rc = (int)len;
+out:
+	free(chains);
+	return rc;
+}
+
+/* --userns=nomap (rootless): the container maps only the subordinate IDs, container n being
+ * berth-pause's n + 1, so it gets its own copy of the image with every owner moved up by one
+ * (workers/unpack/shift.h says why a copy). Made once, at the first start: the image's layers
+ * are mounted read-only at <ctr>/nomap-build/src (an empty directory below them, since an
+ * overlay without an upper layer needs two lower ones), berth-unpack copies that tree to
+ * nomap-build/root beneath the one directory it may write to, and the copy is renamed to
+ * <ctr>/nomap-lower. A start that died half-way leaves nomap-build, which the next start (or
+ * rm) unmounts and removes; nomap-lower exists only complete. */
+static int nomap_lower(struct broker *b, const struct ctr_record *c, const char *dir,
+		       char *lower, size_t lowlen, struct berr *e)
+{
+	char build[4500], src[4600], path[4600], opts[4096];
+	struct msg_u_shift req = { .uid_shift = 1, .gid_shift = 1 };
+	struct msg_u_shift_reply rep = { 0 };
+	uint32_t max_uid, max_gid;
+	cleanup_close int bfd = -1;
+	struct stat st;
+	struct wk *w;
+	int len, rc = -1;
+
+	snprintf(lower, lowlen, "%s/nomap-lower", dir);
+	if (lstat(lower, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (ctrflags_ns_max_id("uid_map", &max_uid, e) < 0 ||
+	    ctrflags_ns_max_id("gid_map", &max_gid, e) < 0)
+		return -1;
+	req.max_uid = max_uid;
+	req.max_gid = max_gid;
+	snprintf(build, sizeof(build), "%s/nomap-build", dir);
+	snprintf(src, sizeof(src), "%s/src", build);
+	if (run_nomap_cleanup(dir, e) < 0)
+		return -1;
+	len = layer_lowers(b, c, opts, sizeof(opts) - 100, e);
+	if (len < 0)
+		return -1;
+	snprintf(opts + len, sizeof(opts) - (size_t)len, ":%s/empty,userxattr", build);
+	if (mkdir(build, 0700) < 0 || mkdir(src, 0700) < 0)
+		return berr_sys(e, "making %s", src);
+	snprintf(path, sizeof(path), "%s/empty", build);
+	if (mkdir(path, 0700) < 0)
+		return berr_sys(e, "making %s", path);
+	snprintf(path, sizeof(path), "%s/root", build);
+	if (mkdir(path, 0700) < 0)
+		return berr_sys(e, "making %s", path);
+	if (mount("overlay", src, "overlay", MS_RDONLY | MS_NODEV | MS_NOSUID, opts) < 0)
+		return berr_sys(e, "mounting the image's layers for --userns=nomap");
+	bfd = open(build, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (bfd < 0) {
+		berr_sys(e, "opening %s", build);
+		goto out;
+	}
+	w = wk_spawn_fds(b, "unpack", NULL, &bfd, 1, e);
+	if (w == NULL)
+		goto out;
+	rc = wk_call(b, w, MSG_U_SHIFT, &req, NULL, 0, RUN_SHIFT_MS, MSG_U_SHIFT_REPLY, &rep, NULL,
+		     e);
+	wk_finish(b, w, 5000);
+	if (rc < 0) {
+		berr_wrap(e, "copying the image for --userns=nomap");
+		goto out;
+	}
+	log_debug("--userns=nomap copy of %.12s: %" PRIu64 " entries, %" PRIu64 " skipped",
+		  c->image_id, rep.entries, rep.skipped);
+	rc = -1;
+	if (umount2(src, MNT_DETACH) < 0) {
+		berr_sys(e, "unmounting %s", src);
+		goto out;
+	}
+	if (rename(path, lower) < 0) {
+		berr_sys(e, "renaming %s to %s", path, lower);
 		goto out;
 	}
 	rc = 0;
 out:
-	free(chains);
-	free(opts);
+	if (run_nomap_cleanup(dir, rc < 0 ? NULL : e) < 0)
+		rc = -1;
 	return rc;
+}
+
+int run_nomap_cleanup(const char *ctr_dir, struct berr *e)
+{
+	char build[4500], src[4600];
+	struct berr ignore;
+
+	snprintf(build, sizeof(build), "%s/nomap-build", ctr_dir);
+	snprintf(src, sizeof(src), "%s/src", build);
+	if (umount2(src, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+		return berr_sys(e != NULL ? e : &ignore, "unmounting %s", src);
+	if (rmtree_at(AT_FDCWD, build, e != NULL ? e : &ignore) < 0 && e != NULL)
+		return -1;
+	return 0;
+}
+
+/* POSIX ACL xattr (system.posix_acl_access, linux/posix_acl_xattr.h): version 2, then entries
+ * sorted by tag and id; ids are read in the caller's user namespace. */
+#define ACL_XATTR_VERSION 2
+enum { ACL_T_USER_OBJ = 0x01, ACL_T_USER = 0x02, ACL_T_GROUP_OBJ = 0x04, ACL_T_MASK = 0x10,
+       ACL_T_OTHER = 0x20 };
+struct acl_entry_x {
+	uint16_t tag, perm;
+	uint32_t id;
+};
+
+/* Lets uid (this namespace's) search the directory at path, which this process owns: its mode
+ * bits as they are, plus a named-user entry with search only. */
+static int grant_search(const char *path, const struct stat *st, uint32_t uid, struct berr *e)
+{
+	struct {
+		uint32_t version;
+		struct acl_entry_x e[5];
+	} __attribute__((packed)) acl = {
+		.version = ACL_XATTR_VERSION,
+		.e = {
+			{ ACL_T_USER_OBJ, (uint16_t)((st->st_mode >> 6) & 7), UINT32_MAX },
+			{ ACL_T_USER, 1, uid },
+			{ ACL_T_GROUP_OBJ, (uint16_t)((st->st_mode >> 3) & 7), UINT32_MAX },
+			{ ACL_T_MASK, (uint16_t)(((st->st_mode >> 3) & 7) | 1), UINT32_MAX },
+			{ ACL_T_OTHER, (uint16_t)(st->st_mode & 7), UINT32_MAX },
+		},
+	};
+
+	if (setxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0) < 0)
+		return berr_sys(e, "--userns=nomap: letting the container's root user reach %s "
+				"(an ACL entry)", path);
+	return 0;
+}
+
+/* --userns=nomap: the runtime mounts the root filesystem and the files of userdata/ as the
+ * container's root user, berth-pause's uid 1, which is not the store's owner (uid 0 here):
+ * every directory from / down must let it search. The store's own directories get an ACL
+ * entry for that one ID (they stay 0700: no other user of the host gains anything); a
+ * directory above the store that it cannot search is the user's to open, as Podman asks too. */
+static int nomap_reach(const struct broker *b, const char *target, struct berr *e)
+{
+	char path[4500];
+	size_t root_len = strlen(b->cfg.root);
+
+	if (snprintf(path, sizeof(path), "%s", target) >= (int)sizeof(path))
+		return berr_set(e, BERR_INVALID, 0, "%s: path too long", target);
+	for (char *p = path;; p++) {
+		bool end = *p == '\0';
+		struct stat st;
+
+		if (*p != '/' && !end)
+			continue;
+		*p = '\0';
+		if (path[0] != '\0' && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			bool owned = st.st_uid == 0, in_store = strlen(path) >= root_len;
+			bool ok = (st.st_mode & S_IXOTH) ||
+				  (st.st_uid == 1 && (st.st_mode & S_IXUSR)) ||
+				  (st.st_gid == 1 && (st.st_mode & S_IXGRP));
+			if (!ok && owned && in_store && grant_search(path, &st, 1, e) < 0)
+				return -1;
+			if (!ok && !(owned && in_store))
+				return berr_set(e, BERR_UNSUPPORTED, 0, "--userns=nomap: the container's "
+						"root user (berth unshare's uid 1) cannot reach %s "
+						"(mode %04o): let it search the directory (chmod o+x "
+						"%s) or keep the store elsewhere", path,
+						(unsigned)(st.st_mode & 07777), path);
+		}
+		if (end)
+			break;
+		*p = '/';
+	}
+	return 0;
+}
+
+static int mount_rootfs(struct broker *b, const struct ctr_record *c,
+			const struct msg_create *cr, struct berr *e)
+{
+	char dir[4400], merged[4500], lower[4500], upper[4500];
+	char opts[4096];
+	int len;
+
+	ctr_path(b->cfg.root, c->id, NULL, dir, sizeof(dir));
+	if (cr->userns != NULL && strcmp(cr->userns, "nomap") == 0) {
+		if (nomap_lower(b, c, dir, lower, sizeof(lower), e) < 0)
+			return -1;
+		/* The merged root is the upper directory: container root is namespace 1. */
+		snprintf(upper, sizeof(upper), "%s/upper", dir);
+		if (chown(upper, 1, 1) < 0)
+			return berr_sys(e, "chown %s", upper);
+		snprintf(upper, sizeof(upper), "%s/userdata", dir);
+		if (nomap_reach(b, upper, e) < 0)
+			return -1;
+		len = snprintf(opts, sizeof(opts), "lowerdir=%s", lower);
+	} else {
+		len = layer_lowers(b, c, opts, sizeof(opts), e);
+		if (len < 0)
+			return -1;
+	}
+	/* userxattr: berth's layers mark opaque directories user.overlay.opaque, rootful and
+	 * rootless alike. */
+	len += snprintf(opts + len, sizeof(opts) - (size_t)len,
+			",upperdir=%s/upper,workdir=%s/work,userxattr", dir, dir);
+	if (len >= 4096 || (size_t)len >= sizeof(opts))
+		return berr_set(e, BERR_UNSUPPORTED, 0, "the image's layers make an overlay option "
+				"string longer than the kernel takes");
+	snprintf(merged, sizeof(merged), "%s/merged", dir);
+	(void)umount2(merged, MNT_DETACH); /* left by a run that died */
+	if (mount("overlay", merged, "overlay", MS_NODEV, opts) < 0)
+		return berr_sys(e, "mounting the container's root filesystem (overlay)");
+	return 0;
 }
 
 /* Exit codes 127 and 126, as Podman gives them, decided before the runtime runs: the command
@@ -627,7 +822,7 @@ static int launch_container(struct broker *b, struct ipc_msg *m, const struct ct
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0)
 		return berr_sys(e, "opening /dev/null");
-	if (mount_rootfs(b, c, e) < 0)
+	if (mount_rootfs(b, c, cr, e) < 0)
 		return -1;
 	if (resolve_user_config(b, c, userdata, rootfs, config_path, &config, e) < 0)
 		goto out;

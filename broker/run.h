@@ -19,6 +19,9 @@ int broker_cinspect(void *ctx, struct ipc_msg *m, struct berr *e);
 /* Exit codes 127 and 126 as Podman gives them, decided before the runtime runs: config's
  * process.args[0] looked up in rootfs along its PATH (openat2 RESOLVE_IN_ROOT). *code 0: it can
  * run; else msg says why. */
+/* Unmounts and removes what a --userns=nomap first start left half-made in the container's
+ * directory ctr_dir (none: 0). e may be NULL (best effort). Returns 0, or -1 with *e set. */
+int run_nomap_cleanup(const char *ctr_dir, struct berr *e);
 int run_check_exec(const char *rootfs, const char *config, int64_t *code, char *msg,
 		   size_t msglen);
 

@@ -82,7 +82,7 @@ static const struct fe_opt create_opts[] = {
 					     "the registry" },
 	[C_AUTHFILE] = { "authfile", 0, true, "Path of the authentication file" },
 	[C_QUIET] = { "quiet", 'q', false, "Suppress output information when pulling images" },
-	[C_USERNS] = { "userns", 0, true, "User namespace to use (host, keep-id[:uid=U,gid=G])" },
+	[C_USERNS] = { "userns", 0, true, "User namespace to use (host, keep-id[:uid=U,gid=G], nomap)" },
 	[C_INIT] = { "init", 0, false, "Run an init inside the container that forwards signals "
 				      "and reaps processes" },
 	[C_INITPATH] = { "init-path", 0, true, "Path to the container-init binary" },

@@ -226,6 +226,9 @@ static const struct ipc_msgdef msgdefs[] = {
 	/* The archive, read-only; the staging directory is given at spawn, at fd 5. */
 	{ MSG_U_ARCHIVE, "unpack-archive", &msg_u_archive_schema, 1, 1 },
 	{ MSG_U_ARCHIVE_REPLY, "unpack-archive-reply", &msg_u_archive_reply_schema, 0, 0 },
+	/* Both trees are beneath the directory given at spawn, at fd 5. */
+	{ MSG_U_SHIFT, "unpack-shift", &msg_u_shift_schema, 0, 0 },
+	{ MSG_U_SHIFT_REPLY, "unpack-shift-reply", &msg_u_shift_reply_schema, 0, 0 },
 	/* The output the frontend opened as the user. */
 	{ MSG_SAVE, "save", &msg_save_schema, 1, 1 },
 	/* The output, passed on by the broker. */

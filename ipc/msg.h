@@ -128,6 +128,9 @@ enum ipc_msg_type {
 	MSG_ATTACH_REPLY = 111, /* broker -> frontend: fds[0] = a channel to the monitor, attached */
 	MSG_U_ARCHIVE = 69,     /* broker -> unpack: stage archive fds[0]'s files in the dir (fd 5) */
 	MSG_U_ARCHIVE_REPLY = 70,
+	MSG_U_SHIFT = 71,       /* broker -> unpack: copy "src" to "root" beneath the dir (fd 5),
+				   owners shifted (--userns=nomap) */
+	MSG_U_SHIFT_REPLY = 72,
 	MSG_TRUST_SHOW = 112,   /* frontend -> broker: `berth image trust show` */
 	MSG_TRUST_SHOW_REPLY = 113, /* broker -> frontend: the policy as rows; with raw, fds[0]
 				   is the policy file that was read (read-only) */
@@ -565,6 +568,16 @@ struct msg_v_archive_reply {
 };
 
 /* Staging an image archive: fds[0] is the archive, fd 5 the empty staging directory. */
+/* MSG_U_SHIFT: workers/unpack/shift.h. No fds: both trees are beneath fd 5. */
+struct msg_u_shift {
+	uint64_t uid_shift, gid_shift;
+	uint64_t max_uid, max_gid;   /* the highest IDs the namespace maps */
+};
+struct msg_u_shift_reply {
+	uint64_t entries;
+	uint64_t skipped;
+};
+
 struct msg_u_archive {
 	uint64_t max_bytes;
 	uint64_t max_files;
@@ -1038,6 +1051,8 @@ extern const struct ipc_schema msg_import_schema;
 extern const struct ipc_schema msg_archive_image_schema;
 extern const struct ipc_schema msg_v_archive_schema;
 extern const struct ipc_schema msg_v_archive_reply_schema;
+extern const struct ipc_schema msg_u_shift_schema;
+extern const struct ipc_schema msg_u_shift_reply_schema;
 extern const struct ipc_schema msg_u_archive_schema;
 extern const struct ipc_schema msg_archive_entry_schema;
 extern const struct ipc_schema msg_u_archive_reply_schema;

@@ -144,6 +144,25 @@ const struct ipc_schema msg_u_layer_schema = {
 	"unpack-layer", sizeof(struct msg_u_layer), u_layer_fields, ARRAY_SIZE(u_layer_fields)
 };
 
+static const struct ipc_field u_shift_fields[] = {
+	IPC_F_UINT(struct msg_u_shift, uid_shift, true, UINT32_MAX),
+	IPC_F_UINT(struct msg_u_shift, gid_shift, true, UINT32_MAX),
+	IPC_F_UINT(struct msg_u_shift, max_uid, true, UINT32_MAX),
+	IPC_F_UINT(struct msg_u_shift, max_gid, true, UINT32_MAX),
+};
+const struct ipc_schema msg_u_shift_schema = {
+	"unpack-shift", sizeof(struct msg_u_shift), u_shift_fields, ARRAY_SIZE(u_shift_fields)
+};
+
+static const struct ipc_field u_shift_reply_fields[] = {
+	IPC_F_UINT(struct msg_u_shift_reply, entries, true, 0),
+	IPC_F_UINT(struct msg_u_shift_reply, skipped, true, 0),
+};
+const struct ipc_schema msg_u_shift_reply_schema = {
+	"unpack-shift-reply", sizeof(struct msg_u_shift_reply), u_shift_reply_fields,
+	ARRAY_SIZE(u_shift_reply_fields)
+};
+
 static const struct ipc_field u_layer_reply_fields[] = {
 	IPC_F_STR(struct msg_u_layer_reply, diff_id, true, DIGEST_MAX),
 	IPC_F_UINT(struct msg_u_layer_reply, entries, true, 0),

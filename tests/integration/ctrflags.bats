@@ -148,7 +148,7 @@ teardown() {
 	assert_no_berth_procs
 }
 
-@test "--userns keep-id: the user's own IDs inside, rootless; host; nomap and rootful refused" {
+@test "--userns keep-id: the user's own IDs inside, rootless; host; rootful refused" {
 	uid=$(id -u "$TEST_USER")
 	gid=$(id -g "$TEST_USER")
 	run --separate-stderr berth_as "$TEST_USER" run --name k --userns keep-id bb-users:1 \
@@ -172,14 +172,57 @@ teardown() {
 	assert_eq "$output" "0" "keep-id -u 0"
 	run berth_as "$TEST_USER" run --rm --userns host bb-users:1 id -u
 	assert_eq "$output" "0" "host"
-	run --separate-stderr berth_as "$TEST_USER" run --rm --userns nomap bb-users:1 true
-	[ "$status" -eq 125 ] || fail "nomap: status $status"
-	assert_contains "$stderr" "--userns nomap is not supported"
 	run --separate-stderr berth_as "$TEST_USER" run --rm --userns keep-id:size=3 bb-users:1 true
 	[ "$status" -eq 125 ] || fail "keep-id:size=3: status $status"
 	run --separate-stderr berth run --rm --userns keep-id bb-users:1 true
 	[ "$status" -eq 125 ] || fail "rootful keep-id: status $status"
 	assert_contains "$stderr" "--userns=keep-id is only supported rootless"
+	assert_no_berth_procs
+}
+
+@test "--userns nomap: only the subordinate IDs; the image's owners as they are inside; rootful refused" {
+	local d sub id dir before
+	d=$(user_dir "$TEST_USER")
+	sub=$(awk -F: -v u="$TEST_USER" '$1 == u { print $2; exit }' /etc/subuid)
+	run --separate-stderr berth_as "$TEST_USER" run --name n --userns nomap bb-users:1 \
+		sh -c 'id -u; stat -c %u:%g /etc/passwd /bin/busybox; cat /proc/self/uid_map; echo x >/etc/mine; stat -c %u /etc/mine'
+	[ "$status" -eq 0 ] || fail "nomap: status $status: $stderr"
+	assert_eq "$(sed -n 1p <<<"$output")" 0 "id -u"
+	# The image's files are root's inside (a copy with its owners shifted by one), so root in
+	# the container can write to /etc.
+	assert_eq "$(sed -n 2,3p <<<"$output" | tr '\n' ' ')" "0:0 0:0 " "owners inside"
+	# Container 0 is berth-pause's 1: the user's own uid is not mapped.
+	assert_line_re "$output" "^ *0 +1 +65536$" "uid_map"
+	assert_eq "$(sed -n 5p <<<"$output")" 0 "owner of a new file inside"
+	id=$(berth_as "$TEST_USER" inspect --format '{{.Id}}' n)
+	dir=$d/data/berth/containers/$id
+	assert_eq "$(stat -c %u "$dir/upper/etc/mine")" "$sub" "owner of the file on the host (the first subordinate uid)"
+	[ -d "$dir/nomap-lower" ] || fail "no nomap-lower copy"
+	# Other users still cannot enter the store: only the container's root has an ACL entry.
+	assert_eq "$(stat -c %a "$dir")" 710 "mode of the container directory (the ACL mask)"
+	run runuser -u nobody -- ls "$dir"
+	[ "$status" -ne 0 ] || fail "nobody can list $dir"
+	# A second start reuses the copy; a copy left half-made (a start killed while copying,
+	# its image still mounted) is unmounted and made again.
+	berth_as "$TEST_USER" unshare sh -c "rm -rf '$dir/nomap-lower'; mkdir -p '$dir/nomap-build/src' && mount -t tmpfs none '$dir/nomap-build/src'"
+	run --separate-stderr berth_as "$TEST_USER" start -a n
+	[ "$status" -eq 0 ] || fail "restart: status $status: $stderr"
+	[ ! -e "$dir/nomap-build" ] || fail "nomap-build left behind"
+	[ -d "$dir/nomap-lower" ] || fail "no nomap-lower after the restart"
+	run --separate-stderr berth_as "$TEST_USER" rm n
+	[ "$status" -eq 0 ] || fail "rm: status $status: $stderr"
+	[ ! -e "$dir" ] || fail "$dir left behind"
+	run --separate-stderr berth_as "$TEST_USER" unshare cat /proc/self/mountinfo
+	[[ $output != *"$id"* ]] || fail "a mount of the container is left: $output"
+	# A directory above the store the container's root cannot search: the user is told which.
+	chmod 0700 "$d/data"
+	run --separate-stderr berth_as "$TEST_USER" run --rm --userns nomap bb-users:1 true
+	chmod 0755 "$d/data"
+	[ "$status" -eq 125 ] || fail "unreachable store: status $status"
+	assert_contains "$stderr" "cannot reach $d/data (mode 0700)"
+	run --separate-stderr berth run --rm --userns nomap bb-users:1 true
+	[ "$status" -eq 125 ] || fail "rootful nomap: status $status"
+	assert_contains "$stderr" "--userns=nomap is only supported rootless"
 	assert_no_berth_procs
 }
 

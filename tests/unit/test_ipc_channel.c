@@ -289,6 +289,9 @@ static struct msg_archive_image m_arch_images[] = {
 };
 static struct msg_v_archive m_v_archive = { .debug = false };
 static struct msg_v_archive_reply m_v_archive_reply = { .images = m_arch_images, .n_images = 2 };
+static struct msg_u_shift m_u_shift = { .uid_shift = 1, .gid_shift = 1, .max_uid = 65536,
+				       .max_gid = 65536 };
+static struct msg_u_shift_reply m_u_shift_reply = { .entries = 1200, .skipped = 3 };
 static struct msg_u_archive m_u_archive = { .max_bytes = UINT64_C(1) << 36, .max_files = 512 };
 static struct msg_archive_entry m_entries[] = {
 	{ .path = "manifest.json", .file = 0, .size = 312 },
@@ -450,6 +453,8 @@ static const struct {
 	{ MSG_V_ARCHIVE_REPLY, &m_v_archive_reply },
 	{ MSG_U_ARCHIVE, &m_u_archive },
 	{ MSG_U_ARCHIVE_REPLY, &m_u_archive_reply },
+	{ MSG_U_SHIFT, &m_u_shift },
+	{ MSG_U_SHIFT_REPLY, &m_u_shift_reply },
 	{ MSG_SAVE, &m_save },
 	{ MSG_CREATE, &m_create },
 	{ MSG_CREATE_REPLY, &m_create_reply },

@@ -32,6 +32,7 @@
 #include "workers/unpack/extract.h"
 #include "workers/unpack/pack.h"
 #include "workers/unpack/policy.h"
+#include "workers/unpack/shift.h"
 #include "workers/unpack/stage.h"
 
 struct unpack_state {
@@ -176,9 +177,37 @@ static int handle_archive(void *ctx, struct ipc_msg *m, struct berr *e)
 	return rc;
 }
 
+/* --userns=nomap: the image tree the broker mounted read-only at "src" beneath fd 5 copied to
+ * "root" beside it, owners shifted (shift.h); one request per process, as a layer. */
+static int handle_shift(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	struct unpack_state *s = worker_role_state(w);
+	const struct msg_u_shift *req = m->body;
+	struct msg_u_shift_reply reply = { 0 };
+	struct shift_opts o = { .uid_shift = (uint32_t)req->uid_shift,
+				.gid_shift = (uint32_t)req->gid_shift,
+				.max_uid = (uint32_t)req->max_uid, .max_gid = (uint32_t)req->max_gid };
+	struct shift_result r;
+
+	if (s->layer_seen)
+		return berr_set(e, BERR_PROTOCOL, 0, "a second request");
+	s->layer_seen = true;
+	if (!s->have_dir)
+		return berr_set(e, BERR_INTERNAL, 0,
+				"berth-unpack was started without a directory at fd %d",
+				WORKER_LAYER_FD);
+	if (shift_tree(WORKER_LAYER_FD, &o, &r, e) < 0)
+		return -1;
+	reply.entries = r.entries;
+	reply.skipped = r.skipped;
+	return ipc_send(worker_chan(w), MSG_U_SHIFT_REPLY, m->id, &reply, NULL, 0, e);
+}
+
 static const struct ipc_dispatch unpack_table[] = {
 	{ MSG_U_LAYER, true, WS_READY, handle_layer },
 	{ MSG_U_ARCHIVE, true, WS_READY, handle_archive },
+	{ MSG_U_SHIFT, false, WS_READY, handle_shift },
 };
 
 static int handle_pack(void *ctx, struct ipc_msg *m, struct berr *e)
