@@ -186,3 +186,18 @@ logs_show() {
 		b $who rm -f x >/dev/null
 	done
 }
+
+@test "crun: rootless --userns keep-id and nomap" {
+	local uid
+	uid=$(id -u "$TEST_USER")
+	run --separate-stderr b user run --rm --userns keep-id bb:1 id -u
+	[ "$status" -eq 0 ] || fail "keep-id: status $status: $stderr"
+	assert_eq "$output" "$uid" "keep-id: id -u"
+	run --separate-stderr b user run --rm --userns nomap bb:1 \
+		sh -c 'id -u; stat -c %u /bin/busybox; cat /proc/self/uid_map; touch /etc/x'
+	[ "$status" -eq 0 ] || fail "nomap: status $status: $stderr"
+	assert_eq "$(sed -n 1,2p <<<"$output" | tr '\n' ' ')" "0 0 " "nomap: id -u, owner of /bin/busybox"
+	assert_line_re "$output" "^ *0 +1 +65536$" "nomap: uid_map"
+	no_containers user || fail "containers left"
+	assert_no_berth_procs
+}
