@@ -212,6 +212,10 @@ static void copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
 
 #define ROW_COLUMNS "id, name, image_id, image_name, runtime, created, state, exit_code, " \
 		    "started, finished, pid, config, command"
+/* The same columns without the stored create request (NULL in its place), for lists: sorting
+ * a thousand rows with their blobs made SQLite spill to a temporary file. */
+#define LIST_COLUMNS "id, name, image_id, image_name, runtime, created, state, exit_code, " \
+		     "started, finished, pid, NULL, command"
 
 static int read_row(sqlite3_stmt *st, struct ctr_record *r, bool with_blobs)
 {
@@ -349,8 +353,8 @@ int ctr_list(struct db *db, bool all, struct msg_ps_reply *out, struct berr *e)
 
 	memset(out, 0, sizeof(*out));
 	if (sqlite3_prepare_v2(db_handle(db),
-			       all ? "SELECT " ROW_COLUMNS " FROM containers ORDER BY created DESC, rowid DESC"
-				   : "SELECT " ROW_COLUMNS " FROM containers WHERE state = 'running' "
+			       all ? "SELECT " LIST_COLUMNS " FROM containers ORDER BY created DESC, rowid DESC"
+				   : "SELECT " LIST_COLUMNS " FROM containers WHERE state = 'running' "
 				     "ORDER BY created DESC, rowid DESC",
 			       -1, &st, NULL) != SQLITE_OK)
 		return dberr(db, e);
@@ -582,39 +586,131 @@ static int scan_running(struct db *db, const char *root, const char *runroot, st
 	return 0;
 }
 
+/* Every container ID in the table, sorted (for bsearch). */
+static int all_ids(struct db *db, char (**ids)[65], size_t *n, struct berr *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT id FROM containers ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
+		return dberr(db, e);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t c = cap ? cap * 2 : 256;
+			char (*p)[65] = realloc(*ids, c * sizeof(**ids));
+			if (p == NULL) {
+				sqlite3_finalize(st);
+				return berr_sys(e, "allocating");
+			}
+			*ids = p;
+			cap = c;
+		}
+		snprintf((*ids)[(*n)++], 65, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : dberr(db, e);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* /proc/self/mountinfo's mount point field, with the kernel's octal escapes (\040 ...) undone,
+ * into out. Returns 0, or -1 when the line is not one. */
+static int mount_point(const char *line, char *out, size_t len)
+{
+	const char *p = line;
+	size_t o = 0;
+
+	for (int f = 0; f < 4; f++) { /* id, parent, major:minor, root */
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return -1;
+		p++;
+	}
+	for (; *p != '\0' && *p != ' ' && o + 1 < len; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			out[o++] = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Roots left mounted by a run killed between the container's exit and the unmount (or a
+ * --userns=nomap copy killed half-way): every mount beneath <root>/containers/<id>/ of a
+ * container that is not running (nobody holds its lock). Read from the mount table, so a store
+ * of many containers costs one read, not a lock and an unmount per container. */
+static void unmount_stale(const char *root)
+{
+	char prefix[4300], mp[4400];
+	size_t plen;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (f == NULL)
+		return;
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s/containers/", root);
+	while (getline(&line, &cap, f) > 0) {
+		char id[65];
+		struct berr e2 = { 0 };
+		int lk;
+
+		if (mount_point(line, mp, sizeof(mp)) < 0 || strncmp(mp, prefix, plen) != 0 ||
+		    strlen(mp + plen) < 65 || mp[plen + 64] != '/')
+			continue;
+		snprintf(id, sizeof(id), "%.64s", mp + plen);
+		lk = lock_object(root, "container", id, true, &e2);
+		if (lk < 0)
+			continue; /* running, or not ours to judge */
+		log_debug("unmounting %s, left by a run that died", mp);
+		if (umount2(mp, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			log_warn("unmounting %s: %s", mp, strerror(errno));
+		close(lk);
+	}
+	free(line);
+	fclose(f);
+}
+
 int ctr_scan(struct db *db, const char *root, const char *runroot, struct berr *e)
 {
 	char dir[4300];
+	char (*ids)[65] = NULL;
+	size_t n_ids = 0;
 	DIR *d;
 	struct dirent *de;
 
 	if (scan_running(db, root, runroot, e) < 0)
 		return -1;
+	unmount_stale(root);
 
 	snprintf(dir, sizeof(dir), "%s/containers", root);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return berr_sys(e, "creating %s", dir);
+	if (all_ids(db, &ids, &n_ids, e) < 0)
+		return -1;
 	d = opendir(dir);
-	if (d == NULL)
+	if (d == NULL) {
+		free(ids);
 		return berr_sys(e, "opening %s", dir);
+	}
 	while ((de = readdir(d)) != NULL) {
-		char id[65];
 		struct berr e2 = { 0 };
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 64 ||
 		    strspn(de->d_name, "0123456789abcdef") != 64)
 			continue;
-		if (ctr_lookup(db, de->d_name, id, &e2) == 0) {
-			/* Not running (nobody holds its lock): its root must not stay mounted, e.g.
-			 * after a run killed between the container's exit and the unmount. */
-			int lk = lock_object(root, "container", id, true, &e2);
-			if (lk >= 0) {
-				char merged[4400];
-				snprintf(merged, sizeof(merged), "%s/%s/merged", dir, id);
-				(void)umount2(merged, MNT_DETACH);
-				close(lk);
-			}
+		if (bsearch(de->d_name, ids, n_ids, sizeof(*ids), cmp_id) != NULL)
 			continue;
-		}
 		/* A create that died before its row: only if old enough not to be one running
 		 * right now (a create writes the row within a second of the directories). */
 		struct stat st;
@@ -624,5 +720,6 @@ int ctr_scan(struct db *db, const char *root, const char *runroot, struct berr *
 		(void)ctr_remove_dirs(root, de->d_name, &e2);
 	}
 	closedir(d);
+	free(ids);
 	return 0;
 }

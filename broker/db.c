@@ -167,7 +167,11 @@ struct db *db_open(const char *path, struct berr *e)
 	 * handler: two first commands at once would see "database is locked". */
 	if (exec_retry(db->h, "PRAGMA journal_mode = WAL", e) < 0 ||
 	    exec(db->h, "PRAGMA synchronous = FULL", e) < 0 ||
-	    exec(db->h, "PRAGMA foreign_keys = ON", e) < 0 || migrate(db, e) < 0) {
+	    exec(db->h, "PRAGMA foreign_keys = ON", e) < 0 ||
+	    /* Sorts and temporary indexes in memory: no file in /var/tmp for a command to leave. */
+	    exec(db->h, "PRAGMA temp_store = MEMORY", e) < 0 ||
+	    /* Pages read through a mapping, not a pread each: `ps -a` reads every row. */
+	    exec(db->h, "PRAGMA mmap_size = 268435456", e) < 0 || migrate(db, e) < 0) {
 		berr_wrap(e, "%s", path);
 		goto fail;
 	}
