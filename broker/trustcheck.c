@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,7 +19,6 @@
 #include "common/path.h"
 #include "common/reference.h"
 #include "common/rmtree.h"
-#include "common/xio.h"
 #include "ipc/msg.h"
 
 #define SIG_TIMEOUT_MS (60 * 1000)
