@@ -4,8 +4,10 @@
  * Requests (beyond MSG_W_INFO): MSG_V_MANIFEST and MSG_V_CONFIG, each with the document in
  * fds[0] (a sealed memfd or a read-only file of the store), and MSG_V_USER with the files of a
  * container's root it has (/etc/passwd, /etc/group; the broker opened them read-only), and
- * MSG_V_KEY_UIDS with the OpenPGP public keys a trust policy names (their user IDs). The
- * worker reads each whole with fstat + pread (nothing else is needed, so the base seccomp group
+ * MSG_V_KEY_UIDS with the OpenPGP public keys a trust policy names (their user IDs), and for
+ * sigstoreSigned MSG_V_SIGATTACH (the "sha256-<hex>.sig" attachment manifest in fds[0]) and
+ * MSG_V_SIGSTORE (one cosign payload and the policy's PEM keys: OpenSSL, no gpg, so this mode's
+ * sandbox suffices). The worker reads each whole with fstat + pread (nothing else is needed, so the base seccomp group
  * suffices), after refusing anything over VERIFY_MAX_INPUT, and answers with the typed reply
  * that manifest.c or passwd.c fills. A bad document is an error reply, never the end of the
  * worker: the broker may send the next one.
