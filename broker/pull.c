@@ -18,6 +18,7 @@
 #include "broker/ingest.h"
 #include "broker/regconn.h"
 #include "broker/resolve.h"
+#include "broker/sigstore.h"
 #include "broker/trustcheck.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
@@ -158,6 +159,28 @@ static int get_blob_now(struct ingest *in, const struct msg_descriptor *d, struc
 	if (blobs_verify_fd(fd, d->digest, &size, e) < 0)
 		return berr_wrap(e, "blob %s", d->digest);
 	return ingest_store_blob_fd(in, fd, d, e);
+}
+
+/* sigstore.h's fetcher: the attachment manifest (a tag) or a payload blob (a digest) of the
+ * repository being pulled, through the puller's berth-fetch and registry connection. The
+ * caller seals and hashes what arrives. */
+static int get_attachment(void *ctx, bool manifest, const char *ref, uint64_t max, int out_fd,
+			  char media_type[256], struct berr *e)
+{
+	struct puller *p = ctx;
+	struct msg_f_get req;
+	struct msg_f_get_reply rep = { 0 };
+	int fds[REG_CONN_MAX_FDS];
+	size_t nfds;
+
+	nfds = fetch_request(p, manifest ? FETCH_MANIFEST : FETCH_BLOB, ref, max, out_fd, &req,
+			     fds);
+	if (wk_call(p->b, p->fetch, MSG_F_GET, &req, fds, nfds, META_TIMEOUT_MS,
+		    MSG_F_GET_REPLY, &rep, NULL, e) < 0)
+		return -1;
+	snprintf(media_type, 256, "%s", rep.media_type != NULL ? rep.media_type : "");
+	ipc_struct_free(&msg_f_get_reply_schema, &rep);
+	return 0;
 }
 
 static void on_layer_bytes(struct broker *b, uint64_t done, uint64_t total, void *arg)
@@ -337,7 +360,9 @@ static int pull_one(struct puller *p, char image_id[65], struct berr *e)
 		goto out;
 	/* Signatures sign the manifest the reference names (an index's, for a multi-platform
 	 * image), whose digest the broker computed itself; nothing is stored yet. */
-	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->src->name, digest, e) < 0)
+	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->src->name, digest,
+						     &(struct sigstore_fetcher){ get_attachment, p },
+						     e) < 0)
 		goto out;
 	if (man.kind == MANIFEST_INDEX) {
 		const struct msg_descriptor *d = NULL;

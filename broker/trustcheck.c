@@ -6,11 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker/sigstore.h"
 #include "broker/trustcmd.h"
+#include "broker/trustkeys.h"
 #include "broker/userns.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
@@ -18,7 +19,6 @@
 #include "common/path.h"
 #include "common/reference.h"
 #include "common/rmtree.h"
-#include "common/xio.h"
 #include "ipc/msg.h"
 
 #define SIG_TIMEOUT_MS (60 * 1000)
@@ -26,7 +26,6 @@
  * than this for one digest is refused rather than read without end). */
 #define SIG_MAX 64
 #define SIG_FILE_MAX (4 * 1024 * 1024)
-#define KEYS_MAX (4 * 1024 * 1024)
 #define NOBODY_ID 65534
 
 int trustcheck_open(const struct broker *b, const char *override, struct trustcheck *tc,
@@ -60,7 +59,7 @@ static void scope_words(const char *transport, const char *scope, char *out, siz
 		snprintf(out, len, "%s", scope);
 }
 
-/* Returns 0 (accept), 1 (signedBy to check: only when signed is true), or -1. */
+/* Returns 0 (accept), 1 (signedBy / sigstoreSigned to check: only when signed_ok), or -1. */
 static int decide(const struct trustcheck *tc, const struct trust_req *reqs, size_t n,
 		  const char *transport, const char *scope, const char *what, bool signed_ok,
 		  struct berr *e)
@@ -76,7 +75,8 @@ static int decide(const struct trustcheck *tc, const struct trust_req *reqs, siz
 	for (size_t i = 0; i < n; i++) {
 		if (reqs[i].type == TRUST_ACCEPT)
 			continue;
-		if (reqs[i].type == TRUST_SIGNED_BY && signed_ok) {
+		if ((reqs[i].type == TRUST_SIGNED_BY || reqs[i].type == TRUST_SIGSTORE_SIGNED) &&
+		    signed_ok) {
 			sigs = true;
 			continue;
 		}
@@ -130,37 +130,6 @@ int trustcheck_archive(const struct trustcheck *tc, const char *transport, const
 }
 
 /* ------------------------------------------------------------------ signatures */
-
-/* The requirement's public keys, concatenated into one sealed memfd: keyData, or each key file
- * in turn (trusted configuration: read as bytes, never parsed here; gpg reads them in
- * berth-verify). */
-static int keys_fd(const struct trust_req *req, struct berr *e)
-{
-	cleanup_close int fd = memfd_create("berth-keys", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	size_t total = 0;
-
-	if (fd < 0)
-		return berr_sys(e, "memfd_create");
-	if (req->key_source == TRUST_KEYS_DATA &&
-	    xwrite_all(fd, req->key_data, req->key_data_len, e) < 0)
-		return -1;
-	for (size_t i = 0; i < req->n_key_paths; i++) {
-		cleanup_free char *buf = NULL;
-		size_t len = 0;
-
-		if (xread_file_at(AT_FDCWD, req->key_paths[i], KEYS_MAX, &buf, &len, e) < 0)
-			return berr_wrap(e, "reading the public key %s", req->key_paths[i]);
-		total += len;
-		if (total > KEYS_MAX)
-			return berr_set(e, BERR_INVALID, 0, "the public keys of the policy are larger "
-					"than %d bytes", KEYS_MAX);
-		if (xwrite_all(fd, buf, len, e) < 0)
-			return -1;
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-		return berr_sys(e, "sealing the public keys");
-	return TAKE_FD(fd);
-}
 
 /* signature-1, -2, ... of a file:// lookaside, opened read-only until one does not exist.
  * Returns the count, or -1 with *e set (every fd closed). */
@@ -226,7 +195,7 @@ static int check_req(struct broker *b, struct wk *w, const struct trust_req *req
 		     const char *name, const char *digest, const int *sigs, int nsigs,
 		     struct berr *e)
 {
-	cleanup_close int kfd = keys_fd(req, e);
+	cleanup_close int kfd = trustkeys_memfd(req, false, e);
 	struct msg_v_signature m = {
 		.manifest_digest = (char *)digest, .reference = (char *)name,
 		.identity = req->identity.type, .identity_reference = req->identity.reference,
@@ -260,7 +229,7 @@ static int check_req(struct broker *b, struct wk *w, const struct trust_req *req
 }
 
 int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const char *name,
-			  const char *digest, struct berr *e)
+			  const char *digest, const struct sigstore_fetcher *f, struct berr *e)
 {
 	struct image_ref ref;
 	struct regd *r = NULL;
@@ -269,8 +238,16 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const c
 	char dir[64] = "", where[REF_STR_MAX + 64];
 	struct wk *w = NULL;
 	struct berr why = { 0 };
+	bool lookaside = false;
 
 	scope_words("docker", tc->scope, where, sizeof(where));
+	/* sigstoreSigned: from the registry's attachments (broker/sigstore.h). */
+	if (sigstore_check(b, f, tc->reqs, tc->n_reqs, tc->path, where, name, digest, NULL, e) < 0)
+		return -1;
+	for (size_t i = 0; i < tc->n_reqs && !lookaside; i++)
+		lookaside = tc->reqs[i].type == TRUST_SIGNED_BY;
+	if (!lookaside)
+		return 0;
 	if (ref_parse(name, &ref, e) < 0)
 		return -1;
 	r = trust_load_regd(&b->cfg, NULL, e);

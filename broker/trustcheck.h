@@ -12,8 +12,10 @@
  *    never parses a signature: it opens signature-1, -2, ... until one does not exist and
  *    hands each, with the keys (trusted configuration, read here as bytes), to berth-verify
  *    in its gpg mode (workers/verify/policy.h), which answers with a verdict;
- *  - sigstoreSigned cannot be checked by berth yet, so it never holds: the error says so (an
- *    image is never accepted without the check its owner asked for).
+ *  - sigstoreSigned holds when one of the signatures attached to the image in its registry
+ *    (registries.d use-sigstore-attachments) verifies with one of the requirement's public
+ *    keys over a payload naming the pulled manifest's digest and an accepted identity
+ *    (broker/sigstore.h); Fulcio and Rekor requirements are refused when the policy is read.
  * Errors are BERR_DENIED (BERR_UNSUPPORTED for the signature requirements), one line each. */
 #ifndef BERTH_BROKER_TRUSTCHECK_H
 #define BERTH_BROKER_TRUSTCHECK_H
@@ -46,12 +48,14 @@ void trustcheck_close(struct trustcheck *tc);
  * (trustcheck_signatures), or -1 with *e set. */
 int trustcheck_docker(struct trustcheck *tc, const char *name, struct berr *e);
 
-/* After trustcheck_docker returned 1: every signedBy requirement must be met by one of the
- * lookaside signatures of name for the manifest digest (the top-level manifest as the
- * registry served it, hashed by the broker). Returns 0, or -1 with *e set (BERR_DENIED with
- * the reason of the last signature refused, or "no signature"). */
+/* After trustcheck_docker returned 1: every sigstoreSigned requirement must be met by one of
+ * the image's sigstore attachments, read through f (sigstore.h), and every signedBy
+ * requirement by one of the lookaside signatures of name for the manifest digest (the
+ * top-level manifest as the registry served it, hashed by the broker). Returns 0, or -1 with
+ * *e set (BERR_DENIED with the reason of the last signature refused, or "no signature"). */
+struct sigstore_fetcher;
 int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const char *name,
-			  const char *digest, struct berr *e);
+			  const char *digest, const struct sigstore_fetcher *f, struct berr *e);
 
 /* The verdict for loading an image from an archive of transport ("docker-archive",
  * "oci-archive"): only the transport's "" scope and the default are looked at. what names

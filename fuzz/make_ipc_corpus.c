@@ -145,6 +145,23 @@ static struct msg_v_signature_reply v_signature_reply = {
 	.reason = "signed by key 4082E336C3010270D665FFAF0137FC9E2332DC56, which the policy "
 		  "does not name",
 };
+static struct msg_v_sigattach v_sigattach = { .media_type = "application/vnd.oci.image.manifest.v1+json" };
+static struct msg_sigattach_layer sigattach_layers[] = {
+	{ .media_type = "application/vnd.dev.cosign.simplesigning.v1+json", .digest = DIG_A,
+	  .size = 241, .signature = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm",
+	  .has_certificate = true },
+	{ .media_type = "application/vnd.in-toto+json", .digest = DIG_C, .size = 1024 },
+};
+static struct msg_v_sigattach_reply v_sigattach_reply = { .layers = sigattach_layers,
+							   .n_layers = 2 };
+static struct msg_v_sigstore v_sigstore = {
+	.manifest_digest = DIG_A, .reference = "registry.example.com/app:1", .identity = 2,
+	.signature = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm",
+};
+static struct msg_v_sigstore_reply v_sigstore_reply = {
+	.accepted = false, .reason = "the sigstore signature does not match the payload and the "
+				     "key the policy names",
+};
 
 static const struct {
 	const char *file;
@@ -189,6 +206,10 @@ static const struct {
 	{ "unpack-pack-reply", MSG_U_PACK_REPLY, &u_pack_reply },
 	{ "verify-signature", MSG_V_SIGNATURE, &v_signature },
 	{ "verify-signature-reply", MSG_V_SIGNATURE_REPLY, &v_signature_reply },
+	{ "verify-sigattach", MSG_V_SIGATTACH, &v_sigattach },
+	{ "verify-sigattach-reply", MSG_V_SIGATTACH_REPLY, &v_sigattach_reply },
+	{ "verify-sigstore", MSG_V_SIGSTORE, &v_sigstore },
+	{ "verify-sigstore-reply", MSG_V_SIGSTORE_REPLY, &v_sigstore_reply },
 };
 
 int main(int argc, char **argv)

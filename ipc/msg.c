@@ -198,6 +198,12 @@ static const struct ipc_msgdef msgdefs[] = {
 	/* A lookaside signature and the requirement's keys (both read-only). */
 	{ MSG_V_SIGNATURE, "verify-signature", &msg_v_signature_schema, 2, 2 },
 	{ MSG_V_SIGNATURE_REPLY, "verify-signature-reply", &msg_v_signature_reply_schema, 0, 0 },
+	/* The attachment manifest (a sealed memfd). */
+	{ MSG_V_SIGATTACH, "verify-sigattach", &msg_v_sigattach_schema, 1, 1 },
+	{ MSG_V_SIGATTACH_REPLY, "verify-sigattach-reply", &msg_v_sigattach_reply_schema, 0, 0 },
+	/* A cosign payload blob and the requirement's keys (both sealed memfds). */
+	{ MSG_V_SIGSTORE, "verify-sigstore", &msg_v_sigstore_schema, 2, 2 },
+	{ MSG_V_SIGSTORE_REPLY, "verify-sigstore-reply", &msg_v_sigstore_reply_schema, 0, 0 },
 	{ MSG_W_INFO, "worker-info", &msg_w_info_schema, 0, 0 },
 	{ MSG_W_INFO_REPLY, "worker-info-reply", &msg_w_info_reply_schema, 0, 0 },
 	/* The output file, and optionally the registry's extra CA certificates and a client

@@ -106,6 +106,12 @@ enum ipc_msg_type {
 	MSG_V_SIGNATURE = 58,   /* broker -> verify (its gpg mode): is the simple-signing signature
 				   in fds[0], by a key in fds[1], one for this image? */
 	MSG_V_SIGNATURE_REPLY = 59,
+	MSG_V_SIGATTACH = 60,   /* broker -> verify: parse the sigstore attachment manifest (the
+				   "sha256-<hex>.sig" tag) in fds[0] */
+	MSG_V_SIGATTACH_REPLY = 61,
+	MSG_V_SIGSTORE = 62,    /* broker -> verify: is the cosign signature over the payload in
+				   fds[0], by a key in fds[1], one for this image? */
+	MSG_V_SIGSTORE_REPLY = 63,
 
 	/* berth-unpack: one layer. */
 	MSG_U_LAYER = 64,       /* broker -> unpack: extract blob fds[0] into the layer dir (fd 5) */
@@ -980,6 +986,47 @@ struct msg_v_signature_reply {
 	char *reason;            /* why it was not accepted, worded for the user, else NULL */
 };
 
+/* The sigstore attachment manifest of an image (broker/sigstore.h): an OCI image manifest whose
+ * layers are the signatures. fds[0] is the manifest (a sealed memfd). */
+struct msg_v_sigattach {
+	char *media_type;        /* Content-Type the registry claimed, or empty */
+};
+
+struct msg_sigattach_layer {
+	char *media_type;        /* the layer's, as written (printable ASCII) */
+	char *digest;            /* the payload blob's: "sha256:<hex>" or "sha512:<hex>" */
+	uint64_t size;
+	char *signature;         /* dev.cosignproject.cosign/signature: base64, or NULL */
+	bool has_certificate;    /* dev.sigstore.cosign/certificate or .../chain is there */
+	bool has_bundle;         /* dev.sigstore.cosign/bundle (a Rekor entry) is there */
+};
+
+struct msg_v_sigattach_reply {
+	struct msg_sigattach_layer *layers;
+	size_t n_layers;
+};
+
+/* One cosign signature against a sigstoreSigned requirement. fds[0] is the payload blob (its
+ * digest checked by the broker), fds[1] the requirement's PEM public keys, concatenated by the
+ * broker (trusted configuration, not parsed there). */
+struct msg_v_sigstore {
+	char *manifest_digest;   /* the pulled manifest's, "sha256:<hex>" */
+	char *reference;         /* the image pulled, with its domain */
+	uint64_t identity;       /* enum trust_identity_type: the requirement's signedIdentity */
+	char *identity_reference; /* exactReference / exactRepository, else NULL */
+	char *identity_prefix;   /* remapIdentity, else NULL */
+	char *identity_signed_prefix;
+	char *signature;         /* the layer's signature annotation (base64), untrusted */
+};
+
+struct msg_v_sigstore_reply {
+	bool accepted;
+	char *key_sha256;        /* accepted: sha256 (64 hex) of the DER SubjectPublicKeyInfo of the
+				    key that verified it; else NULL */
+	uint64_t key_index;      /* accepted: which key of fds[1], from 0 */
+	char *reason;            /* why it was not accepted, worded for the user, else NULL */
+};
+
 /* `berth image trust set`: one scope's requirements replaced, as Podman's AddPolicyEntries. */
 struct msg_trust_set {
 	char *policy_path;    /* --policypath / --signature-policy, or NULL: the lookup order */
@@ -1010,6 +1057,11 @@ extern const struct ipc_schema msg_trust_set_schema;
 extern const struct ipc_schema msg_v_key_uids_schema;
 extern const struct ipc_schema msg_v_signature_schema;
 extern const struct ipc_schema msg_v_signature_reply_schema;
+extern const struct ipc_schema msg_v_sigattach_schema;
+extern const struct ipc_schema msg_sigattach_layer_schema;
+extern const struct ipc_schema msg_v_sigattach_reply_schema;
+extern const struct ipc_schema msg_v_sigstore_schema;
+extern const struct ipc_schema msg_v_sigstore_reply_schema;
 extern const struct ipc_schema msg_key_uids_schema;
 extern const struct ipc_schema msg_v_key_uids_reply_schema;
 extern const struct ipc_schema msg_cinspect_schema;

@@ -73,6 +73,62 @@ const struct ipc_schema msg_v_signature_reply_schema = {
 	ARRAY_SIZE(v_signature_reply_fields)
 };
 
+static const struct ipc_field v_sigattach_fields[] = {
+	IPC_F_STR(struct msg_v_sigattach, media_type, true, 255),
+};
+const struct ipc_schema msg_v_sigattach_schema = {
+	"verify-sigattach", sizeof(struct msg_v_sigattach), v_sigattach_fields,
+	ARRAY_SIZE(v_sigattach_fields)
+};
+
+/* workers/verify/sigattach.h bounds: SIGATTACH_LAYERS_MAX layers, SIGATTACH_SIG_MAX bytes of
+ * base64 (an ECDSA P-256 signature is 96, an Ed25519 one 88). */
+static const struct ipc_field sigattach_layer_fields[] = {
+	IPC_F_STR(struct msg_sigattach_layer, media_type, true, 255),
+	IPC_F_STR(struct msg_sigattach_layer, digest, true, 140),
+	IPC_F_UINT(struct msg_sigattach_layer, size, true, UINT64_C(9007199254740992)),
+	IPC_F_STR(struct msg_sigattach_layer, signature, false, 1024),
+	IPC_F_BOOL(struct msg_sigattach_layer, has_certificate, true),
+	IPC_F_BOOL(struct msg_sigattach_layer, has_bundle, true),
+};
+const struct ipc_schema msg_sigattach_layer_schema = {
+	"sigattach-layer", sizeof(struct msg_sigattach_layer), sigattach_layer_fields,
+	ARRAY_SIZE(sigattach_layer_fields)
+};
+
+static const struct ipc_field v_sigattach_reply_fields[] = {
+	IPC_F_STRUCTV(struct msg_v_sigattach_reply, layers, true, 64, &msg_sigattach_layer_schema),
+};
+const struct ipc_schema msg_v_sigattach_reply_schema = {
+	"verify-sigattach-reply", sizeof(struct msg_v_sigattach_reply), v_sigattach_reply_fields,
+	ARRAY_SIZE(v_sigattach_reply_fields)
+};
+
+static const struct ipc_field v_sigstore_fields[] = {
+	IPC_F_STR(struct msg_v_sigstore, manifest_digest, true, 140),
+	IPC_F_STR(struct msg_v_sigstore, reference, true, 600),
+	IPC_F_UINT(struct msg_v_sigstore, identity, true, 5),
+	IPC_F_STR(struct msg_v_sigstore, identity_reference, false, 600),
+	IPC_F_STR(struct msg_v_sigstore, identity_prefix, false, 600),
+	IPC_F_STR(struct msg_v_sigstore, identity_signed_prefix, false, 600),
+	IPC_F_STR(struct msg_v_sigstore, signature, true, 1024),
+};
+const struct ipc_schema msg_v_sigstore_schema = {
+	"verify-sigstore", sizeof(struct msg_v_sigstore), v_sigstore_fields,
+	ARRAY_SIZE(v_sigstore_fields)
+};
+
+static const struct ipc_field v_sigstore_reply_fields[] = {
+	IPC_F_BOOL(struct msg_v_sigstore_reply, accepted, true),
+	IPC_F_STR(struct msg_v_sigstore_reply, key_sha256, false, 64),
+	IPC_F_UINT(struct msg_v_sigstore_reply, key_index, true, 4095),
+	IPC_F_STR(struct msg_v_sigstore_reply, reason, false, IPC_TEXT_MAX),
+};
+const struct ipc_schema msg_v_sigstore_reply_schema = {
+	"verify-sigstore-reply", sizeof(struct msg_v_sigstore_reply), v_sigstore_reply_fields,
+	ARRAY_SIZE(v_sigstore_reply_fields)
+};
+
 const struct ipc_schema msg_trust_set_schema = {
 	"trust-set", sizeof(struct msg_trust_set), trust_set_fields, ARRAY_SIZE(trust_set_fields)
 };

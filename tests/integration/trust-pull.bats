@@ -3,8 +3,8 @@
 # registry and berth load of skopeo's archives consult policy.json (--signature-policy, the
 # rootless user's own file, /etc) for the reference; a rejected image leaves the store exactly
 # as it was (no blob, no layer, no image, no tag), and a requirement berth cannot check yet
-# (sigstoreSigned, signatures in archives) is refused, never skipped. signedBy: GPG keys made
-# here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
+# (signatures in archives) is refused, never skipped (sigstoreSigned: trust-sigstore.bats).
+# signedBy: GPG keys made here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
 # user's registries.d names, checked by berth-verify in its gpg mode.
 
 bats_require_minimum_version 1.5.0
@@ -175,7 +175,7 @@ pull_p() {
 	berth rmi -a -f >/dev/null
 }
 
-@test "sigstoreSigned cannot be verified yet; signedBy without a lookaside: refused" {
+@test "sigstoreSigned without use-sigstore-attachments; signedBy without a lookaside: refused" {
 	cat >"$P" <<EOF
 { "default": [ { "type": "insecureAcceptAnything" } ],
   "transports": { "docker": { "$REGISTRY_MAIN_ADDR/app": [
@@ -183,7 +183,7 @@ pull_p() {
       "$REGISTRY_MAIN_ADDR/team": [
       { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "/nonexistent/key.gpg" } ] } } }
 EOF
-	refused "image $REGISTRY_MAIN_ADDR/app:1: $P for $REGISTRY_MAIN_ADDR/app requires sigstoreSigned, which berth cannot verify yet" \
+	refused "image $REGISTRY_MAIN_ADDR/app:1 is rejected by $P for $REGISTRY_MAIN_ADDR/app: it requires a sigstore signature, and registries.d does not set use-sigstore-attachments for it" \
 		pull_p "$REGISTRY_MAIN_ADDR/app:1"
 	refused "image $REGISTRY_MAIN_ADDR/team/app:1 is rejected by $P for $REGISTRY_MAIN_ADDR/team: it requires a signature, and registries.d names no lookaside location for it" \
 		pull_p "$REGISTRY_MAIN_ADDR/team/app:1"

@@ -341,3 +341,26 @@ assert_worker_ok() {
 	assert_line_re "$output" '^diff_ids='
 	assert_worker_ok
 }
+
+@test "every sigstore attachment seed goes through the real worker, which survives them all" {
+	local args=() s n=0 claims=("" "" application/json application/vnd.oci.image.manifest.v1+json
+		application/vnd.oci.image.index.v1+json
+		application/vnd.docker.distribution.manifest.v2+json
+		"application/vnd.oci.image.manifest.v1+json; charset=utf-8")
+	for s in "$BERTH_SRC"/fuzz/corpus/fuzz_sigattach/*; do
+		# The first byte selects the claimed media type (fuzz/fuzz_sigattach.c); index 0 is
+		# "no claim", which the broker sends as "".
+		tail -c +2 "$s" >"$BATS_TEST_TMPDIR/$(basename "$s")"
+		args+=(--media-type "${claims[$(($(od -An -tu1 -N1 "$s") % 7))]}" sigattach
+			"$BATS_TEST_TMPDIR/$(basename "$s")")
+		n=$((n + 1))
+	done
+	[ "$n" -ge 5 ] || fail "only $n seeds in fuzz/corpus/fuzz_sigattach"
+	call "${args[@]}"
+	assert_eq "$(grep -c '^== ' <<<"$output")" "$n" "answers ($output)"
+	[ "$status" -le 1 ] || fail "exit status $status: $output"
+	has_line 'sig_layers[0].media_type=application/vnd.dev.cosign.simplesigning.v1+json'
+	has_line 'sig_layers[1].certificate=1 bundle=1'
+	has_line 'error: signature attachment manifest: it was served as "application/vnd.oci.image.index.v1+json", not as an OCI image manifest'
+	assert_worker_ok
+}

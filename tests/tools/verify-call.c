@@ -2,14 +2,15 @@
  * tests/integration/verify.bats. Never installed.
  *
  *   BERTH_TOP=<build tree> verify-call [--media-type MT] manifest FILE
- *                                      config FILE ...
+ *                                      config FILE
+ *                                      [--media-type MT] sigattach FILE ...
  *
  * Starts $BERTH_TOP/libexec/berth/berth-verify as broker/wk.c does: fork + exec by fd, a clean
  * environment, the SOCK_SEQPACKET channel at fd 3, /dev/null on fds 0 and 1, stderr inherited,
  * every other fd closed, and (when run as root) the capability bounding set emptied and uid/gid
  * 65534, as rootful berth runs its verify worker. Then it sends one request per FILE, in order,
- * on the same worker (MSG_V_MANIFEST with the --media-type given just before it, default "";
- * MSG_V_CONFIG), each with the file opened read-only as fds[0], and prints each reply as
+ * on the same worker (MSG_V_MANIFEST and MSG_V_SIGATTACH with the --media-type given just
+ * before it, default ""; MSG_V_CONFIG), each with the file opened read-only as fds[0], and prints each reply as
  * `key=value` lines (control characters as \xNN, a backslash doubled), or `error: MESSAGE`
  * for an error reply. With more than one request each block starts with `== N KIND FILE`.
  *
@@ -42,7 +43,8 @@
 #define TIMEOUT_SECONDS 60
 
 struct request {
-	bool config;            /* MSG_V_CONFIG, else MSG_V_MANIFEST */
+	bool config;            /* MSG_V_CONFIG, else MSG_V_MANIFEST (or:) */
+	bool sigattach;         /* MSG_V_SIGATTACH */
 	const char *media_type; /* claim for a manifest */
 	const char *file;
 };
@@ -50,7 +52,7 @@ struct request {
 static void usage(void)
 {
 	fprintf(stderr, "usage: BERTH_TOP=DIR verify-call [--media-type MT] manifest FILE | "
-		"config FILE ...\n");
+		"config FILE | [--media-type MT] sigattach FILE ...\n");
 	exit(64);
 }
 
@@ -277,13 +279,33 @@ static int reap(pid_t pid, bool report_ok)
 	return 2;
 }
 
+static void print_sigattach(const struct msg_v_sigattach_reply *r)
+{
+	printf("sig_layers=%zu\n", r->n_layers);
+	for (size_t i = 0; i < r->n_layers; i++) {
+		const struct msg_sigattach_layer *l = &r->layers[i];
+
+		printf("sig_layers[%zu].media_type=", i);
+		put_value(l->media_type);
+		printf("\nsig_layers[%zu].digest=", i);
+		put_value(l->digest);
+		printf("\nsig_layers[%zu].size=%" PRIu64 "\n", i, l->size);
+		printf("sig_layers[%zu].signature=", i);
+		put_value(l->signature != NULL ? l->signature : "");
+		printf("\nsig_layers[%zu].certificate=%d bundle=%d\n", i, l->has_certificate,
+		       l->has_bundle);
+	}
+}
+
 /* Sends one request and prints its reply. Returns 0 (result), 1 (error reply), 2 (the worker
  * went away), 3 (protocol violation). */
 static int call(struct ipc_chan *ch, const struct request *rq, uint64_t id)
 {
 	struct msg_v_manifest mreq = { (char *)(rq->media_type != NULL ? rq->media_type : "") };
 	struct msg_v_config creq = { false };
-	uint32_t want = rq->config ? MSG_V_CONFIG_REPLY : MSG_V_MANIFEST_REPLY;
+	struct msg_v_sigattach sreq = { mreq.media_type };
+	uint32_t want = rq->config ? MSG_V_CONFIG_REPLY : rq->sigattach ? MSG_V_SIGATTACH_REPLY :
+		MSG_V_MANIFEST_REPLY;
 	cleanup_ipc_msg struct ipc_msg *m = NULL;
 	cleanup_close int fd = -1;
 	struct berr e;
@@ -296,6 +318,8 @@ static int call(struct ipc_chan *ch, const struct request *rq, uint64_t id)
 	}
 	if (rq->config)
 		r = ipc_send(ch, MSG_V_CONFIG, id, &creq, &fd, 1, &e);
+	else if (rq->sigattach)
+		r = ipc_send(ch, MSG_V_SIGATTACH, id, &sreq, &fd, 1, &e);
 	else
 		r = ipc_send(ch, MSG_V_MANIFEST, id, &mreq, &fd, 1, &e);
 	if (r < 0) {
@@ -327,6 +351,8 @@ static int call(struct ipc_chan *ch, const struct request *rq, uint64_t id)
 	}
 	if (rq->config)
 		print_config(m->body);
+	else if (rq->sigattach)
+		print_sigattach(m->body);
 	else
 		print_manifest(m->body);
 	return 0;
@@ -347,9 +373,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--media-type") == 0 && i + 1 < argc) {
 			mt = argv[++i];
-		} else if ((strcmp(argv[i], "manifest") == 0 || strcmp(argv[i], "config") == 0) &&
-			   i + 1 < argc) {
+		} else if ((strcmp(argv[i], "manifest") == 0 || strcmp(argv[i], "config") == 0 ||
+			    strcmp(argv[i], "sigattach") == 0) && i + 1 < argc) {
 			rqs[n].config = argv[i][0] == 'c';
+			rqs[n].sigattach = argv[i][0] == 's';
 			rqs[n].media_type = mt;
 			rqs[n].file = argv[++i];
 			mt = NULL;
@@ -369,8 +396,8 @@ int main(int argc, char **argv)
 		int r;
 
 		if (n > 1)
-			printf("== %zu %s %s\n", i, rqs[i].config ? "config" : "manifest",
-			       rqs[i].file);
+			printf("== %zu %s %s\n", i, rqs[i].config ? "config" : rqs[i].sigattach ?
+			       "sigattach" : "manifest", rqs[i].file);
 		r = call(ch, &rqs[i], 100 + i);
 		if (r > worst)
 			worst = r;

@@ -403,6 +403,28 @@ static struct msg_v_signature_reply m_v_signature_reply = {
 	.accepted = false, .fingerprint = "0137FC9E2332DC56",
 	.reason = "signature is for digest A, pulled manifest is B",
 };
+static struct msg_v_sigattach m_v_sigattach = { .media_type = "application/vnd.oci.image.manifest.v1+json" };
+static struct msg_sigattach_layer sigattach_layers[] = {
+	{ .media_type = "application/vnd.dev.cosign.simplesigning.v1+json",
+	  .digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	  .size = 241, .signature = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm",
+	  .has_certificate = true, .has_bundle = false },
+	{ .media_type = "application/vnd.in-toto+json",
+	  .digest = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+	  .size = 1024 },
+};
+static struct msg_v_sigattach_reply m_v_sigattach_reply = { .layers = sigattach_layers,
+							     .n_layers = 2 };
+static struct msg_v_sigstore m_v_sigstore = {
+	.manifest_digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	.reference = "localhost:5000/app:1", .identity = 2,
+	.signature = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm",
+};
+static struct msg_v_sigstore_reply m_v_sigstore_reply = {
+	.accepted = true,
+	.key_sha256 = "5f2c8a1b0e9d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b",
+	.key_index = 1,
+};
 static struct msg_trust_show_reply m_trust_show_reply = {
 	.policy_path = "/etc/containers/policy.json", .entries = trust_entries, .n_entries = 2
 };
@@ -494,6 +516,10 @@ static const struct {
 	{ MSG_V_KEY_UIDS_REPLY, &m_v_key_uids_reply },
 	{ MSG_V_SIGNATURE, &m_v_signature },
 	{ MSG_V_SIGNATURE_REPLY, &m_v_signature_reply },
+	{ MSG_V_SIGATTACH, &m_v_sigattach },
+	{ MSG_V_SIGATTACH_REPLY, &m_v_sigattach_reply },
+	{ MSG_V_SIGSTORE, &m_v_sigstore },
+	{ MSG_V_SIGSTORE_REPLY, &m_v_sigstore_reply },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

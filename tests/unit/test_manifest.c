@@ -1427,6 +1427,102 @@ static void test_archive_bounds(void **state)
 	free(path);
 }
 
+/* ---------------------------------------------------------------- sigstore attachments */
+
+/* As cosign pushes it: one signature layer with a certificate, and an attestation. */
+static const char sigattach[] =
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	"\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"size\":233,"
+	"\"digest\":\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"},"
+	"\"layers\":[{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\","
+	"\"size\":241,\"digest\":"
+	"\"sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+	"\"annotations\":{\"dev.cosignproject.cosign/signature\":\"MEUCIQCx+/Zy09AB==\","
+	"\"dev.sigstore.cosign/certificate\":\"-----BEGIN CERTIFICATE-----\\n\"}},"
+	"{\"mediaType\":\"application/vnd.dsse.envelope.v1+json\",\"size\":9,\"digest\":"
+	"\"sha256:2123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]}";
+
+static void sigattach_bad(const char *doc, const char *claim, const char *want)
+{
+	struct msg_v_sigattach_reply r;
+	struct berr e;
+	int rc;
+
+	memset(&r, 0x5a, sizeof(r));
+	berr_clear(&e);
+	rc = verify_parse_sigattach((const uint8_t *)doc, strlen(doc), claim, &r, &e);
+	check_refusal(rc, &r, sizeof(r), &e, want, BERR_INVALID);
+	assert_non_null(strstr(e.msg, "signature attachment manifest: "));
+}
+
+static void test_sigattach(void **state)
+{
+	struct msg_v_sigattach_reply r;
+	struct berr e;
+
+	(void)state;
+	assert_int_equal(verify_parse_sigattach((const uint8_t *)sigattach, strlen(sigattach),
+						MT_OCI_MANIFEST, &r, &e), 0);
+	assert_channel_roundtrip(MSG_V_SIGATTACH_REPLY, &r);
+	assert_int_equal(r.n_layers, 2);
+	assert_string_equal(r.layers[0].media_type,
+			    "application/vnd.dev.cosign.simplesigning.v1+json");
+	assert_int_equal(r.layers[0].size, 241);
+	assert_string_equal(r.layers[0].signature, "MEUCIQCx+/Zy09AB==");
+	assert_true(r.layers[0].has_certificate);
+	assert_false(r.layers[0].has_bundle);
+	assert_null(r.layers[1].signature);
+	assert_false(r.layers[1].has_certificate);
+	ipc_struct_free(&msg_v_sigattach_reply_schema, &r);
+	assert_true(all_zero(&r, sizeof(r)));
+	/* No layers at all: an empty list, not a refusal (the broker says "not signed"). */
+	static const char empty[] = "{\"schemaVersion\":2,\"layers\":[]}";
+	assert_int_equal(verify_parse_sigattach((const uint8_t *)empty, strlen(empty), "", &r, &e),
+			 0);
+	assert_int_equal(r.n_layers, 0);
+	ipc_struct_free(&msg_v_sigattach_reply_schema, &r);
+}
+
+static void test_sigattach_refused(void **state)
+{
+	(void)state;
+	sigattach_bad(sigattach, MT_OCI_INDEX, "not as an OCI image manifest");
+	sigattach_bad("{\"schemaVersion\":2,\"mediaType\":\"" MT_DOCKER_MANIFEST "\",\"layers\":[]}",
+		      "", "mediaType is not");
+	sigattach_bad("{\"schemaVersion\":2,\"manifests\":[],\"layers\":[]}", "", "manifests");
+	sigattach_bad("{\"schemaVersion\":1,\"layers\":[]}", "", "schemaVersion is not 2");
+	sigattach_bad("{\"schemaVersion\":2}", "", "layers is missing");
+	sigattach_bad("{\"schemaVersion\":2,\"layers\":[{\"size\":1,\"digest\":\"sha256:"
+		      "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]}", "",
+		      "layers[0].mediaType is missing");
+	sigattach_bad("{\"schemaVersion\":2,\"layers\":[{\"mediaType\":\"a\",\"size\":1,"
+		      "\"digest\":\"md5:00\"}]}", "", "only sha256 and sha512");
+	sigattach_bad("{\"schemaVersion\":2,\"layers\":[{\"mediaType\":\"a\",\"size\":1,\"digest\":"
+		      "\"sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+		      "\"annotations\":{\"dev.cosignproject.cosign/signature\":\"not base64!\"}}]}",
+		      "", "is not base64");
+	sigattach_bad("{\"schemaVersion\":2,\"layers\":[{\"mediaType\":\"a\",\"size\":1,\"digest\":"
+		      "\"sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+		      "\"annotations\":{\"dev.cosignproject.cosign/signature\":1}}]}",
+		      "", "a value that is not a string");
+	sigattach_bad("{\"schemaVersion\":2,\"layers\":[{\"mediaType\":\"a\",\"size\":1,\"digest\":"
+		      "\"sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+		      "\"annotations\":{\"x\":\"1\",\"x\":\"2\"}}]}", "", "appears twice");
+	/* More layers than a reply carries. */
+	{
+		size_t cap = 80 * 200, n = 0;
+		char *doc = malloc(cap);
+		assert_non_null(doc);
+		n += (size_t)snprintf(doc + n, cap - n, "{\"schemaVersion\":2,\"layers\":[");
+		for (int i = 0; i < 65; i++)
+			n += (size_t)snprintf(doc + n, cap - n, "%s{\"mediaType\":\"a\",\"size\":1,"
+					      "\"digest\":\"sha256:%064d\"}", i ? "," : "", i);
+		snprintf(doc + n, cap - n, "]}");
+		sigattach_bad(doc, "", "65 layers, more than the 64");
+		free(doc);
+	}
+}
+
 /* ---------------------------------------------------------------- mutation */
 
 /* Every single-byte change and every truncation of real documents: a clean refusal or a reply
@@ -1480,6 +1576,39 @@ static void mutate(const char *doc, bool config, size_t *ok, size_t *refused)
 	free(copy);
 }
 
+static void mutate_sigattach(size_t *ok, size_t *refused)
+{
+	size_t len = strlen(sigattach);
+	uint8_t *copy = malloc(len);
+	struct berr e;
+
+	assert_non_null(copy);
+	for (size_t pos = 0; pos < len; pos++) {
+		for (unsigned b = 0; b < 256; b += 37) {
+			struct msg_v_sigattach_reply r;
+
+			memcpy(copy, sigattach, len);
+			copy[pos] = (uint8_t)b;
+			if (verify_parse_sigattach(copy, len, "", &r, &e) == 0) {
+				assert_channel_roundtrip(MSG_V_SIGATTACH_REPLY, &r);
+				ipc_struct_free(&msg_v_sigattach_reply_schema, &r);
+				(*ok)++;
+			} else {
+				assert_true(all_zero(&r, sizeof(r)));
+				assert_printable(e.msg);
+				assert_int_not_equal(e.code, BERR_PROTOCOL);
+				(*refused)++;
+			}
+		}
+		/* Truncated here. */
+		struct msg_v_sigattach_reply r;
+		assert_int_equal(verify_parse_sigattach((const uint8_t *)sigattach, pos, "", &r, &e),
+				 -1);
+		assert_true(all_zero(&r, sizeof(r)));
+	}
+	free(copy);
+}
+
 static void test_mutations(void **state)
 {
 	size_t ok = 0, refused = 0;
@@ -1490,6 +1619,7 @@ static void test_mutations(void **state)
 	mutate(docker_list, false, &ok, &refused);
 	mutate(config_full, true, &ok, &refused);
 	mutate(config_nulls, true, &ok, &refused);
+	mutate_sigattach(&ok, &refused);
 	/* Both happen: changes inside strings survive, changes to structure do not. */
 	assert_true(ok > 100);
 	assert_true(refused > 1000);
@@ -1499,6 +1629,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_oci_manifest),
+		cmocka_unit_test(test_sigattach),
+		cmocka_unit_test(test_sigattach_refused),
 		cmocka_unit_test(test_oci_index_platforms),
 		cmocka_unit_test(test_docker_manifest),
 		cmocka_unit_test(test_docker_list),

@@ -93,6 +93,35 @@ static void test_wrong_type_and_garbage(void **state)
 	assert_int_equal(e.code, BERR_INVALID);
 }
 
+/* The cosign payload: the same rules, its own type (a simple-signing payload is refused). */
+static void test_cosign(void **state)
+{
+	struct trust_identity id = { .type = TRUST_ID_MATCH_REPO_DIGEST_OR_EXACT };
+	struct image_ref ref;
+	struct berr e = { 0 };
+	const char *p;
+
+	(void)state;
+	assert_int_equal(ref_parse("localhost:5000/app:1", &ref, &e), 0);
+	p = make("localhost:5000/app:1", DG, SIGPAYLOAD_TYPE_COSIGN);
+	assert_int_equal(sigcheck_cosign((const uint8_t *)p, strlen(p), DG, &id, &ref, &e), 0);
+	p = make("localhost:5000/app:1", DG2, SIGPAYLOAD_TYPE_COSIGN);
+	assert_int_equal(sigcheck_cosign((const uint8_t *)p, strlen(p), DG, &id, &ref, &e), -1);
+	assert_int_equal(e.code, BERR_DENIED);
+	assert_string_equal(e.msg, "signature is for digest " DG2 ", pulled manifest is " DG);
+	p = make("localhost:5000/other:1", DG, SIGPAYLOAD_TYPE_COSIGN);
+	assert_int_equal(sigcheck_cosign((const uint8_t *)p, strlen(p), DG, &id, &ref, &e), -1);
+	assert_int_equal(e.code, BERR_DENIED);
+	p = make("localhost:5000/app:1", DG, SIGPAYLOAD_TYPE_SIMPLE);
+	assert_int_equal(sigcheck_cosign((const uint8_t *)p, strlen(p), DG, &id, &ref, &e), -1);
+	assert_int_equal(e.code, BERR_INVALID);
+	/* cosign writes "optional": null. */
+	p = "{\"critical\":{\"identity\":{\"docker-reference\":\"localhost:5000/app:1\"},"
+	    "\"image\":{\"docker-manifest-digest\":\"" DG "\"},\"type\":\""
+	    SIGPAYLOAD_TYPE_COSIGN "\"},\"optional\":null}";
+	assert_int_equal(sigcheck_cosign((const uint8_t *)p, strlen(p), DG, &id, &ref, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_other_digest),
 		cmocka_unit_test(test_other_identity),
 		cmocka_unit_test(test_wrong_type_and_garbage),
+		cmocka_unit_test(test_cosign),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "common/rmtree.h"
 #include "workers/verify/sigverify.h"
@@ -359,6 +360,66 @@ static void sigstore_unsupported_and_bad_keys(void **state)
 	assert_int_equal(e.code, BERR_INVALID);
 }
 
+/* sig_sigstore_verify_keys: the keys one after the other (as the broker concatenates
+ * keyPaths), the one that verifies named by index and SPKI sha256; the same answers as
+ * sig_sigstore_verify otherwise, and a damaged key is never skipped. */
+static void sigstore_key_list(void **state)
+{
+	struct pkey a, b, ed;
+	struct berr e = { 0 };
+	struct sig_sigstore_result res;
+	char *sig, buf[8192], want[65];
+	unsigned char *der = NULL, md[32];
+	unsigned int mdlen = 0;
+	int n, dlen;
+
+	(void)state;
+	assert_int_equal(make_pkey(&a, "EC", "P-256"), 0);
+	assert_int_equal(make_pkey(&b, "EC", "P-256"), 0);
+	assert_int_equal(make_pkey(&ed, "ED25519", NULL), 0);
+	sig = sign_b64(&a, PAYLOAD, false);
+	/* b, ed, a: the third verifies it. */
+	n = snprintf(buf, sizeof(buf), "%.*s\n%.*s\n%.*s\n", (int)b.pem_len, b.pem,
+		     (int)ed.pem_len, ed.pem, (int)a.pem_len, a.pem);
+	assert_int_equal(sig_sigstore_verify_keys((const uint8_t *)PAYLOAD, strlen(PAYLOAD), sig,
+						  (const uint8_t *)buf, (size_t)n, &res, &e), 0);
+	assert_int_equal(res.key_index, 2);
+	dlen = i2d_PUBKEY(a.k, &der);
+	assert_true(dlen > 0);
+	assert_int_equal(EVP_Digest(der, (size_t)dlen, md, &mdlen, EVP_sha256(), NULL), 1);
+	OPENSSL_free(der);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(want + 2 * i, 3, "%02x", md[i]);
+	assert_string_equal(res.key_sha256, want);
+	/* Without a: no key verifies it. */
+	n = snprintf(buf, sizeof(buf), "%.*s%.*s", (int)b.pem_len, b.pem, (int)ed.pem_len, ed.pem);
+	assert_int_equal(sig_sigstore_verify_keys((const uint8_t *)PAYLOAD, strlen(PAYLOAD), sig,
+						  (const uint8_t *)buf, (size_t)n, &res, &e), -1);
+	assert_int_equal(e.code, BERR_DENIED);
+	assert_non_null(strstr(e.msg, "any of the keys"));
+	/* A changed payload; a signature that is not base64: verdicts too. */
+	n = snprintf(buf, sizeof(buf), "%.*s", (int)a.pem_len, a.pem);
+	assert_int_equal(sig_sigstore_verify_keys((const uint8_t *)PAYLOAD, strlen(PAYLOAD) - 1,
+						  sig, (const uint8_t *)buf, (size_t)n, &res, &e), -1);
+	assert_int_equal(e.code, BERR_DENIED);
+	assert_int_equal(sig_sigstore_verify_keys((const uint8_t *)PAYLOAD, strlen(PAYLOAD), "@@",
+						  (const uint8_t *)buf, (size_t)n, &res, &e), -1);
+	assert_int_equal(e.code, BERR_DENIED);
+	/* A damaged key after the good one, no key at all: the policy's fault. */
+	n = snprintf(buf, sizeof(buf), "%.*s-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC "
+		     "KEY-----\n", (int)a.pem_len, a.pem);
+	assert_int_equal(sig_sigstore_verify_keys((const uint8_t *)PAYLOAD, strlen(PAYLOAD), sig,
+						  (const uint8_t *)buf, (size_t)n, &res, &e), -1);
+	assert_int_equal(e.code, BERR_INVALID);
+	assert_int_equal(sig_sigstore_verify_keys((const uint8_t *)PAYLOAD, strlen(PAYLOAD), sig,
+						  (const uint8_t *)"", 0, &res, &e), -1);
+	assert_int_equal(e.code, BERR_INVALID);
+	free(sig);
+	free_pkey(&a);
+	free_pkey(&b);
+	free_pkey(&ed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +430,7 @@ int main(void)
 		cmocka_unit_test(sigstore_ecdsa_p256),
 		cmocka_unit_test(sigstore_ed25519),
 		cmocka_unit_test(sigstore_unsupported_and_bad_keys),
+		cmocka_unit_test(sigstore_key_list),
 	};
 	return cmocka_run_group_tests(tests, setup_gpg, teardown_gpg);
 }

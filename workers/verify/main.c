@@ -4,8 +4,10 @@
  * Requests (beyond MSG_W_INFO): MSG_V_MANIFEST and MSG_V_CONFIG, each with the document in
  * fds[0] (a sealed memfd or a read-only file of the store), and MSG_V_USER with the files of a
  * container's root it has (/etc/passwd, /etc/group; the broker opened them read-only), and
- * MSG_V_KEY_UIDS with the OpenPGP public keys a trust policy names (their user IDs). The
- * worker reads each whole with fstat + pread (nothing else is needed, so the base seccomp group
+ * MSG_V_KEY_UIDS with the OpenPGP public keys a trust policy names (their user IDs), and for
+ * sigstoreSigned MSG_V_SIGATTACH (the "sha256-<hex>.sig" attachment manifest in fds[0]) and
+ * MSG_V_SIGSTORE (one cosign payload and the policy's PEM keys: OpenSSL, no gpg, so this mode's
+ * sandbox suffices). The worker reads each whole with fstat + pread (nothing else is needed, so the base seccomp group
  * suffices), after refusing anything over VERIFY_MAX_INPUT, and answers with the typed reply
  * that manifest.c or passwd.c fills. A bad document is an error reply, never the end of the
  * worker: the broker may send the next one.
@@ -305,6 +307,28 @@ static int handle_key_uids(void *ctx, struct ipc_msg *m, struct berr *e)
 	return r;
 }
 
+/* The requirement's signedIdentity and the reference pulled, as a signature request carries
+ * them (the broker built them from the policy; checked again here). */
+static int request_identity(uint64_t type, char *reference, char *prefix, char *signed_prefix,
+			    const char *pulled_name, struct trust_identity *id,
+			    struct image_ref *pulled, struct berr *e)
+{
+	if (type > TRUST_ID_REMAP_IDENTITY)
+		return berr_set(e, BERR_INVALID, 0, "unknown signedIdentity type %" PRIu64, type);
+	if (ref_parse(pulled_name, pulled, e) < 0 || pulled->domain[0] == '\0')
+		return berr_set(e, BERR_INVALID, 0, "the image reference is not a full one");
+	id->type = (enum trust_identity_type)type;
+	id->reference = reference;
+	id->prefix = prefix;
+	id->signed_prefix = signed_prefix;
+	if ((id->type == TRUST_ID_EXACT_REFERENCE || id->type == TRUST_ID_EXACT_REPOSITORY) &&
+	    id->reference == NULL)
+		return berr_set(e, BERR_INVALID, 0, "signedIdentity without its reference");
+	if (id->type == TRUST_ID_REMAP_IDENTITY && (id->prefix == NULL || id->signed_prefix == NULL))
+		return berr_set(e, BERR_INVALID, 0, "remapIdentity without its prefixes");
+	return 0;
+}
+
 /* One lookaside signature against a signedBy requirement: gpg first (a valid signature by one
  * of the requirement's keys), then what the signed payload says (sigcheck.h). Any refusal is
  * an answer (accepted = false, reason for the user), not a failure of the worker: the broker
@@ -327,22 +351,10 @@ static int handle_signature(void *ctx, struct ipc_msg *m, struct berr *e)
 
 	if (vs->gpg_dir[0] == '\0')
 		return berr_set(e, BERR_PROTOCOL, 0, "signature checks need berth-verify --gpg");
-	if (req->identity > TRUST_ID_REMAP_IDENTITY)
-		return berr_set(e, BERR_INVALID, 0, "unknown signedIdentity type %" PRIu64,
-				req->identity);
-	if (ref_parse(req->reference, &pulled, e) < 0 || pulled.domain[0] == '\0')
-		return berr_set(e, BERR_INVALID, 0, "the image reference is not a full one");
-	if (read_document(kfd, "public keys", &keys, &keys_len, e) < 0)
+	if (request_identity(req->identity, req->identity_reference, req->identity_prefix,
+			     req->identity_signed_prefix, req->reference, &id, &pulled, e) < 0 ||
+	    read_document(kfd, "public keys", &keys, &keys_len, e) < 0)
 		return -1;
-	id.type = (enum trust_identity_type)req->identity;
-	id.reference = req->identity_reference;
-	id.prefix = req->identity_prefix;
-	id.signed_prefix = req->identity_signed_prefix;
-	if ((id.type == TRUST_ID_EXACT_REFERENCE || id.type == TRUST_ID_EXACT_REPOSITORY) &&
-	    id.reference == NULL)
-		return berr_set(e, BERR_INVALID, 0, "signedIdentity without its reference");
-	if (id.type == TRUST_ID_REMAP_IDENTITY && (id.prefix == NULL || id.signed_prefix == NULL))
-		return berr_set(e, BERR_INVALID, 0, "remapIdentity without its prefixes");
 	if (read_document(sfd, "signature", &sig, &sig_len, &why) == 0) {
 		struct sig_key key = { keys, keys_len };
 
@@ -363,6 +375,69 @@ static int handle_signature(void *ctx, struct ipc_msg *m, struct berr *e)
 	return r;
 }
 
+/* The sigstore attachment manifest: its layers, for the broker to fetch the payloads of. */
+static int handle_sigattach(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	const struct msg_v_sigattach *req = m->body;
+	cleanup_close int fd = TAKE_FD(m->fds[0]);
+	cleanup_free uint8_t *buf = NULL;
+	struct msg_v_sigattach_reply reply;
+	size_t len;
+	int r;
+
+	if (read_document(fd, "signature attachment manifest", &buf, &len, e) < 0)
+		return -1;
+	close(TAKE_FD(fd));
+	if (verify_parse_sigattach(buf, len, req->media_type, &reply, e) < 0)
+		return -1;
+	r = send_reply(w, MSG_V_SIGATTACH_REPLY, m->id, &reply, "signature attachment manifest",
+		       e);
+	ipc_struct_free(&msg_v_sigattach_reply_schema, &reply);
+	return r;
+}
+
+/* One cosign signature against a sigstoreSigned requirement: OpenSSL first (a valid signature
+ * over the payload by one of the requirement's keys), then what the payload says
+ * (sigcheck_cosign). As for handle_signature, a refusal is an answer, not a failure; a key the
+ * policy names that cannot be used (not PEM, another curve) is a failure the user must fix. */
+static int handle_sigstore(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	const struct msg_v_sigstore *req = m->body;
+	struct msg_v_sigstore_reply reply = { 0 };
+	cleanup_close int pfd = TAKE_FD(m->fds[0]);
+	cleanup_close int kfd = TAKE_FD(m->fds[1]);
+	cleanup_free uint8_t *payload = NULL, *keys = NULL;
+	size_t payload_len, keys_len;
+	struct sig_sigstore_result res;
+	struct trust_identity id = { 0 };
+	struct image_ref pulled;
+	struct berr why = { 0 };
+
+	if (request_identity(req->identity, req->identity_reference, req->identity_prefix,
+			     req->identity_signed_prefix, req->reference, &id, &pulled, e) < 0 ||
+	    read_document(kfd, "public keys", &keys, &keys_len, e) < 0)
+		return -1;
+	if (read_document(pfd, "signature payload", &payload, &payload_len, &why) == 0) {
+		if (sig_sigstore_verify_keys(payload, payload_len, req->signature, keys, keys_len,
+					     &res, &why) == 0) {
+			if (sigcheck_cosign(payload, payload_len, req->manifest_digest, &id,
+					    &pulled, &why) == 0) {
+				reply.accepted = true;
+				reply.key_sha256 = res.key_sha256;
+				reply.key_index = res.key_index;
+			}
+		} else if (why.code != BERR_DENIED) {
+			/* The policy's keys cannot be used: a failure, not a verdict. */
+			*e = why;
+			return -1;
+		}
+	}
+	reply.reason = reply.accepted ? NULL : why.msg;
+	return send_reply(w, MSG_V_SIGSTORE_REPLY, m->id, &reply, "sigstore signature", e);
+}
+
 /* berth-verify's requests. Each carries its documents as fds (the message table bounds how
  * many) and is allowed whenever the worker is ready: each is independent. */
 static const struct ipc_dispatch verify_table[] = {
@@ -371,6 +446,8 @@ static const struct ipc_dispatch verify_table[] = {
 	{ MSG_V_ARCHIVE, true, WS_READY, handle_archive },
 	{ MSG_V_USER, true, WS_READY, handle_user },
 	{ MSG_V_KEY_UIDS, true, WS_READY, handle_key_uids },
+	{ MSG_V_SIGATTACH, true, WS_READY, handle_sigattach },
+	{ MSG_V_SIGSTORE, true, WS_READY, handle_sigstore },
 };
 
 static const struct worker_role verify_role = {

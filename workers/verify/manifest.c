@@ -1098,3 +1098,147 @@ out:
 		ipc_struct_free(s, out);
 	return rc;
 }
+
+/* ---------------------------------------------------------------- sigstore attachments */
+
+/* Annotations of a cosign signature layer (cosign pkg/oci/static, containers/image
+ * internal/signature/sigstore.go). */
+#define ANN_SIGNATURE "dev.cosignproject.cosign/signature"
+#define ANN_CERTIFICATE "dev.sigstore.cosign/certificate"
+#define ANN_CHAIN "dev.sigstore.cosign/chain"
+#define ANN_BUNDLE "dev.sigstore.cosign/bundle"
+
+static bool base64_text(const char *s)
+{
+	size_t n = strlen(s), eq = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '=') {
+			eq++;
+			continue;
+		}
+		/* Padding only at the end. */
+		if (eq > 0 || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+				(c >= '0' && c <= '9') || c == '+' || c == '/'))
+			return false;
+	}
+	return n > 0 && eq <= 2;
+}
+
+/* The layer's annotations: every value a string (the OCI spec's map of strings; a reader
+ * that skipped a non-string value could disagree with one that does not about what is
+ * there); the signature kept, the certificate and bundle only noted. */
+static int parse_sig_annotations(json_t *d, const char *where, struct msg_sigattach_layer *out,
+				 struct berr *e)
+{
+	json_t *ann = json_object_get(d, "annotations");
+	char name[NAME_MAX_LEN];
+	const char *key;
+	json_t *v;
+
+	if (ann == NULL)
+		return 0;
+	field_name(name, where, "annotations");
+	if (!json_is_object(ann))
+		return berr_set(e, BERR_INVALID, 0, "%s is not an object", name);
+	json_object_foreach(ann, key, v) {
+		if (!json_is_string(v))
+			return berr_set(e, BERR_INVALID, 0, "%s has a value that is not a string",
+					name);
+		if (strcmp(key, ANN_CERTIFICATE) == 0 || strcmp(key, ANN_CHAIN) == 0)
+			out->has_certificate = true;
+		else if (strcmp(key, ANN_BUNDLE) == 0)
+			out->has_bundle = true;
+	}
+	if (get_str(ann, name, ANN_SIGNATURE, false, false,
+		    lim(&msg_sigattach_layer_schema, "signature"), &out->signature, e) < 0)
+		return -1;
+	if (out->signature != NULL && !base64_text(out->signature))
+		return berr_set(e, BERR_INVALID, 0, "%s.%s is not base64", name, ANN_SIGNATURE);
+	return 0;
+}
+
+static int parse_sig_layer(json_t *d, const char *where, struct msg_sigattach_layer *out,
+			   struct berr *e)
+{
+	const struct ipc_schema *s = &msg_sigattach_layer_schema;
+	char name[NAME_MAX_LEN];
+
+	if (!json_is_object(d))
+		return berr_set(e, BERR_INVALID, 0, "%s is not an object", where);
+	/* The media type decides whether this layer is a signature at all: required, and a
+	 * token the broker can compare and print. */
+	if (get_token(d, where, "mediaType", true, false, lim(s, "media_type"), &out->media_type,
+		      e) < 0 ||
+	    get_str(d, where, "digest", true, false, lim(s, "digest"), &out->digest, e) < 0 ||
+	    check_digest(field_name(name, where, "digest"), out->digest, e) < 0 ||
+	    get_size(d, where, &out->size, e) < 0)
+		return -1;
+	return parse_sig_annotations(d, where, out, e);
+}
+
+static int parse_sigattach_root(json_t *root, enum mt_class claim, const char *claim_text,
+				struct msg_v_sigattach_reply *out, struct berr *e)
+{
+	const struct ipc_schema *s = &msg_v_sigattach_reply_schema;
+	json_t *sv = json_object_get(root, "schemaVersion");
+	json_t *mt = json_object_get(root, "mediaType");
+	json_t *layers = json_object_get(root, "layers");
+	char q[QBUF], where[32];
+	size_t n;
+
+	/* An OCI image manifest and nothing else, as containers/image's OCI1FromManifest reads
+	 * it: the claim and the document's own mediaType (when present) must say so, and an
+	 * index's "manifests" makes it ambiguous. */
+	if (claim != MTC_GENERIC && claim != MTC_OCI_MANIFEST)
+		return berr_set(e, BERR_INVALID, 0, "it was served as \"%s\", not as an OCI image "
+				"manifest", quote_str(q, claim_text));
+	if (mt != NULL && (!json_is_string(mt) || strcmp(json_string_value(mt),
+							  MT_OCI_MANIFEST) != 0))
+		return berr_set(e, BERR_INVALID, 0, "mediaType is not \"%s\"", MT_OCI_MANIFEST);
+	if (json_object_get(root, "manifests") != NULL)
+		return berr_set(e, BERR_INVALID, 0, "it has \"manifests\": it is not an image "
+				"manifest");
+	if (!json_is_integer(sv) || json_integer_value(sv) != 2)
+		return berr_set(e, BERR_INVALID, 0, "schemaVersion is not 2");
+	if (layers == NULL)
+		return berr_set(e, BERR_INVALID, 0, "layers is missing");
+	if (!json_is_array(layers))
+		return berr_set(e, BERR_INVALID, 0, "layers is not an array");
+	n = json_array_size(layers);
+	if (n > lim(s, "layers"))
+		return berr_set(e, BERR_INVALID, 0, "it has %zu layers, more than the %" PRIu64
+				" signatures berth reads for one image", n, lim(s, "layers"));
+	/* Never NULL: "layers": [] still goes on the channel. */
+	out->layers = calloc(n > 0 ? n : 1, sizeof(*out->layers));
+	if (out->layers == NULL)
+		return enomem(e);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(where, sizeof(where), "layers[%zu]", i);
+		out->n_layers = i + 1;
+		if (parse_sig_layer(json_array_get(layers, i), where, &out->layers[i], e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int verify_parse_sigattach(const uint8_t *buf, size_t len, const char *claimed_media_type,
+			   struct msg_v_sigattach_reply *out, struct berr *e)
+{
+	cleanup_json json_t *root = NULL;
+	char norm[MEDIA_CLAIM_BUF];
+	enum mt_class claim;
+
+	memset(out, 0, sizeof(*out));
+	claim = classify_claim(claimed_media_type, norm);
+	root = load(buf, len, e);
+	if (root == NULL)
+		return berr_wrap(e, "signature attachment manifest");
+	if (parse_sigattach_root(root, claim, norm, out, e) < 0) {
+		ipc_struct_free(&msg_v_sigattach_reply_schema, out);
+		return berr_wrap(e, "signature attachment manifest");
+	}
+	return 0;
+}

@@ -87,4 +87,20 @@ int verify_parse_config(const uint8_t *buf, size_t len, struct msg_v_config_repl
 int verify_parse_docker_archive(const uint8_t *buf, size_t len, struct msg_v_archive_reply *out,
 				struct berr *e);
 
+/* Parses a sigstore attachment manifest (the "sha256-<hex>.sig" tag cosign pushes next to an
+ * image; containers/image docker/docker_image_src.go reads it the same way) into *out (zeroed
+ * first): an OCI image manifest (the claim, when specific, and the document's mediaType, when
+ * present, must say so; "manifests" is refused; schemaVersion 2), whose layers are each
+ * returned with their media type (printable ASCII), digest, size and, from their annotations
+ * (all strings, else refused), the base64 signature ("dev.cosignproject.cosign/signature",
+ * base64 characters only) and whether a certificate or chain ("dev.sigstore.cosign/
+ * certificate", ".../chain") or a Rekor bundle ("dev.sigstore.cosign/bundle") is there. Which
+ * layers are signatures (their media type) is the caller's business; the config is not read.
+ * At most 64 layers.
+ *
+ * Returns 0 with *out filled (release with ipc_struct_free(&msg_v_sigattach_reply_schema,
+ * out)), or -1 with *e set ("signature attachment manifest: ...") and *out zeroed. */
+int verify_parse_sigattach(const uint8_t *buf, size_t len, const char *claimed_media_type,
+			   struct msg_v_sigattach_reply *out, struct berr *e);
+
 #endif

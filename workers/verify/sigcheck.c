@@ -5,14 +5,15 @@
 
 #include "workers/verify/sigpayload.h"
 
-int sigcheck_simple(const uint8_t *payload, size_t len, const char *digest,
-		    const struct trust_identity *id, const struct image_ref *pulled,
-		    struct berr *e)
+static int check(const uint8_t *payload, size_t len, enum sigpayload_kind kind,
+		 const char *digest, const struct trust_identity *id,
+		 const struct image_ref *pulled, struct berr *e)
 {
 	struct sigpayload sp;
 
-	/* The type is the parser's first check: a cosign payload is not a GPG signature's. */
-	if (sigpayload_parse(payload, len, SIGPAYLOAD_SIMPLE_SIGNING, &sp, e) < 0)
+	/* The type is the parser's first check: a cosign payload is not a GPG signature's, and
+	 * the other way round. */
+	if (sigpayload_parse(payload, len, kind, &sp, e) < 0)
 		return -1;
 	/* Digests are compared as written: both are validated lowercase hex by now. */
 	if (strcmp(sp.manifest_digest, digest) != 0)
@@ -21,4 +22,18 @@ int sigcheck_simple(const uint8_t *payload, size_t len, const char *digest,
 	if (trust_identity_match(id, pulled, sp.docker_reference, e) != 1)
 		return -1;
 	return 0;
+}
+
+int sigcheck_simple(const uint8_t *payload, size_t len, const char *digest,
+		    const struct trust_identity *id, const struct image_ref *pulled,
+		    struct berr *e)
+{
+	return check(payload, len, SIGPAYLOAD_SIMPLE_SIGNING, digest, id, pulled, e);
+}
+
+int sigcheck_cosign(const uint8_t *payload, size_t len, const char *digest,
+		    const struct trust_identity *id, const struct image_ref *pulled,
+		    struct berr *e)
+{
+	return check(payload, len, SIGPAYLOAD_COSIGN, digest, id, pulled, e);
 }

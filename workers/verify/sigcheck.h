@@ -1,4 +1,4 @@
-/* What a cryptographically valid "simple signing" signature must also say before berth-verify
+/* What a cryptographically valid "simple signing" (or cosign) signature must also say before berth-verify
  * accepts it for an image (issue 5): its payload (sigpayload.h) must be of the simple-signing
  * type, name exactly the manifest digest being pulled, and carry a docker-reference that the
  * requirement's signedIdentity accepts for the reference being pulled (policy/trust.h).
@@ -20,6 +20,12 @@
  * ("signature is for digest A, pulled manifest is B", "signature identity names X, not Y"),
  * BERR_INVALID when the payload is not a simple-signing payload. */
 int sigcheck_simple(const uint8_t *payload, size_t len, const char *digest,
+		    const struct trust_identity *id, const struct image_ref *pulled,
+		    struct berr *e);
+
+/* The same for a sigstore (cosign) signature's payload: of the cosign type ("cosign container
+ * image signature"), as containers/image's VerifySigstorePayload requires. */
+int sigcheck_cosign(const uint8_t *payload, size_t len, const char *digest,
 		    const struct trust_identity *id, const struct image_ref *pulled,
 		    struct berr *e);
 

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <gpgme.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <openssl/pem.h>
 
 #include "common/rmtree.h"
@@ -214,41 +216,39 @@ static int b64_decode(const char *in, uint8_t **out, size_t *outlen, struct berr
 	return 0;
 }
 
-int sig_sigstore_verify(const uint8_t *payload, size_t payload_len, const char *sig_b64,
-			const struct sig_key *key, struct berr *e)
+/* The hash a supported key type signs with (NULL for Ed25519, which hashes itself): 0, or -1
+ * with BERR_UNSUPPORTED. */
+static int key_hash(EVP_PKEY *pk, const EVP_MD **hash, struct berr *e)
 {
-	BIO *bio = NULL;
-	EVP_PKEY *pk = NULL;
-	EVP_MD_CTX *md = NULL;
-	uint8_t *sig = NULL;
-	size_t sig_len = 0;
-	const EVP_MD *hash = NULL;
-	int rc = -1, type;
+	int type = EVP_PKEY_get_base_id(pk);
 
-	if (key->len > INT32_MAX || (bio = BIO_new_mem_buf(key->data, (int)key->len)) == NULL ||
-	    (pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) == NULL) {
-		berr_set(e, BERR_INVALID, 0, "a sigstore key the policy names is not a PEM public "
-			 "key");
-		goto out;
-	}
-	type = EVP_PKEY_get_base_id(pk);
+	*hash = NULL;
 	if (type == EVP_PKEY_EC) {
 		char curve[64] = "";
 		size_t clen = 0;
 		if (EVP_PKEY_get_utf8_string_param(pk, "group", curve, sizeof(curve), &clen) != 1 ||
-		    strcmp(curve, "prime256v1") != 0) {
-			berr_set(e, BERR_UNSUPPORTED, 0, "sigstore ECDSA keys on curve %s are not "
-				 "supported (P-256 is)", curve[0] != '\0' ? curve : "(unknown)");
-			goto out;
-		}
-		hash = EVP_sha256();
+		    strcmp(curve, "prime256v1") != 0)
+			return berr_set(e, BERR_UNSUPPORTED, 0, "sigstore ECDSA keys on curve %s are "
+					"not supported (P-256 is)",
+					curve[0] != '\0' ? curve : "(unknown)");
+		*hash = EVP_sha256();
 	} else if (type != EVP_PKEY_ED25519) {
-		berr_set(e, BERR_UNSUPPORTED, 0, "sigstore keys of type %s are not supported "
-			 "(ECDSA P-256 and Ed25519 are)", OBJ_nid2sn(type));
-		goto out;
+		return berr_set(e, BERR_UNSUPPORTED, 0, "sigstore keys of type %s are not supported "
+				"(ECDSA P-256 and Ed25519 are)", OBJ_nid2sn(type));
 	}
-	if (b64_decode(sig_b64, &sig, &sig_len, e) < 0)
-		goto out;
+	return 0;
+}
+
+/* One parsed public key against the signature: 0, or -1 (BERR_DENIED: no match; others). */
+static int verify_with(EVP_PKEY *pk, const uint8_t *payload, size_t payload_len,
+		       const uint8_t *sig, size_t sig_len, struct berr *e)
+{
+	EVP_MD_CTX *md = NULL;
+	const EVP_MD *hash;
+	int rc = -1;
+
+	if (key_hash(pk, &hash, e) < 0)
+		return -1;
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit(md, NULL, hash, NULL, pk) != 1) {
 		berr_set(e, BERR_SYSTEM, 0, "setting up the signature check");
@@ -262,7 +262,133 @@ int sig_sigstore_verify(const uint8_t *payload, size_t payload_len, const char *
 	rc = 0;
 out:
 	EVP_MD_CTX_free(md);
+	/* A failed verification leaves OpenSSL errors queued; the next key starts clean. */
+	ERR_clear_error();
+	return rc;
+}
+
+int sig_sigstore_verify(const uint8_t *payload, size_t payload_len, const char *sig_b64,
+			const struct sig_key *key, struct berr *e)
+{
+	BIO *bio = NULL;
+	EVP_PKEY *pk = NULL;
+	uint8_t *sig = NULL;
+	size_t sig_len = 0;
+	const EVP_MD *hash;
+	int rc = -1;
+
+	if (key->len > INT32_MAX || (bio = BIO_new_mem_buf(key->data, (int)key->len)) == NULL ||
+	    (pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) == NULL) {
+		berr_set(e, BERR_INVALID, 0, "a sigstore key the policy names is not a PEM public "
+			 "key");
+		goto out;
+	}
+	if (key_hash(pk, &hash, e) < 0 || b64_decode(sig_b64, &sig, &sig_len, e) < 0)
+		goto out;
+	rc = verify_with(pk, payload, payload_len, sig, sig_len, e);
+out:
 	EVP_PKEY_free(pk);
+	BIO_free(bio);
+	free(sig);
+	return rc;
+}
+
+/* sha256 of the key's DER SubjectPublicKeyInfo, lowercase hex. */
+static int spki_sha256(EVP_PKEY *pk, char out[65], struct berr *e)
+{
+	unsigned char *der = NULL, md[32];
+	unsigned int mdlen = 0;
+	int n = i2d_PUBKEY(pk, &der);
+
+	if (n <= 0)
+		return berr_set(e, BERR_SYSTEM, 0, "encoding a public key");
+	if (EVP_Digest(der, (size_t)n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+		OPENSSL_free(der);
+		return berr_set(e, BERR_SYSTEM, 0, "hashing a public key");
+	}
+	OPENSSL_free(der);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+#define PEM_PUBKEY_BEGIN "-----BEGIN PUBLIC KEY-----"
+
+/* How many PEM "PUBLIC KEY" blocks the data has. */
+static size_t count_blocks(const uint8_t *data, size_t len)
+{
+	size_t n = 0, k = strlen(PEM_PUBKEY_BEGIN);
+	const uint8_t *p = data, *end = data + len, *hit;
+
+	while (p < end && (hit = memmem(p, (size_t)(end - p), PEM_PUBKEY_BEGIN, k)) != NULL) {
+		n++;
+		p = hit + k;
+	}
+	return n;
+}
+
+int sig_sigstore_verify_keys(const uint8_t *payload, size_t payload_len, const char *sig_b64,
+			     const uint8_t *keys, size_t keys_len, struct sig_sigstore_result *res,
+			     struct berr *e)
+{
+	EVP_PKEY *pks[SIG_SIGSTORE_KEYS_MAX];
+	BIO *bio = NULL;
+	uint8_t *sig = NULL;
+	size_t sig_len = 0, nkeys = 0;
+	const EVP_MD *hash;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (keys_len > INT32_MAX || (bio = BIO_new_mem_buf(keys, (int)keys_len)) == NULL) {
+		berr_set(e, BERR_SYSTEM, 0, "reading the public keys");
+		goto out;
+	}
+	/* Every key first: a key the policy names that cannot be used is the user's to fix,
+	 * whatever the signature is. */
+	ERR_clear_error();
+	for (;;) {
+		EVP_PKEY *pk = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+
+		if (pk == NULL)
+			break;
+		if (nkeys == SIG_SIGSTORE_KEYS_MAX) {
+			EVP_PKEY_free(pk);
+			berr_set(e, BERR_INVALID, 0, "the policy names more than %d sigstore keys",
+				 SIG_SIGSTORE_KEYS_MAX);
+			goto out;
+		}
+		pks[nkeys++] = pk;
+		if (key_hash(pk, &hash, e) < 0)
+			goto out;
+	}
+	/* Every "PUBLIC KEY" block must have been read: one that is there but unreadable is not
+	 * skipped (OpenSSL's error queue does not tell the end of the data from a bad key). */
+	ERR_clear_error();
+	if (nkeys == 0 || nkeys != count_blocks(keys, keys_len)) {
+		berr_set(e, BERR_INVALID, 0, "a sigstore key the policy names is not a PEM public "
+			 "key");
+		goto out;
+	}
+	if (b64_decode(sig_b64, &sig, &sig_len, e) < 0) {
+		e->code = BERR_DENIED; /* the signature's fault: a verdict */
+		goto out;
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		if (verify_with(pks[i], payload, payload_len, sig, sig_len, e) == 0) {
+			if (spki_sha256(pks[i], res->key_sha256, e) < 0)
+				goto out;
+			res->key_index = i;
+			rc = 0;
+			goto out;
+		}
+		if (e->code != BERR_DENIED)
+			goto out;
+	}
+	berr_set(e, BERR_DENIED, 0, "the sigstore signature does not match the payload and %s",
+		 nkeys == 1 ? "the key the policy names" : "any of the keys the policy names");
+out:
+	while (nkeys > 0)
+		EVP_PKEY_free(pks[--nkeys]);
 	BIO_free(bio);
 	free(sig);
 	return rc;

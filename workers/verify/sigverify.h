@@ -36,4 +36,23 @@ int sig_gpg_verify(const uint8_t *sig, size_t sig_len, const struct sig_key *key
 int sig_sigstore_verify(const uint8_t *payload, size_t payload_len, const char *sig_b64,
 			const struct sig_key *key, struct berr *e);
 
+/* The most keys read from one requirement's key data (keyPaths, one key per file). */
+#define SIG_SIGSTORE_KEYS_MAX 64
+
+struct sig_sigstore_result {
+	size_t key_index;     /* which key of the data verified it, from 0 */
+	char key_sha256[65];  /* sha256 of its DER SubjectPublicKeyInfo, lowercase hex */
+};
+
+/* Like sig_sigstore_verify, with every PEM public key in keys (one or more, one after the
+ * other, as the broker concatenates a requirement's keyPaths) tried in turn until one verifies
+ * the signature. All keys are read first. Returns 0 with *res filled, or -1: BERR_DENIED when
+ * no key verifies it or the signature is not base64 (the signature's fault: a verdict),
+ * BERR_INVALID for key data holding no readable PEM public key or more than
+ * SIG_SIGSTORE_KEYS_MAX, BERR_UNSUPPORTED for a key of another type or curve (the policy's
+ * fault: the user must fix it), others for system failures. */
+int sig_sigstore_verify_keys(const uint8_t *payload, size_t payload_len, const char *sig_b64,
+			     const uint8_t *keys, size_t keys_len, struct sig_sigstore_result *res,
+			     struct berr *e);
+
 #endif
