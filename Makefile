@@ -40,13 +40,14 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 PKG_IPC := msgpack
 PKG_SANDBOX := libseccomp libcap-ng
 PKG_FRONTEND := $(PKG_IPC) jansson libcrypto
-PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson yaml-0.1
+# libsodium: NaCl secretbox, to decrypt cosign private keys (broker/cosign.h).
+PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson yaml-0.1 libsodium
 PKG_FETCH := libcurl openssl jansson
 PKG_VERIFY := jansson gpgme openssl
 PKG_SIGN := gpgme libcrypto
 PKG_UNPACK := libarchive libcrypto
 ALL_PKGS := msgpack libseccomp libcap-ng libselinux libevent gpgme libcurl openssl cmocka \
-	jansson libarchive sqlite3 yaml-0.1
+	jansson libarchive sqlite3 yaml-0.1 libsodium
 
 override CFLAGS += $(call pc_cflags,$(ALL_PKGS))
 

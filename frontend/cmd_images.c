@@ -752,7 +752,8 @@ int cmd_image(const struct fe_opts *o, int argc, char **argv)
 
 /* ------------------------------------------------------------------------------------ push */
 
-enum { U_TLS, U_CREDS, U_AUTHFILE, U_CERTDIR, U_QUIET, U_SIGNBY, U_SIGNPASS, U_HELP2 };
+enum { U_TLS, U_CREDS, U_AUTHFILE, U_CERTDIR, U_QUIET, U_SIGNBY, U_SIGSTORE, U_SIGNPASS,
+       U_HELP2 };
 static const struct fe_opt push_opts[] = {
 	[U_TLS] = { "tls-verify", 0, false, "Require HTTPS and verify certificates (default true)" },
 	[U_CREDS] = { "creds", 0, true, "Use USERNAME:PASSWORD for accessing the registry" },
@@ -762,6 +763,8 @@ static const struct fe_opt push_opts[] = {
 	[U_QUIET] = { "quiet", 'q', false, "Suppress output information when pushing images" },
 	[U_SIGNBY] = { "sign-by", 0, true, "Add a signature at the destination using the "
 					   "specified key" },
+	[U_SIGSTORE] = { "sign-by-sigstore-private-key", 0, true, "Sign the image using a "
+								  "sigstore private key at PATH" },
 	[U_SIGNPASS] = { "sign-passphrase-file", 0, true, "Read a passphrase for signing an "
 							  "image from PATH" },
 	[U_HELP2] = { "help", 'h', false, "Help for push" },
@@ -770,6 +773,7 @@ static const struct fe_opt push_opts[] = {
 struct push_ctx {
 	struct msg_push req;
 	const char *passphrase_file;
+	const char *sigstore_key;
 	bool help;
 };
 
@@ -807,6 +811,9 @@ static int push_opt(int id, const char *val, void *ctx)
 	case U_SIGNPASS:
 		c->passphrase_file = val;
 		break;
+	case U_SIGSTORE:
+		c->sigstore_key = val;
+		break;
 	default:
 		c->help = val == NULL;
 	}
@@ -835,9 +842,15 @@ int cmd_push(const struct fe_opts *o, int argc, char **argv)
 		fe_error("requires at least 1 arg(s) and accepts at most 2, received %d", npos);
 		return EXIT_BERTH;
 	}
-	if (c.passphrase_file != NULL && c.req.sign_by == NULL) {
+	if (c.passphrase_file != NULL && c.req.sign_by == NULL && c.sigstore_key == NULL) {
 		free(pos);
-		fe_error("--sign-passphrase-file is only used with --sign-by");
+		fe_error("--sign-passphrase-file is only used with --sign-by or "
+			 "--sign-by-sigstore-private-key");
+		return EXIT_BERTH;
+	}
+	if (c.req.sign_by != NULL && c.sigstore_key != NULL) {
+		free(pos);
+		fe_error("only one of --sign-by and --sign-by-sigstore-private-key can be used");
 		return EXIT_BERTH;
 	}
 	if (c.req.sign_by != NULL) {
@@ -846,12 +859,21 @@ int cmd_push(const struct fe_opts *o, int argc, char **argv)
 			return EXIT_BERTH;
 		}
 		c.req.gnupghome = home;
-		/* Read here, as the user, and sent in memory: the broker never opens the file. */
-		if (c.passphrase_file != NULL &&
-		    (c.req.sign_passphrase = fe_read_passphrase(c.passphrase_file)) == NULL) {
-			free(pos);
-			return EXIT_BERTH;
-		}
+	}
+	/* Read here, as the user (its own permissions apply), and sent in memory: the broker
+	 * never opens the user's key or passphrase files. */
+	if (c.sigstore_key != NULL &&
+	    fe_read_secret_file(c.sigstore_key, "--sign-by-sigstore-private-key",
+				&c.req.sigstore_key) < 0) {
+		free(pos);
+		return EXIT_BERTH;
+	}
+	c.req.sigstore_key_path = (char *)c.sigstore_key;
+	if (c.passphrase_file != NULL &&
+	    (c.req.sign_passphrase = fe_read_passphrase(c.passphrase_file)) == NULL) {
+		fe_wipe_bin(&c.req.sigstore_key);
+		free(pos);
+		return EXIT_BERTH;
 	}
 	if (c.req.authfile == NULL)
 		c.req.authfile = (char *)o->authfile;
@@ -859,6 +881,7 @@ int cmd_push(const struct fe_opts *o, int argc, char **argv)
 	c.req.destination = npos == 2 ? pos[1] : NULL;
 	int rc = fe_request(o, MSG_PUSH, &c.req, MSG_OK, &reply) < 0 ? EXIT_BERTH : 0;
 	fe_wipe_free(c.req.sign_passphrase);
+	fe_wipe_bin(&c.req.sigstore_key);
 	ipc_msg_free(reply);
 	free(pos);
 	return rc;

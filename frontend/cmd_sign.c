@@ -18,6 +18,7 @@
 #include "ipc/msg.h"
 
 #define PASSPHRASE_MAX 4096
+#define SECRET_FILE_MAX (64 * 1024)
 
 int fe_gnupghome(char *buf, size_t len)
 {
@@ -48,35 +49,52 @@ int fe_gnupghome(char *buf, size_t len)
 	return 0;
 }
 
-char *fe_read_passphrase(const char *path)
+/* Reads at most max bytes of path into a fresh buffer (one byte more allocated); *n gets the
+ * count. NULL after fe_error (naming option) when the file cannot be read or is longer. */
+static uint8_t *read_small(const char *path, const char *option, size_t max, size_t *n)
 {
-	char *buf;
-	size_t n = 0;
-	ssize_t r;
+	uint8_t *buf;
+	ssize_t r = 0;
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
+	*n = 0;
 	if (fd < 0) {
-		fe_error("reading --sign-passphrase-file %s: %s", path, strerror(errno));
+		fe_error("reading %s %s: %s", option, path, strerror(errno));
 		return NULL;
 	}
-	buf = malloc(PASSPHRASE_MAX + 1);
+	buf = malloc(max + 1);
 	if (buf == NULL) {
 		fe_error("out of memory");
 		return NULL;
 	}
-	while (n < PASSPHRASE_MAX + 1) {
-		r = read(fd, buf + n, PASSPHRASE_MAX + 1 - n);
+	while (*n < max + 1) {
+		r = read(fd, buf + *n, max + 1 - *n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		n += (size_t)r;
+		*n += (size_t)r;
 	}
-	if (r < 0 || n > PASSPHRASE_MAX || memchr(buf, '\0', n) != NULL) {
-		fe_error("reading --sign-passphrase-file %s: %s", path,
-			 r < 0 ? strerror(errno) : n > PASSPHRASE_MAX ? "longer than 4096 bytes"
-								  : "it holds a NUL byte");
-		OPENSSL_cleanse(buf, PASSPHRASE_MAX + 1);
+	if (r < 0 || *n > max) {
+		fe_error("reading %s %s: %s", option, path,
+			 r < 0 ? strerror(errno) : "the file is too large");
+		OPENSSL_cleanse(buf, max + 1);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *fe_read_passphrase(const char *path)
+{
+	size_t n;
+	char *buf = (char *)read_small(path, "--sign-passphrase-file", PASSPHRASE_MAX, &n);
+
+	if (buf == NULL)
+		return NULL;
+	if (memchr(buf, '\0', n) != NULL) {
+		fe_error("reading --sign-passphrase-file %s: it holds a NUL byte", path);
+		OPENSSL_cleanse(buf, n);
 		free(buf);
 		return NULL;
 	}
@@ -85,6 +103,22 @@ char *fe_read_passphrase(const char *path)
 		n--;
 	buf[n] = '\0';
 	return buf;
+}
+
+int fe_read_secret_file(const char *path, const char *option, struct ipc_bin *out)
+{
+	out->data = read_small(path, option, SECRET_FILE_MAX, &out->len);
+	return out->data == NULL ? -1 : 0;
+}
+
+void fe_wipe_bin(struct ipc_bin *b)
+{
+	if (b->data != NULL) {
+		OPENSSL_cleanse(b->data, b->len);
+		free(b->data);
+	}
+	b->data = NULL;
+	b->len = 0;
 }
 
 void fe_wipe_free(char *s)

@@ -410,6 +410,9 @@ struct msg_push {
 	char *sign_by;       /* --sign-by: an OpenPGP key fingerprint (hex), or NULL */
 	char *sign_passphrase; /* --sign-passphrase-file's first line, or NULL; wiped after use */
 	char *gnupghome;     /* with sign_by: $GNUPGHOME or ~/.gnupg of the user, absolute */
+	struct ipc_bin sigstore_key; /* --sign-by-sigstore-private-key's content (read by the
+				   frontend as the user), or empty; wiped after use */
+	char *sigstore_key_path; /* that file's name, for messages */
 };
 
 /* `berth image sign`: simple-signing signatures of images already in a registry, written to

@@ -69,6 +69,12 @@ make_keys() {
 	printf 'wrong\n' >"$k/pass-wrong"
 	chmod 0644 "$k/pass-c" "$k/pass-wrong"
 	export PASS_C=$k/pass-c PASS_WRONG=$k/pass-wrong
+	# Sigstore key pairs in cosign's encrypted format.
+	export COSIGN_KEY=$k/cosign.key COSIGN_PUB=$k/cosign.pub COSIGN_OTHER_PUB=$k/other.pub
+	/usr/bin/python3 "$BERTH_SRC/tests/integration/cosign-keygen.py" "$k/cosign" 'cos pass'
+	/usr/bin/python3 "$BERTH_SRC/tests/integration/cosign-keygen.py" "$k/other" 'other'
+	printf 'cos pass\n' >"$k/pass-cosign"
+	export PASS_COSIGN=$k/pass-cosign
 }
 
 setup() {
@@ -302,4 +308,69 @@ EOF
 		"docker://$R/remote/app:1"
 	assert_eq "$stderr" "Error: please provide an identity" "stderr"
 	assert_eq "$(find "$SIGS" -name 'signature-*' | wc -l)" "1" "signatures"
+}
+
+# ---------------------------------------------------------------- sigstore
+
+# registry_blob REPO DIGEST OUT: a blob of the test registry, fetched with curl.
+registry_blob() {
+	curl -sSf -L --cacert "$REGISTRY_CA" -o "$3" "https://$REGISTRY_MAIN_ADDR/v2/$1/blobs/$2"
+}
+
+@test "push --sign-by-sigstore-private-key: the attachment is in the registry and its signature verifies" {
+	local R=$REGISTRY_MAIN_ADDR d m pdig sig
+	berth load -q -i "$ARCHIVE" >/dev/null
+	run -0 --separate-stderr berth push --cert-dir "$CERTS" --sign-by-sigstore-private-key \
+		"$COSIGN_KEY" --sign-passphrase-file "$PASS_COSIGN" localhost/app:1 "$R/cosigned/app:1"
+	assert_contains "$stderr" "Storing signatures"
+	d=$(digest_of "$R/cosigned/app:1")
+	run -0 skopeo inspect --raw --cert-dir "$CERTS" "docker://$R/cosigned/app:sha256-${d#sha256:}.sig"
+	m=$output
+	jq -e '.schemaVersion == 2 and .mediaType == "application/vnd.oci.image.manifest.v1+json" and
+		.config.mediaType == "application/vnd.oci.image.config.v1+json" and
+		(.layers | length) == 1 and
+		.layers[0].mediaType == "application/vnd.dev.cosign.simplesigning.v1+json"' \
+		<<<"$m" >/dev/null || fail "attachment manifest: $m"
+	pdig=$(jq -r '.layers[0].digest' <<<"$m")
+	sig=$(jq -r '.layers[0].annotations["dev.cosignproject.cosign/signature"]' <<<"$m")
+	registry_blob cosigned/app "$pdig" "$BATS_TEST_TMPDIR/payload"
+	assert_eq "sha256:$(sha256sum <"$BATS_TEST_TMPDIR/payload" | cut -d' ' -f1)" "$pdig" "payload digest"
+	jq -e --arg r "$R/cosigned/app:1" --arg d "$d" '
+		.critical.type == "cosign container image signature" and
+		.critical.identity["docker-reference"] == $r and
+		.critical.image["docker-manifest-digest"] == $d and .optional == null' \
+		"$BATS_TEST_TMPDIR/payload" >/dev/null || fail "payload: $(cat "$BATS_TEST_TMPDIR/payload")"
+	base64 -d <<<"$sig" >"$BATS_TEST_TMPDIR/sig.der"
+	run -0 openssl dgst -sha256 -verify "$COSIGN_PUB" -signature "$BATS_TEST_TMPDIR/sig.der" \
+		"$BATS_TEST_TMPDIR/payload"
+	assert_eq "$output" "Verified OK" "openssl with the key's public half"
+	run -1 openssl dgst -sha256 -verify "$COSIGN_OTHER_PUB" -signature "$BATS_TEST_TMPDIR/sig.der" \
+		"$BATS_TEST_TMPDIR/payload"
+	# The config names the payload as its one layer.
+	registry_blob cosigned/app "$(jq -r .config.digest <<<"$m")" "$BATS_TEST_TMPDIR/config"
+	jq -e --arg p "$pdig" '.rootfs.diff_ids == [$p]' "$BATS_TEST_TMPDIR/config" >/dev/null ||
+		fail "config: $(cat "$BATS_TEST_TMPDIR/config")"
+	# containers/image would append to the attachment; berth refuses rather than replace it.
+	run -125 --separate-stderr berth push -q --cert-dir "$CERTS" --sign-by-sigstore-private-key \
+		"$COSIGN_KEY" --sign-passphrase-file "$PASS_COSIGN" localhost/app:1 "$R/cosigned/app:1"
+	assert_eq "$stderr" "Error: $R/cosigned/app already has sigstore signatures (sha256-${d#sha256:}.sig), and berth cannot add to them yet" "stderr"
+}
+
+@test "push --sign-by-sigstore-private-key errors: wrong passphrase, not a key, unreadable key: nothing pushed" {
+	local R=$REGISTRY_MAIN_ADDR
+	berth load -q -i "$ARCHIVE" >/dev/null
+	run -125 --separate-stderr berth push -q --cert-dir "$CERTS" --sign-by-sigstore-private-key \
+		"$COSIGN_KEY" --sign-passphrase-file "$PASS_WRONG" localhost/app:1 "$R/cosignfail/app:1"
+	assert_eq "$stderr" "Error: decrypting the sigstore private key $COSIGN_KEY: wrong passphrase (--sign-passphrase-file)" "stderr"
+	run -125 --separate-stderr berth push -q --cert-dir "$CERTS" --sign-by-sigstore-private-key \
+		"$PASS_COSIGN" localhost/app:1 "$R/cosignfail/app:1"
+	assert_eq "$stderr" "Error: $PASS_COSIGN is not an encrypted sigstore private key (no ENCRYPTED SIGSTORE PRIVATE KEY block)" "stderr"
+	# The frontend reads the key as the user: the user's permissions apply.
+	install -m 0600 "$COSIGN_KEY" "$BERTH_IT_TMP/trust-sign-root-only.key"
+	run -125 --separate-stderr berth_as "$TEST_USER" push -q --cert-dir "$CERTS" \
+		--sign-by-sigstore-private-key "$BERTH_IT_TMP/trust-sign-root-only.key" localhost/app:1 \
+		"$R/cosignfail/app:1"
+	assert_eq "$stderr" "Error: reading --sign-by-sigstore-private-key $BERTH_IT_TMP/trust-sign-root-only.key: Permission denied" "stderr"
+	rm -f "$BERTH_IT_TMP/trust-sign-root-only.key"
+	run -1 skopeo inspect --cert-dir "$CERTS" "docker://$R/cosignfail/app:1"
 }

@@ -230,6 +230,8 @@ static struct msg_push m_push = {
 	.tls_verify = TRI_FALSE, .creds = "u:p", .cert_dir = "/etc/certs", .quiet = true,
 	.sign_by = "4082E336C3010270D665FFAF0137FC9E2332DC56", .sign_passphrase = "p4ss w0rd",
 	.gnupghome = "/home/u/.gnupg",
+	.sigstore_key = { (uint8_t *)"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----", 46 },
+	.sigstore_key_path = "/home/u/cosign.key",
 };
 static struct msg_login m_login = {
 	.registry = "127.0.0.1:5000", .username = "berth", .password = "pw",
