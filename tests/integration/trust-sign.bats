@@ -310,6 +310,38 @@ EOF
 	assert_eq "$(find "$SIGS" -name 'signature-*' | wc -l)" "1" "signatures"
 }
 
+@test "berth-sign: its sandbox lets gpg run and nothing else (try-syscall); it needs the home at fd 5" {
+	local lib=$BERTH_TOP/libexec/berth home=$BATS_TEST_TMPDIR/gpghome
+	install -d -m 0700 "$home"
+	run --separate-stderr "$lib/berth-sign" --sandbox-status --gnupghome "$home" 5<"$home"
+	assert_line_re "$output" '^Seccomp: 2$'
+	assert_line_re "$output" '^NoNewPrivs: 1$'
+	assert_line_re "$output" '^CapEff:[[:space:]]+0+$'
+	# The agent it started for that run ended with it.
+	wait_until no_agent_for "$home"
+	# A worker its sandbox kills cannot end an agent it started: give it one to find instead.
+	GNUPGHOME=$home gpgconf --launch gpg-agent
+	# execve is in the filter (for gpg); Landlock refuses any other program.
+	run --separate-stderr "$lib/berth-sign" --try-syscall execve --gnupghome "$home" 5<"$home"
+	if [[ "$(landlock_abi)" -gt 0 ]]; then
+		assert_eq "$output" "denied: EACCES" "execve of /bin/echo"
+	fi
+	# Sockets: AF_UNIX only (the agent); an AF_INET socket kills the worker.
+	run --separate-stderr "$lib/berth-sign" --try-syscall socket --gnupghome "$home" 5<"$home"
+	assert_eq "$status" "159" "socket(AF_INET) status"
+	run --separate-stderr "$lib/berth-sign" --try-syscall mount --gnupghome "$home" 5<"$home"
+	assert_eq "$status" "159" "mount status"
+	# The user's agent is still there.
+	[ -n "$(gpg_agents_of "$home")" ] || fail "berth-sign ended an agent it did not start"
+	GNUPGHOME=$home gpgconf --kill gpg-agent
+	# Without the directory the broker opened, or with another one at fd 5: refused.
+	run --separate-stderr "$lib/berth-sign" --sandbox-status --gnupghome "$home"
+	assert_eq "$status" "1" "without fd 5"
+	run --separate-stderr "$lib/berth-sign" --sandbox-status --gnupghome "$home" 5</tmp
+	assert_eq "$status" "1" "another directory at fd 5"
+	assert_contains "$stderr" "is not the directory the broker handed over"
+}
+
 # ---------------------------------------------------------------- sigstore
 
 # registry_blob REPO DIGEST OUT: a blob of the test registry, fetched with curl.

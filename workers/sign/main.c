@@ -21,7 +21,9 @@
  * what `gpgconf --kill gpg-agent` sends). Starting it before the sandbox keeps the agent, a
  * long-running daemon with its own threads and sockets, out of a seccomp filter written for
  * gpg; inside the sandbox gpg only connects to it. gpg's own --no-autostart is not reachable
- * through gpgme, and is not needed: the agent is always running by the time gpg is.
+ * through gpgme, and is not needed: the agent is always running by the time gpg is. A
+ * berth-sign that is killed (its sandbox, the broker's timeout) cannot end the agent it
+ * started; that agent is the user's own process, as one gpg itself had started would be.
  *
  * Passphrases: loopback pinentry (the agent asks gpg, gpg asks gpgme, gpgme asks us), with the
  * passphrase that came in the request (--sign-passphrase-file, read by the frontend), wiped
