@@ -164,6 +164,8 @@ int broker_image_sign(struct broker *b, struct ipc_msg *m, struct berr *e)
 	struct msg_ok ok = { 0 };
 	int rc = 0;
 
+	if (sign_check_fingerprint(req->sign_by, e) < 0)
+		return -1;
 	signer = sign_spawn(b, req->gnupghome, e);
 	if (signer == NULL)
 		return -1;

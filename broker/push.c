@@ -278,7 +278,7 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 	if (req->sign_by != NULL) {
 		struct wk *signer;
 
-		if (ref_parse(name, &dref, e) < 0 ||
+		if (sign_check_fingerprint(req->sign_by, e) < 0 || ref_parse(name, &dref, e) < 0 ||
 		    sign_location(b, &dref, NULL, sigdir, e) < 0)
 			goto out;
 		say(&p, "Signing manifest using simple signing");

@@ -91,6 +91,16 @@ struct wk *sign_spawn(struct broker *b, const char *gnupghome, struct berr *e)
 	return w;
 }
 
+int sign_check_fingerprint(const char *fpr, struct berr *e)
+{
+	size_t n = fpr != NULL ? strlen(fpr) : 0;
+
+	if (n < 16 || n > 40 || strspn(fpr, "0123456789abcdefABCDEF") != n)
+		return berr_set(e, BERR_INVALID, 0, "--sign-by %.128s is not a key fingerprint (16 "
+				"to 40 hexadecimal digits)", fpr != NULL ? fpr : "");
+	return 0;
+}
+
 int sign_payload(const char *reference, const char *digest, char **out, size_t *len,
 		 struct berr *e)
 {
@@ -125,7 +135,8 @@ int sign_gpg(struct broker *b, struct wk *w, const char *reference, const char *
 	size_t len;
 
 	memset(sig, 0, sizeof(*sig));
-	if (sign_payload(reference, digest, &payload, &len, e) < 0)
+	if (sign_check_fingerprint(fpr, e) < 0 ||
+	    sign_payload(reference, digest, &payload, &len, e) < 0)
 		return -1;
 	req.payload.data = (uint8_t *)payload;
 	req.payload.len = len;

@@ -36,6 +36,10 @@ struct wk *sign_spawn(struct broker *b, const char *gnupghome, struct berr *e);
  * it started on its way out, which a kill at broker exit would cut short. */
 #define SIGN_FINISH_MS 5000
 
+/* A key fingerprint as --sign-by takes it: 16 to 40 hexadecimal digits (berth-sign checks it
+ * again). Returns 0, or -1 with BERR_INVALID. */
+int sign_check_fingerprint(const char *fpr, struct berr *e);
+
 /* The containers-signature(5) payload for reference (the destination as the user named it,
  * "host/repo:tag") and digest; *out owned by the caller (free). Returns 0 or -1. Pure apart from
  * reading the clock. */

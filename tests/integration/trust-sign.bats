@@ -245,6 +245,9 @@ EOF
 		--sign-by "$FPR_B" localhost/app:1 "$R/unknown/app:1"
 	assert_eq "$stderr" "Error: no secret key $FPR_B in $GPG_A" "stderr"
 	run -125 --separate-stderr berth_gpg "$GPG_A" push -q --cert-dir "$CERTS" \
+		--sign-by alice@berth.test localhost/app:1 "$R/unknown/app:1"
+	assert_eq "$stderr" "Error: --sign-by alice@berth.test is not a key fingerprint (16 to 40 hexadecimal digits)" "stderr"
+	run -125 --separate-stderr berth_gpg "$GPG_A" push -q --cert-dir "$CERTS" \
 		--sign-by "$FPR_A" --sign-passphrase-file /nonexistent/pass localhost/app:1 "$R/unknown/app:1"
 	assert_eq "$stderr" "Error: reading --sign-passphrase-file /nonexistent/pass: No such file or directory" "stderr"
 	run -125 --separate-stderr berth_gpg "$BATS_TEST_TMPDIR/nohome" push -q --cert-dir "$CERTS" \

@@ -23,7 +23,8 @@
 #include "broker/cosign.h"
 #include "broker/sign.h"
 
-static const char DIGEST[] = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+static const char DIGEST[] =
+	"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 static char *b64(const uint8_t *d, size_t n)
 {
