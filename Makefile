@@ -40,12 +40,14 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 PKG_IPC := msgpack
 PKG_SANDBOX := libseccomp libcap-ng
 PKG_FRONTEND := $(PKG_IPC) jansson libcrypto
-PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson yaml-0.1
+# libsodium: NaCl secretbox, to decrypt cosign private keys (broker/cosign.h).
+PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson yaml-0.1 libsodium
 PKG_FETCH := libcurl openssl jansson
 PKG_VERIFY := jansson gpgme openssl
+PKG_SIGN := gpgme libcrypto
 PKG_UNPACK := libarchive libcrypto
 ALL_PKGS := msgpack libseccomp libcap-ng libselinux libevent gpgme libcurl openssl cmocka \
-	jansson libarchive sqlite3 yaml-0.1
+	jansson libarchive sqlite3 yaml-0.1 libsodium
 
 override CFLAGS += $(call pc_cflags,$(ALL_PKGS))
 
@@ -62,7 +64,7 @@ POLICY_OBJS := $(call obj_of,$(call src_of,policy))
 WORKER_BASE_OBJS := $(call obj_of,$(call src_of,workers/common)) $(SANDBOX_OBJS) $(IPC_OBJS) \
 	$(COMMON_OBJS)
 
-WORKERS := fetch verify unpack netsetup launch
+WORKERS := fetch verify unpack netsetup launch sign
 BIN := $(O)/bin/berth
 LIBEXEC := $(O)/libexec/berth
 WORKER_BINS := $(addprefix $(LIBEXEC)/berth-,$(WORKERS))
@@ -102,6 +104,11 @@ $(LIBEXEC)/berth-verify: $(call obj_of,$(call src_of,workers/verify)) $(O)/obj/p
 	$(WORKER_BASE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC) $(PKG_SANDBOX) $(PKG_VERIFY))
+
+# The user's signing keys (workers/sign/main.c says why this is not berth-verify).
+$(LIBEXEC)/berth-sign: $(call obj_of,$(call src_of,workers/sign)) $(WORKER_BASE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC) $(PKG_SANDBOX) $(PKG_SIGN))
 
 $(LIBEXEC)/berth-unpack: $(call obj_of,$(call src_of,workers/unpack)) $(WORKER_BASE_OBJS)
 	@mkdir -p $(dir $@)

@@ -41,6 +41,7 @@
 #include "broker/load.h"
 #include "broker/pull.h"
 #include "broker/run.h"
+#include "broker/imagesign.h"
 #include "broker/push.h"
 #include "broker/save.h"
 #include "broker/store.h"
@@ -169,6 +170,11 @@ static int handle_push(void *ctx, struct ipc_msg *m, struct berr *e)
 	return defer_msg(ctx, m, broker_push, e);
 }
 
+static int handle_image_sign(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	return defer_msg(ctx, m, broker_image_sign, e);
+}
+
 static int handle_load(void *ctx, struct ipc_msg *m, struct berr *e)
 {
 	return defer_msg(ctx, m, broker_load, e);
@@ -279,6 +285,7 @@ static const struct ipc_dispatch front_table[] = {
 	{ MSG_RMI, false, BS_READY, imagecmd_rmi },
 	{ MSG_TRUST_SHOW, false, BS_READY, handle_trust_show },
 	{ MSG_TRUST_SET, false, BS_READY, broker_trust_set },
+	{ MSG_IMAGE_SIGN, false, BS_READY, handle_image_sign },
 };
 
 static void on_front(evutil_socket_t fd, short what, void *arg)

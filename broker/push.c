@@ -1,9 +1,12 @@
 #include "broker/push.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,14 +14,17 @@
 
 #include "broker/auth.h"
 #include "broker/blobs.h"
+#include "broker/cosign.h"
 #include "broker/imgstore.h"
 #include "broker/regconn.h"
 #include "broker/registries.h"
 #include "broker/resolve.h"
+#include "broker/sign.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "common/reference.h"
+#include "common/xio.h"
 #include "ipc/codec.h"
 
 #define PUSH_TIMEOUT_MS (60 * 60 * 1000)
@@ -56,17 +62,15 @@ static const char *hex_of(const char *digest)
 	return c != NULL ? c + 1 : digest;
 }
 
-static int put(struct pusher *p, uint64_t kind, const char *reference, const char *media_type,
-	       const char *blob_digest, struct msg_f_put_reply *rep, struct berr *e)
+/* Uploads what fd holds (a file of the store, or a sealed memfd berth wrote). */
+static int put_fd(struct pusher *p, uint64_t kind, const char *reference, const char *media_type,
+		  int fd, struct msg_f_put_reply *rep, struct berr *e)
 {
-	cleanup_close int fd = blobs_open(p->b->cfg.root, blob_digest, e);
 	struct msg_f_put req = { 0 };
 	struct stat st;
 	int fds[REG_CONN_MAX_FDS];
 	size_t nfds;
 
-	if (fd < 0)
-		return berr_wrap(e, "image content missing from the store");
 	if (fstat(fd, &st) < 0)
 		return berr_sys(e, "fstat");
 	req.repository = p->repository;
@@ -79,6 +83,114 @@ static int put(struct pusher *p, uint64_t kind, const char *reference, const cha
 	nfds = reg_conn_put(&p->conn, &req, fd, fds);
 	memset(rep, 0, sizeof(*rep));
 	return wk_call(p->b, p->fetch, MSG_F_PUT, &req, fds, nfds, PUSH_TIMEOUT_MS, MSG_F_PUT_REPLY, rep, NULL, e);
+}
+
+static int put(struct pusher *p, uint64_t kind, const char *reference, const char *media_type,
+	       const char *blob_digest, struct msg_f_put_reply *rep, struct berr *e)
+{
+	cleanup_close int fd = blobs_open(p->b->cfg.root, blob_digest, e);
+
+	if (fd < 0)
+		return berr_wrap(e, "image content missing from the store");
+	return put_fd(p, kind, reference, media_type, fd, rep, e);
+}
+
+/* A sealed memfd holding data, and its digest. Returns the fd or -1. */
+static int memfd_of(const char *name, const void *data, size_t len, char digest[72],
+		    struct berr *e)
+{
+	cleanup_close int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint64_t size;
+
+	if (fd < 0)
+		return berr_sys(e, "memfd_create");
+	if (xwrite_all(fd, data, len, e) < 0)
+		return -1;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return berr_sys(e, "sealing %s", name);
+	if (blobs_sha256_fd(fd, digest, &size, e) < 0)
+		return -1;
+	/* berth-fetch takes uploads from read-only fds only: the same file, opened again. */
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	int ro = open(proc, O_RDONLY | O_CLOEXEC);
+	if (ro < 0)
+		return berr_sys(e, "reopening %s read-only", name);
+	return ro;
+}
+
+/* The sigstore attachment of the pushed manifest (digest): payload and config blobs, then the
+ * manifest tagged sha256-<hex>.sig, as containers/image writes it. */
+static int push_sigstore(struct pusher *p, const char *payload, size_t payload_len,
+			 const char *sig_b64, const char *digest, struct berr *e)
+{
+	cleanup_free char *config = NULL, *manifest = NULL;
+	cleanup_close int pfd = -1, cfd = -1, mfd = -1;
+	char pdig[72], cdig[72], mdig[72], tag[80];
+	size_t config_len, manifest_len;
+	struct msg_f_put_reply rep = { 0 };
+	int rc;
+
+	snprintf(tag, sizeof(tag), "sha256-%s.sig", hex_of(digest));
+	if ((pfd = memfd_of("berth-sigstore-payload", payload, payload_len, pdig, e)) < 0 ||
+	    cosign_config(pdig, &config, &config_len, e) < 0 ||
+	    (cfd = memfd_of("berth-sigstore-config", config, config_len, cdig, e)) < 0 ||
+	    cosign_manifest(cdig, config_len, pdig, payload_len, sig_b64, &manifest, &manifest_len,
+			    e) < 0 ||
+	    (mfd = memfd_of("berth-sigstore-manifest", manifest, manifest_len, mdig, e)) < 0)
+		return -1;
+	rc = put_fd(p, FETCH_BLOB, pdig, NULL, pfd, &rep, e);
+	ipc_struct_free(&msg_f_put_reply_schema, &rep);
+	if (rc == 0) {
+		rc = put_fd(p, FETCH_BLOB, cdig, NULL, cfd, &rep, e);
+		ipc_struct_free(&msg_f_put_reply_schema, &rep);
+	}
+	if (rc == 0) {
+		rc = put_fd(p, FETCH_MANIFEST, tag, "application/vnd.oci.image.manifest.v1+json", mfd,
+			    &rep, e);
+		ipc_struct_free(&msg_f_put_reply_schema, &rep);
+	}
+	if (rc < 0)
+		return berr_wrap(e, "pushing the sigstore signature %s", tag);
+	return 0;
+}
+
+/* containers/image appends to an existing attachment; berth cannot read one yet (it would be
+ * parsed by berth-verify), so an existing one is refused before anything is pushed, instead
+ * of being replaced and its signatures lost. */
+static int sigstore_absent(struct pusher *p, const char *digest, struct berr *e)
+{
+	struct msg_f_get q = { 0 };
+	struct msg_f_get_reply rep = { 0 };
+	cleanup_close int fd = memfd_create("berth-head", MFD_CLOEXEC);
+	int fds[REG_CONN_MAX_FDS];
+	size_t nfds;
+	char tag[80];
+	struct berr e2 = { 0 };
+
+	if (fd < 0)
+		return berr_sys(e, "memfd_create");
+	snprintf(tag, sizeof(tag), "sha256-%s.sig", hex_of(digest));
+	q.repository = p->repository;
+	q.kind = FETCH_MANIFEST;
+	q.reference = tag;
+	q.accept = (char *[]){ (char *)"application/vnd.oci.image.manifest.v1+json" };
+	q.n_accept = 1;
+	q.head = true;
+	q.max_size = 4 * 1024 * 1024;
+	q.username = p->user;
+	q.password = p->pass;
+	nfds = reg_conn_get(&p->conn, &q, fd, fds);
+	if (wk_call(p->b, p->fetch, MSG_F_GET, &q, fds, nfds, PUSH_TIMEOUT_MS, MSG_F_GET_REPLY,
+		    &rep, NULL, &e2) < 0) {
+		if (e2.code == BERR_NOTFOUND)
+			return 0;
+		*e = e2;
+		return berr_wrap(e, "looking for an existing sigstore signature %s", tag);
+	}
+	ipc_struct_free(&msg_f_get_reply_schema, &rep);
+	return berr_set(e, BERR_UNSUPPORTED, 0, "%s/%s already has sigstore signatures (%s), and "
+			"berth cannot add to them yet", p->registry, p->repository, tag);
 }
 
 static int destination(struct broker *b, const char *dest, const char *source, struct pusher *p,
@@ -128,6 +240,11 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 	struct msg_image_inspect_reply img = { 0 };
 	struct msg_f_put_reply rep = { 0 };
 	char id[65], name[600], tag[160], cfg[80];
+	struct ipc_bin sig = { 0 };
+	struct image_ref dref;
+	char sigdir[PATH_MAX];
+	cleanup_free char *cpayload = NULL, *csig = NULL;
+	size_t cpayload_len = 0;
 	int rc = -1;
 
 	reg_conn_init(&p.conn);
@@ -155,6 +272,42 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 	if (destination(b, req->destination, src_name, &p, name, sizeof(name), tag,
 			sizeof(tag), req->tls_verify, e) < 0)
 		goto out;
+	/* --sign-by: signed before anything is sent, so that no key, passphrase or location
+	 * problem leaves an unsigned image behind in the registry (containers/image signs after
+	 * writing the manifest; the digest is known before, the bytes are pushed as stored). */
+	if (req->sign_by != NULL) {
+		struct wk *signer;
+
+		if (sign_check_fingerprint(req->sign_by, e) < 0 || ref_parse(name, &dref, e) < 0 ||
+		    sign_location(b, &dref, NULL, sigdir, e) < 0)
+			goto out;
+		say(&p, "Signing manifest using simple signing");
+		signer = sign_spawn(b, req->gnupghome, e);
+		if (signer == NULL)
+			goto out;
+		rc = sign_gpg(b, signer, name, img.summary[0].digest, req->sign_by,
+			      req->sign_passphrase, &sig, e);
+		/* Waited for: berth-sign ends a gpg-agent it started on its way out. */
+		wk_finish(b, signer, SIGN_FINISH_MS);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	/* --sign-by-sigstore-private-key: likewise signed first (a wrong passphrase pushes
+	 * nothing); the attachment goes up after the image. */
+	if (req->sigstore_key.data != NULL) {
+		say(&p, "Signing manifest using a sigstore signature");
+		rc = cosign_payload(name, img.summary[0].digest, &cpayload, &cpayload_len, e);
+		if (rc == 0)
+			rc = cosign_sign(req->sigstore_key.data, req->sigstore_key.len,
+					 req->sigstore_key_path != NULL ? req->sigstore_key_path
+									: "(key)",
+					 req->sign_passphrase, (const uint8_t *)cpayload, cpayload_len,
+					 &csig, e);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
 	if (req->creds != NULL) {
 		const char *colon = strchr(req->creds, ':');
 		if (colon == NULL || colon == req->creds) {
@@ -174,6 +327,8 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 		goto out;
 	p.fetch = wk_spawn(b, "fetch", NULL, e);
 	if (p.fetch == NULL || reg_conn_probe(b, p.fetch, &p.conn, e) < 0)
+		goto out;
+	if (csig != NULL && sigstore_absent(&p, img.summary[0].digest, e) < 0)
 		goto out;
 	say(&p, "Getting image source signatures");
 	for (size_t i = 0; i < img.n_layer_digests; i++) {
@@ -206,9 +361,22 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 	}
 	ipc_struct_free(&msg_f_put_reply_schema, &rep);
 	say(&p, "Storing signatures");
+	if (csig != NULL &&
+	    push_sigstore(&p, cpayload, cpayload_len, csig, img.summary[0].digest, e) < 0)
+		goto out;
+	if (sig.data != NULL) {
+		unsigned idx;
+		if (sign_store(sigdir, &dref, img.summary[0].digest, &sig, &idx, e) < 0)
+			goto out;
+	}
 	struct msg_ok ok = { 0 };
 	rc = ipc_send(b->front, MSG_OK, m->id, &ok, NULL, 0, e);
 out:
+	if (req->sign_passphrase != NULL)
+		OPENSSL_cleanse(req->sign_passphrase, strlen(req->sign_passphrase));
+	if (req->sigstore_key.data != NULL)
+		OPENSSL_cleanse(req->sigstore_key.data, req->sigstore_key.len);
+	free(sig.data);
 	ipc_struct_free(&msg_f_put_reply_schema, &rep);
 	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
 	reg_conn_close(&p.conn);

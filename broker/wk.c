@@ -60,6 +60,9 @@ static const struct wk_role_def roles[] = {
 	{ "unpack", "the layer unpacker", false },
 	{ "netsetup", "the network set-up helper", false },
 	{ "launch", "the container launcher", false },
+	/* The signer uses the user's own GnuPG home and agent: it must be the user (uid 0 in the
+	 * rootless user namespace), and it never sees an untrusted byte (workers/sign/main.c). */
+	{ "sign", "the image signer", false },
 };
 
 const struct wk_role_def *wk_role_def(const char *role)

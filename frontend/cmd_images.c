@@ -1,6 +1,7 @@
 /* Image commands: pull, images (image ls), image inspect, tag, untag, rmi (image rm), and the
  * `image` command that groups them, with Podman's flags, columns and exit codes. */
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -741,7 +742,7 @@ int cmd_image(const struct fe_opts *o, int argc, char **argv)
 		{ "ls", cmd_images }, { "list", cmd_images }, { "inspect", cmd_image_inspect },
 		{ "pull", cmd_pull }, { "rm", cmd_rmi }, { "tag", cmd_tag }, { "untag", cmd_untag },
 		{ "history", cmd_history }, { "prune", cmd_image_prune }, { "push", cmd_push },
-		{ "trust", cmd_image_trust },
+		{ "trust", cmd_image_trust }, { "sign", cmd_image_sign },
 		{ "load", cmd_load }, { "import", cmd_import },
 		{ "save", cmd_save },
 	};
@@ -751,7 +752,8 @@ int cmd_image(const struct fe_opts *o, int argc, char **argv)
 
 /* ------------------------------------------------------------------------------------ push */
 
-enum { U_TLS, U_CREDS, U_AUTHFILE, U_CERTDIR, U_QUIET, U_HELP2 };
+enum { U_TLS, U_CREDS, U_AUTHFILE, U_CERTDIR, U_QUIET, U_SIGNBY, U_SIGSTORE, U_SIGNPASS,
+       U_HELP2 };
 static const struct fe_opt push_opts[] = {
 	[U_TLS] = { "tls-verify", 0, false, "Require HTTPS and verify certificates (default true)" },
 	[U_CREDS] = { "creds", 0, true, "Use USERNAME:PASSWORD for accessing the registry" },
@@ -759,11 +761,19 @@ static const struct fe_opt push_opts[] = {
 	[U_CERTDIR] = { "cert-dir", 0, true, "Use certificates at the specified path to access "
 					     "the registry" },
 	[U_QUIET] = { "quiet", 'q', false, "Suppress output information when pushing images" },
+	[U_SIGNBY] = { "sign-by", 0, true, "Add a signature at the destination using the "
+					   "specified key" },
+	[U_SIGSTORE] = { "sign-by-sigstore-private-key", 0, true, "Sign the image using a "
+								  "sigstore private key at PATH" },
+	[U_SIGNPASS] = { "sign-passphrase-file", 0, true, "Read a passphrase for signing an "
+							  "image from PATH" },
 	[U_HELP2] = { "help", 'h', false, "Help for push" },
 };
 
 struct push_ctx {
 	struct msg_push req;
+	const char *passphrase_file;
+	const char *sigstore_key;
 	bool help;
 };
 
@@ -795,6 +805,15 @@ static int push_opt(int id, const char *val, void *ctx)
 		}
 		c->req.authfile = (char *)val;
 		break;
+	case U_SIGNBY:
+		c->req.sign_by = (char *)val;
+		break;
+	case U_SIGNPASS:
+		c->passphrase_file = val;
+		break;
+	case U_SIGSTORE:
+		c->sigstore_key = val;
+		break;
 	default:
 		c->help = val == NULL;
 	}
@@ -804,7 +823,7 @@ static int push_opt(int id, const char *val, void *ctx)
 int cmd_push(const struct fe_opts *o, int argc, char **argv)
 {
 	struct push_ctx c = { 0 };
-	char **pos = NULL;
+	char **pos = NULL, home[PATH_MAX];
 	int npos = 0;
 	struct ipc_msg *reply = NULL;
 
@@ -823,11 +842,46 @@ int cmd_push(const struct fe_opts *o, int argc, char **argv)
 		fe_error("requires at least 1 arg(s) and accepts at most 2, received %d", npos);
 		return EXIT_BERTH;
 	}
+	if (c.passphrase_file != NULL && c.req.sign_by == NULL && c.sigstore_key == NULL) {
+		free(pos);
+		fe_error("--sign-passphrase-file is only used with --sign-by or "
+			 "--sign-by-sigstore-private-key");
+		return EXIT_BERTH;
+	}
+	if (c.req.sign_by != NULL && c.sigstore_key != NULL) {
+		free(pos);
+		fe_error("only one of --sign-by and --sign-by-sigstore-private-key can be used");
+		return EXIT_BERTH;
+	}
+	if (c.req.sign_by != NULL) {
+		if (fe_gnupghome(home, sizeof(home)) < 0) {
+			free(pos);
+			return EXIT_BERTH;
+		}
+		c.req.gnupghome = home;
+	}
+	/* Read here, as the user (its own permissions apply), and sent in memory: the broker
+	 * never opens the user's key or passphrase files. */
+	if (c.sigstore_key != NULL &&
+	    fe_read_secret_file(c.sigstore_key, "--sign-by-sigstore-private-key",
+				&c.req.sigstore_key) < 0) {
+		free(pos);
+		return EXIT_BERTH;
+	}
+	c.req.sigstore_key_path = (char *)c.sigstore_key;
+	if (c.passphrase_file != NULL &&
+	    (c.req.sign_passphrase = fe_read_passphrase(c.passphrase_file)) == NULL) {
+		fe_wipe_bin(&c.req.sigstore_key);
+		free(pos);
+		return EXIT_BERTH;
+	}
 	if (c.req.authfile == NULL)
 		c.req.authfile = (char *)o->authfile;
 	c.req.source = pos[0];
 	c.req.destination = npos == 2 ? pos[1] : NULL;
 	int rc = fe_request(o, MSG_PUSH, &c.req, MSG_OK, &reply) < 0 ? EXIT_BERTH : 0;
+	fe_wipe_free(c.req.sign_passphrase);
+	fe_wipe_bin(&c.req.sigstore_key);
 	ipc_msg_free(reply);
 	free(pos);
 	return rc;

@@ -111,6 +111,18 @@ int fe_container_inspect(const struct fe_opts *o, const char *name, struct json_
 int cmd_import(const struct fe_opts *o, int argc, char **argv);
 int cmd_save(const struct fe_opts *o, int argc, char **argv);
 int cmd_image_trust(const struct fe_opts *o, int argc, char **argv);
+int cmd_image_sign(const struct fe_opts *o, int argc, char **argv);
+/* The user's GnuPG home: $GNUPGHOME, else ~/.gnupg. Returns 0, or -1 after fe_error. */
+int fe_gnupghome(char *buf, size_t len);
+/* The content of a --sign-passphrase-file without its trailing newline (heap; free with
+ * fe_wipe_free), or NULL after fe_error. */
+char *fe_read_passphrase(const char *path);
+/* Wipes and frees a secret string (NULL is fine). */
+void fe_wipe_free(char *s);
+/* Reads a small secret file (at most 64 KiB) named by option into *out (fe_wipe_bin). Returns
+ * 0, or -1 after fe_error. */
+int fe_read_secret_file(const char *path, const char *option, struct ipc_bin *out);
+void fe_wipe_bin(struct ipc_bin *b);
 
 /* Option parsing shared by the commands, cobra-style: --name, --name=value, --name value, -x
  * value, -xVALUE; "--" ends options; with stop_at_arg, the first non-option ends them too. */

@@ -140,6 +140,21 @@ static struct msg_v_signature v_signature = {
 	.identity_prefix = "registry.example.com/mirror",
 	.identity_signed_prefix = "registry.example.com/app",
 };
+static char *sign_images[] = { "docker://registry.example.com/app:1" };
+static struct msg_image_sign image_sign = {
+	.images = sign_images, .n_images = 1, .sign_by = "4082E336C3010270D665FFAF0137FC9E2332DC56",
+	.directory = "/tmp/sigs", .tls_verify = 1, .gnupghome = "/home/u/.gnupg",
+};
+static uint8_t sign_payload[] = "{\"critical\":{\"type\":\"atomic container signature\"}}";
+static struct msg_s_gpg_sign s_gpg_sign = {
+	.payload = { sign_payload, sizeof(sign_payload) - 1 },
+	.fingerprint = "4082E336C3010270D665FFAF0137FC9E2332DC56",
+};
+static uint8_t sign_sig[] = { 0xa3, 0x01, 0x3b, 0x00, 0xc4, 0xff, 0x90, 0x0d };
+static struct msg_s_gpg_sign_reply s_gpg_sign_reply = {
+	.signature = { sign_sig, sizeof(sign_sig) },
+	.fingerprint = "4082E336C3010270D665FFAF0137FC9E2332DC56",
+};
 static struct msg_v_signature_reply v_signature_reply = {
 	.accepted = false, .fingerprint = "4082E336C3010270D665FFAF0137FC9E2332DC56",
 	.reason = "signed by key 4082E336C3010270D665FFAF0137FC9E2332DC56, which the policy "
@@ -210,6 +225,9 @@ static const struct {
 	{ "verify-sigattach-reply", MSG_V_SIGATTACH_REPLY, &v_sigattach_reply },
 	{ "verify-sigstore", MSG_V_SIGSTORE, &v_sigstore },
 	{ "verify-sigstore-reply", MSG_V_SIGSTORE_REPLY, &v_sigstore_reply },
+	{ "image-sign", MSG_IMAGE_SIGN, &image_sign },
+	{ "sign-gpg", MSG_S_GPG_SIGN, &s_gpg_sign },
+	{ "sign-gpg-reply", MSG_S_GPG_SIGN_REPLY, &s_gpg_sign_reply },
 };
 
 int main(int argc, char **argv)

@@ -141,7 +141,12 @@ enum ipc_msg_type {
 	MSG_TRUST_SHOW_REPLY = 113, /* broker -> frontend: the policy as rows; with raw, fds[0]
 				   is the policy file that was read (read-only) */
 	MSG_TRUST_SET = 114,    /* frontend -> broker: `berth image trust set`; MSG_OK */
-	MSG_TYPE_MAX = 114,
+	MSG_IMAGE_SIGN = 115,   /* frontend -> broker: `berth image sign`; MSG_OK */
+
+	/* berth-sign: the user's signing keys. */
+	MSG_S_GPG_SIGN = 116,   /* broker -> sign: an OpenPGP signed message of a payload berth made */
+	MSG_S_GPG_SIGN_REPLY = 117,
+	MSG_TYPE_MAX = 117,
 };
 
 struct msg_error {
@@ -411,6 +416,25 @@ struct msg_push {
 	char *cert_dir;
 	char *authfile;      /* auth.json to read credentials from when no --creds */
 	bool quiet;
+	char *sign_by;       /* --sign-by: an OpenPGP key fingerprint (hex), or NULL */
+	char *sign_passphrase; /* --sign-passphrase-file's first line, or NULL; wiped after use */
+	char *gnupghome;     /* with sign_by: $GNUPGHOME or ~/.gnupg of the user, absolute */
+	struct ipc_bin sigstore_key; /* --sign-by-sigstore-private-key's content (read by the
+				   frontend as the user), or empty; wiped after use */
+	char *sigstore_key_path; /* that file's name, for messages */
+};
+
+/* `berth image sign`: simple-signing signatures of images already in a registry, written to
+ * directory or to their registries.d staging location. */
+struct msg_image_sign {
+	char **images;       /* docker://REF or REF */
+	size_t n_images;
+	char *sign_by;       /* an OpenPGP key fingerprint (hex) */
+	char *directory;     /* --directory, absolute, or NULL */
+	char *cert_dir;
+	char *authfile;
+	uint64_t tls_verify; /* enum tri */
+	char *gnupghome;     /* $GNUPGHOME or ~/.gnupg of the user, absolute */
 };
 
 struct msg_login {
@@ -1027,6 +1051,19 @@ struct msg_v_sigstore_reply {
 	char *reason;            /* why it was not accepted, worded for the user, else NULL */
 };
 
+/* berth-sign: sign payload (a containers-signature(5) document the broker made) with the
+ * secret key fingerprint of the GnuPG home berth-sign was started with. */
+struct msg_s_gpg_sign {
+	struct ipc_bin payload;
+	char *fingerprint;       /* hex, 16 to 40 digits */
+	char *passphrase;        /* for loopback pinentry, or NULL; wiped by both sides */
+};
+
+struct msg_s_gpg_sign_reply {
+	struct ipc_bin signature; /* the OpenPGP signed message, binary */
+	char *fingerprint;        /* the primary fingerprint of the key that signed */
+};
+
 /* `berth image trust set`: one scope's requirements replaced, as Podman's AddPolicyEntries. */
 struct msg_trust_set {
 	char *policy_path;    /* --policypath / --signature-policy, or NULL: the lookup order */
@@ -1062,6 +1099,9 @@ extern const struct ipc_schema msg_sigattach_layer_schema;
 extern const struct ipc_schema msg_v_sigattach_reply_schema;
 extern const struct ipc_schema msg_v_sigstore_schema;
 extern const struct ipc_schema msg_v_sigstore_reply_schema;
+extern const struct ipc_schema msg_image_sign_schema;
+extern const struct ipc_schema msg_s_gpg_sign_schema;
+extern const struct ipc_schema msg_s_gpg_sign_reply_schema;
 extern const struct ipc_schema msg_key_uids_schema;
 extern const struct ipc_schema msg_v_key_uids_reply_schema;
 extern const struct ipc_schema msg_cinspect_schema;

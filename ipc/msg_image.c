@@ -330,6 +330,11 @@ static const struct ipc_field push_fields[] = {
 	IPC_F_STR(struct msg_push, cert_dir, false, 4096),
 	IPC_F_STR(struct msg_push, authfile, false, 4096),
 	IPC_F_BOOL(struct msg_push, quiet, true),
+	IPC_F_STR(struct msg_push, sign_by, false, 128),
+	IPC_F_STR(struct msg_push, sign_passphrase, false, 4096),
+	IPC_F_STR(struct msg_push, gnupghome, false, 4096),
+	IPC_F_BIN(struct msg_push, sigstore_key, false, 64 * 1024),
+	IPC_F_STR(struct msg_push, sigstore_key_path, false, 4096),
 };
 const struct ipc_schema msg_push_schema = { "push", sizeof(struct msg_push), push_fields,
 					    ARRAY_SIZE(push_fields) };

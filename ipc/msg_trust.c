@@ -157,3 +157,41 @@ const struct ipc_schema msg_v_key_uids_reply_schema = {
 	"verify-key-uids-reply", sizeof(struct msg_v_key_uids_reply), v_key_uids_reply_fields,
 	ARRAY_SIZE(v_key_uids_reply_fields)
 };
+
+static const struct ipc_field image_sign_fields[] = {
+	IPC_F_STRV(struct msg_image_sign, images, true, 64, 600),
+	IPC_F_STR(struct msg_image_sign, sign_by, true, 128),
+	IPC_F_STR(struct msg_image_sign, directory, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_image_sign, cert_dir, false, IPC_PATH_MAX),
+	IPC_F_STR(struct msg_image_sign, authfile, false, IPC_PATH_MAX),
+	IPC_F_UINT(struct msg_image_sign, tls_verify, true, 2),
+	IPC_F_STR(struct msg_image_sign, gnupghome, true, IPC_PATH_MAX),
+};
+const struct ipc_schema msg_image_sign_schema = {
+	"image-sign", sizeof(struct msg_image_sign), image_sign_fields,
+	ARRAY_SIZE(image_sign_fields)
+};
+
+/* The payload is a few hundred bytes of JSON berth wrote; the signature adds the OpenPGP
+ * packets around it (a few hundred bytes more with an RSA-4096 key). */
+#define SIGN_PAYLOAD_MAX (16 * 1024)
+#define SIGN_SIGNATURE_MAX (64 * 1024)
+
+static const struct ipc_field s_gpg_sign_fields[] = {
+	IPC_F_BIN(struct msg_s_gpg_sign, payload, true, SIGN_PAYLOAD_MAX),
+	IPC_F_STR(struct msg_s_gpg_sign, fingerprint, true, 128),
+	IPC_F_STR(struct msg_s_gpg_sign, passphrase, false, 4096),
+};
+const struct ipc_schema msg_s_gpg_sign_schema = {
+	"sign-gpg", sizeof(struct msg_s_gpg_sign), s_gpg_sign_fields,
+	ARRAY_SIZE(s_gpg_sign_fields)
+};
+
+static const struct ipc_field s_gpg_sign_reply_fields[] = {
+	IPC_F_BIN(struct msg_s_gpg_sign_reply, signature, true, SIGN_SIGNATURE_MAX),
+	IPC_F_STR(struct msg_s_gpg_sign_reply, fingerprint, true, 64),
+};
+const struct ipc_schema msg_s_gpg_sign_reply_schema = {
+	"sign-gpg-reply", sizeof(struct msg_s_gpg_sign_reply), s_gpg_sign_reply_fields,
+	ARRAY_SIZE(s_gpg_sign_reply_fields)
+};

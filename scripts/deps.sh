@@ -11,6 +11,8 @@ packages=(
 	build-essential pkg-config
 	libseccomp-dev libcap-ng-dev libselinux1-dev libevent-dev libmsgpack-dev libgpgme-dev
 	libcurl4-openssl-dev libssl-dev libjansson-dev libarchive-dev libsqlite3-dev libyaml-dev
+	# NaCl secretbox for cosign private keys (push --sign-by-sigstore-private-key), broker only
+	libsodium-dev
 	# unit tests and fuzzing (clang's libFuzzer and sanitizer runtimes)
 	libcmocka-dev clang libclang-rt-14-dev
 	# integration tests: runner, rootless ID mapping, OCI runtimes, inspection tools

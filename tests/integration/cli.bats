@@ -274,11 +274,11 @@ teardown() {
 	for lib in libsqlite3 libevent libseccomp; do
 		[[ $output != *"$lib"* ]] || fail "bin/berth links $lib"
 	done
-	for b in verify unpack netsetup launch pause; do
+	for b in verify unpack netsetup launch pause sign; do
 		run -0 ldd "$BERTH_TOP/libexec/berth/berth-$b"
 		[[ $output != *libcurl* ]] || fail "berth-$b links libcurl"
 	done
-	for b in fetch verify netsetup launch pause; do
+	for b in fetch verify netsetup launch pause sign; do
 		run -0 ldd "$BERTH_TOP/libexec/berth/berth-$b"
 		[[ $output != *libarchive* ]] || fail "berth-$b links libarchive"
 	done

@@ -14,7 +14,7 @@ TEST_USER=berthtest
 NOSUB_USER=berthnosub
 
 # The process names of everything berth starts, except berth-pause (which is meant to stay).
-BERTH_TRANSIENT='^berth(-(broker|fetch|verify|unpack|netsetup|launch))?$'
+BERTH_TRANSIENT='^berth(-(broker|fetch|verify|unpack|netsetup|launch|sign))?$'
 
 # ---------------------------------------------------------------- running berth
 

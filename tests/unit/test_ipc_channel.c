@@ -228,6 +228,10 @@ static struct msg_f_put_reply m_f_put_reply = {
 static struct msg_push m_push = {
 	.source = "localhost/app:1", .destination = "127.0.0.1:5000/team/app:1",
 	.tls_verify = TRI_FALSE, .creds = "u:p", .cert_dir = "/etc/certs", .quiet = true,
+	.sign_by = "4082E336C3010270D665FFAF0137FC9E2332DC56", .sign_passphrase = "p4ss w0rd",
+	.gnupghome = "/home/u/.gnupg",
+	.sigstore_key = { (uint8_t *)"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----", 46 },
+	.sigstore_key_path = "/home/u/cosign.key",
 };
 static struct msg_login m_login = {
 	.registry = "127.0.0.1:5000", .username = "berth", .password = "pw",
@@ -399,6 +403,21 @@ static struct msg_v_signature m_v_signature = {
 	.reference = "localhost:5000/mirror/app:1", .identity = 5,
 	.identity_prefix = "localhost:5000/mirror", .identity_signed_prefix = "localhost:5000/app",
 };
+static char *sign_images[] = { "docker://localhost:5000/app:1", "localhost:5000/app:2" };
+static struct msg_image_sign m_image_sign = {
+	.images = sign_images, .n_images = 2, .sign_by = "0137FC9E2332DC56",
+	.directory = "/tmp/sigs", .tls_verify = TRI_TRUE, .gnupghome = "/home/u/.gnupg",
+};
+static uint8_t sign_payload[] = "{\"critical\":{\"type\":\"atomic container signature\"}}";
+static uint8_t sign_sig[] = { 0xa3, 0x01, 0x3b, 0x00, 0xc4, 0xff, 0x90, 0x0d };
+static struct msg_s_gpg_sign m_s_gpg_sign = {
+	.payload = { sign_payload, sizeof(sign_payload) - 1 }, .fingerprint = "0137FC9E2332DC56",
+	.passphrase = "secret",
+};
+static struct msg_s_gpg_sign_reply m_s_gpg_sign_reply = {
+	.signature = { sign_sig, sizeof(sign_sig) },
+	.fingerprint = "4082E336C3010270D665FFAF0137FC9E2332DC56",
+};
 static struct msg_v_signature_reply m_v_signature_reply = {
 	.accepted = false, .fingerprint = "0137FC9E2332DC56",
 	.reason = "signature is for digest A, pulled manifest is B",
@@ -520,6 +539,9 @@ static const struct {
 	{ MSG_V_SIGATTACH_REPLY, &m_v_sigattach_reply },
 	{ MSG_V_SIGSTORE, &m_v_sigstore },
 	{ MSG_V_SIGSTORE_REPLY, &m_v_sigstore_reply },
+	{ MSG_IMAGE_SIGN, &m_image_sign },
+	{ MSG_S_GPG_SIGN, &m_s_gpg_sign },
+	{ MSG_S_GPG_SIGN_REPLY, &m_s_gpg_sign_reply },
 	{ MSG_U_PACK, &m_u_pack },
 	{ MSG_U_PACK_ENTRY, &m_u_pack_entry },
 	{ MSG_U_PACK_REPLY, &m_u_pack_reply },

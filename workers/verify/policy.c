@@ -7,6 +7,7 @@
 
 #include "common/cleanup.h"
 #include "sandbox/embed.h"
+#include "workers/common/gpgpaths.h"
 #include "workers/common/worker.h"
 
 SANDBOX_EMBED(verify_seccomp_policy_text, "workers/verify/seccomp.policy");
@@ -41,17 +42,7 @@ SANDBOX_EMBED(verify_gpg_seccomp_policy_text, "workers/verify/seccomp-gpg.policy
 static const int verify_gpg_keep_fds[] = { WORKER_IPC_FD, WORKER_STATUS_FD, VERIFY_GPG_DIR_FD };
 static const int verify_gpg_rw_fds[] = { VERIFY_GPG_DIR_FD };
 
-static const struct sandbox_ll_path verify_gpg_ll_paths[] = {
-	{ "/usr/bin/gpg", SB_LL_READ | SB_LL_EXEC },
-	/* The ELF interpreter is opened for execution too (x86-64, arm64). */
-	{ "/lib64/ld-linux-x86-64.so.2", SB_LL_READ | SB_LL_EXEC },
-	{ "/lib/ld-linux-aarch64.so.1", SB_LL_READ | SB_LL_EXEC },
-	{ "/usr/lib", SB_LL_READ },            /* gpg's shared libraries */
-	{ "/etc/ld.so.cache", SB_LL_READ },
-	{ "/etc/gnupg", SB_LL_READ },          /* system-wide gpg.conf, when there is one */
-	{ "/etc/localtime", SB_LL_READ },
-	{ "/dev/null", SB_LL_READ | SB_LL_WRITE }, /* gpgme's stdin and stdout for gpg */
-};
+static const struct sandbox_ll_path verify_gpg_ll_paths[] = WORKER_GPG_LL_PATHS;
 
 const struct sandbox_policy verify_gpg_sandbox_policy = {
 	.role = "verify",
