@@ -148,7 +148,8 @@ static int keys_fd(const struct trust_req *req, struct berr *e)
 		cleanup_free char *buf = NULL;
 		size_t len = 0;
 
-		if (xread_file_at(AT_FDCWD, req->key_paths[i], KEYS_MAX, &buf, &len, e) < 0)
+		if (xread_regular_file_at(AT_FDCWD, req->key_paths[i], KEYS_MAX, &buf, &len, NULL,
+					  e) < 0)
 			return berr_wrap(e, "reading the public key %s", req->key_paths[i]);
 		total += len;
 		if (total > KEYS_MAX)
