@@ -80,6 +80,16 @@ static int decide(const struct trustcheck *tc, const struct trust_req *reqs, siz
 			sigs = true;
 			continue;
 		}
+		/* Archives carry no signatures (containers/image: "A signature was required, but
+		 * no signature exists"): a signature requirement cannot hold, which is a
+		 * rejection, not something berth lacks. */
+		if (!signed_ok && (reqs[i].type == TRUST_SIGNED_BY ||
+				   reqs[i].type == TRUST_SIGSTORE_SIGNED))
+			return berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it "
+					"requires a signature (%s), and %s %s carries no signatures; "
+					"pull the image from its registry instead", what, tc->path, where,
+					trust_req_type_name(reqs[i].type),
+					transport[0] == 'o' ? "an" : "a", transport);
 		return berr_set(e, BERR_UNSUPPORTED, 0, "image %s: %s for %s requires %s, "
 				"which berth cannot verify yet", what, tc->path, where,
 				trust_req_type_name(reqs[i].type));

@@ -14,7 +14,9 @@
  *    in its gpg mode (workers/verify/policy.h), which answers with a verdict;
  *  - sigstoreSigned cannot be checked by berth yet, so it never holds: the error says so (an
  *    image is never accepted without the check its owner asked for).
- * Errors are BERR_DENIED (BERR_UNSUPPORTED for the signature requirements), one line each. */
+ * Archives (load) carry no signatures, so there signedBy and sigstoreSigned never hold: a
+ * rejection (BERR_DENIED), as containers/image decides.
+ * Errors are BERR_DENIED (BERR_UNSUPPORTED for sigstoreSigned on a pull), one line each. */
 #ifndef BERTH_BROKER_TRUSTCHECK_H
 #define BERTH_BROKER_TRUSTCHECK_H
 

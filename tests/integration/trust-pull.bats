@@ -3,7 +3,8 @@
 # registry and berth load of skopeo's archives consult policy.json (--signature-policy, the
 # rootless user's own file, /etc) for the reference; a rejected image leaves the store exactly
 # as it was (no blob, no layer, no image, no tag), and a requirement berth cannot check yet
-# (sigstoreSigned, signatures in archives) is refused, never skipped. signedBy: GPG keys made
+# (sigstoreSigned on a pull) is refused, never skipped; archives carry no signatures, so a
+# signature requirement rejects a load. signedBy: GPG keys made
 # here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
 # user's registries.d names, checked by berth-verify in its gpg mode.
 
@@ -231,6 +232,20 @@ EOF
 	policy reject
 	refused "image from a docker-archive is rejected by $P for its default" \
 		berth --signature-policy "$P" load -q -i "$A/docker.tar"
+}
+
+@test "load: an archive carries no signatures, so a signature requirement rejects it" {
+	cat >"$P" <<EOF
+{ "default": [ { "type": "insecureAcceptAnything" } ],
+  "transports": { "docker-archive": { "": [
+      { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "$KEY_A" } ] },
+    "oci-archive": { "": [
+      { "type": "sigstoreSigned", "keyPath": "/nonexistent/cosign.pub" } ] } } }
+EOF
+	refused "image from a docker-archive is rejected by $P for the docker-archive transport: it requires a signature (signedBy), and a docker-archive carries no signatures; pull the image from its registry instead" \
+		berth --signature-policy "$P" load -q -i "$A/docker.tar"
+	refused "image from an oci-archive is rejected by $P for the oci-archive transport: it requires a signature (sigstoreSigned), and an oci-archive carries no signatures; pull the image from its registry instead" \
+		berth --signature-policy "$P" load -q -i "$A/oci.tar"
 }
 
 # ---------------------------------------------------------------- signedBy (rootless)
