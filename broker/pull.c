@@ -337,7 +337,8 @@ static int pull_one(struct puller *p, char image_id[65], struct berr *e)
 		goto out;
 	/* Signatures sign the manifest the reference names (an index's, for a multi-platform
 	 * image), whose digest the broker computed itself; nothing is stored yet. */
-	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->src->name, digest, e) < 0)
+	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->fetch, p->req->cert_dir,
+						   p->src->name, digest, e) < 0)
 		goto out;
 	if (man.kind == MANIFEST_INDEX) {
 		const struct msg_descriptor *d = NULL;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "broker/regconn.h"
 #include "broker/trustcmd.h"
 #include "broker/userns.h"
 #include "broker/wk.h"
@@ -175,14 +176,11 @@ static int keys_fd(const struct trust_req *req, struct berr *e)
 
 /* signature-1, -2, ... of a file:// lookaside, opened read-only until one does not exist.
  * Returns the count, or -1 with *e set (every fd closed). */
-static int open_signatures(const char *base, const struct image_ref *ref, const char *digest,
-			   int *fds, struct berr *e)
+static int open_file_signatures(const char *base, const struct image_ref *ref,
+				const char *digest, int *fds, struct berr *e)
 {
 	int n = 0;
 
-	if (strncmp(base, "file://", 7) != 0)
-		return berr_set(e, BERR_UNSUPPORTED, 0, "signatures at %s: berth reads lookaside "
-				"signatures from file:// locations only so far", base);
 	for (unsigned i = 1; i <= SIG_MAX; i++) {
 		char url[REGD_URL_MAX + REF_STR_MAX + 200];
 		struct stat st;
@@ -210,6 +208,108 @@ fail:
 	while (n > 0)
 		close(fds[--n]);
 	return -1;
+}
+
+/* The host[:port] of an http(s) lookaside base (after "://", up to the first "/"): the name
+ * its certs.d directory has, as for a registry. User information is refused: berth sends no
+ * credentials to a lookaside. Returns 0, or -1 with *e set. */
+static int lookaside_host(const char *base, char *host, size_t len, struct berr *e)
+{
+	const char *h = strstr(base, "://") + 3, *end = strchr(h, '/');
+	size_t n = end != NULL ? (size_t)(end - h) : strlen(h);
+
+	if (n == 0 || n >= len || memchr(h, '@', n) != NULL)
+		return berr_set(e, BERR_INVALID, 0, "lookaside %s: the location must name a host "
+				"(and no user)", base);
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return 0;
+}
+
+/* One signature over http(s) into a sealed memfd: 1 with *out, 0 when the server has none
+ * (404: the end of the list), or -1 with *e set. */
+static int get_signature(struct broker *b, struct wk *fetch, const struct reg_conn *conn,
+			 const char *url, int *out, struct berr *e)
+{
+	cleanup_close int fd = memfd_create("berth-signature", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct msg_f_get q = { .repository = (char *)"", .reference = (char *)"",
+			       .kind = FETCH_LOOKASIDE, .max_size = SIG_FILE_MAX,
+			       .url = (char *)url };
+	struct msg_f_get_reply rep = { 0 };
+	int fds[REG_CONN_MAX_FDS];
+	size_t nfds = reg_conn_get(conn, &q, fd, fds);
+	struct stat st;
+
+	if (fd < 0)
+		return berr_sys(e, "memfd_create");
+	if (wk_call(b, fetch, MSG_F_GET, &q, fds, nfds, SIG_TIMEOUT_MS, MSG_F_GET_REPLY, &rep,
+		    NULL, e) < 0)
+		return e->code == BERR_NOTFOUND ? 0 : -1;
+	ipc_struct_free(&msg_f_get_reply_schema, &rep);
+	/* The worker's word on the size is not taken: the memfd says. */
+	if (fstat(fd, &st) < 0)
+		return berr_sys(e, "fstat");
+	if (st.st_size > SIG_FILE_MAX)
+		return berr_set(e, BERR_INVALID, 0, "%s: larger than %d bytes", url, SIG_FILE_MAX);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return berr_sys(e, "sealing a signature");
+	*out = TAKE_FD(fd);
+	return 1;
+}
+
+/* signature-1, -2, ... of an http:// or https:// lookaside, fetched by berth-fetch until the
+ * first 404 (containers-registries.d(5)); any other failure is an error. TLS is always
+ * verified, against the system's CAs and the lookaside host's certs.d (or --cert-dir): the
+ * registry's --tls-verify=false names the registry, not this other server. Returns the count,
+ * or -1 with *e set (every fd closed). */
+static int fetch_signatures(struct broker *b, struct wk *fetch, const char *cert_dir,
+			    const char *base, const struct image_ref *ref, const char *digest,
+			    int *fds, struct berr *e)
+{
+	struct reg_conn conn;
+	char host[256];
+	int n = 0, r;
+
+	if (fetch == NULL)
+		return berr_set(e, BERR_INTERNAL, 0, "signatures at %s: no fetch worker", base);
+	reg_conn_init(&conn);
+	if (lookaside_host(base, host, sizeof(host), e) < 0 ||
+	    reg_conn_open(b, &conn, host, true, cert_dir, e) < 0)
+		return -1;
+	conn.plain_http = strncmp(base, "http://", 7) == 0;
+	for (unsigned i = 1; i <= SIG_MAX; i++) {
+		char url[REGD_URL_MAX + REF_STR_MAX + 200];
+
+		if (regd_signature_url(base, ref, digest, i, url, sizeof(url), e) < 0)
+			goto fail;
+		r = get_signature(b, fetch, &conn, url, &fds[n], e);
+		if (r < 0)
+			goto fail;
+		if (r == 0) {
+			berr_clear(e);
+			reg_conn_close(&conn);
+			return n;
+		}
+		n++;
+	}
+	berr_set(e, BERR_INVALID, 0, "more than %d signatures for %s at %s", SIG_MAX, digest, base);
+fail:
+	reg_conn_close(&conn);
+	while (n > 0)
+		close(fds[--n]);
+	return -1;
+}
+
+static int open_signatures(struct broker *b, struct wk *fetch, const char *cert_dir,
+			   const char *base, const struct image_ref *ref, const char *digest,
+			   int *fds, struct berr *e)
+{
+	if (strncmp(base, "file://", 7) == 0)
+		return open_file_signatures(base, ref, digest, fds, e);
+	if (strncmp(base, "https://", 8) == 0 || strncmp(base, "http://", 7) == 0)
+		return fetch_signatures(b, fetch, cert_dir, base, ref, digest, fds, e);
+	return berr_set(e, BERR_UNSUPPORTED, 0, "signatures at %s: berth reads lookaside "
+			"signatures from file://, https:// and http:// locations only", base);
 }
 
 /* A fresh directory for berth-verify's GnuPG homes, which its uid can write (the worker runs
@@ -270,8 +370,9 @@ static int check_req(struct broker *b, struct wk *w, const struct trust_req *req
 	return berr_set(e, BERR_DENIED, 0, "%s", why);
 }
 
-int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const char *name,
-			  const char *digest, struct berr *e)
+int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct wk *fetch,
+			  const char *cert_dir, const char *name, const char *digest,
+			  struct berr *e)
 {
 	struct image_ref ref;
 	struct regd *r = NULL;
@@ -294,9 +395,10 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const c
 			 tc->path, where);
 		goto out;
 	}
-	nsigs = open_signatures(base, &ref, digest, sigs, e);
+	nsigs = open_signatures(b, fetch, cert_dir, base, &ref, digest, sigs, e);
 	if (nsigs < 0) {
 		nsigs = 0;
+		berr_wrap(e, "image %s: reading its signatures", name);
 		goto out;
 	}
 	if (nsigs == 0) {

@@ -6,7 +6,9 @@
 # (sigstoreSigned on a pull) is refused, never skipped; archives carry no signatures, so a
 # signature requirement rejects a load. signedBy: GPG keys made
 # here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
-# user's registries.d names, checked by berth-verify in its gpg mode.
+# user's registries.d names, checked by berth-verify in its gpg mode; the same tree served over
+# https by a small server started here (a certificate from the test registry's CA) for the
+# https:// lookaside, which berth-fetch reads until the first 404.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -28,9 +30,46 @@ setup_file() {
 	skopeo --insecure-policy copy -q "oci:$IMG:latest" "docker-archive:$A/docker.tar:bb:v1"
 	skopeo --insecure-policy copy -q "oci:$IMG:latest" "oci-archive:$A/oci.tar:localhost/bb:v2"
 	make_signed_images
+	https_lookaside_start
+}
+
+# A copy of the signature tree, served over https on 127.0.0.1 with the test PKI's server
+# certificate: $LOOKASIDE_URL. $LOOKASIDE_DOWN is a URL where nothing listens.
+https_lookaside_start() {
+	local pki dir=$BERTH_IT_TMP/trust-pull-https
+	pki=$(registry_pki)
+	rm -rf "$dir"
+	install -d -m 0755 "$dir"
+	cp -r "$SIGS" "$dir/sigs"
+	chmod -R a+rX "$dir"
+	"$REGISTRY_PYTHON" -c '
+import functools, http.server, ssl, sys
+root, cert, key, portfile = sys.argv[1:5]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+handler.log_message = lambda *a: None
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()
+' "$dir/sigs" "$pki/server.crt" "$pki/server.key" "$dir/port" </dev/null >"$dir/log" 2>&1 3>&- &
+	echo $! >"$dir/pid"
+	wait_for_file "$dir/port" 10 || { cat "$dir/log" >&2; return 1; }
+	export LOOKASIDE_URL LOOKASIDE_DOWN LOOKASIDE_HOST
+	LOOKASIDE_HOST=127.0.0.1:$(cat "$dir/port")
+	LOOKASIDE_URL=https://$LOOKASIDE_HOST
+	LOOKASIDE_DOWN=https://127.0.0.1:$(free_port)
+	curl -sf -o /dev/null --cacert "$pki/ca.crt" \
+		"$LOOKASIDE_URL/signed/app@sha256=${D1#sha256:}/signature-1" ||
+		{ echo "the https lookaside does not serve" >&2; return 1; }
 }
 
 teardown_file() {
+	stop_pidfile "$BERTH_IT_TMP/trust-pull-https/pid"
 	GNUPGHOME=$GPG_A gpgconf --kill gpg-agent 2>/dev/null || true
 	GNUPGHOME=$GPG_B gpgconf --kill gpg-agent 2>/dev/null || true
 	registry_stop main
@@ -96,7 +135,7 @@ setup() {
 }
 
 teardown() {
-	rm -rf "$USER_CONF/policy.json" "$USER_CONF/registries.d"
+	rm -rf "$USER_CONF/policy.json" "$USER_CONF/registries.d" "$USER_CONF/certs.d"
 	kill_test_pause
 	remove_user_dirs
 	assert_no_berth_procs
@@ -250,15 +289,20 @@ EOF
 
 # ---------------------------------------------------------------- signedBy (rootless)
 
-# user_policy [DOCKER-SCOPES-JSON]: the test user's policy.json (default: signedBy KEY_A) and
-# its registries.d naming the lookaside.
+# user_policy [DOCKER-SCOPES-JSON [LOOKASIDE]]: the test user's policy.json (default: signedBy
+# KEY_A) and its registries.d naming the lookaside (default: the file:// one skopeo signed into).
 user_policy() {
 	install -d -o "$TEST_USER" -g "$(id -g "$TEST_USER")" "$USER_CONF" "$USER_CONF/registries.d"
 	cat >"$USER_CONF/policy.json" <<EOF
 { "default": [ { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "$KEY_A" } ],
   "transports": { "docker": { ${1:-} } } }
 EOF
-	cp "$SKOPEO_REGD/sigs.yaml" "$USER_CONF/registries.d/"
+	if [ -n "${2:-}" ]; then
+		printf 'docker:\n  %s:\n    lookaside: %s\n' "$REGISTRY_MAIN_ADDR" "$2" \
+			>"$USER_CONF/registries.d/sigs.yaml"
+	else
+		cp "$SKOPEO_REGD/sigs.yaml" "$USER_CONF/registries.d/"
+	fi
 	chmod -R a+rX "$USER_CONF"
 }
 
@@ -300,6 +344,41 @@ user_refused() {
 	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/app:1"
 	assert_eq "$stderr" "Error: image $R/closed/app:1 is rejected by $USER_CONF/policy.json for $R/closed" "stderr"
 	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/open/app:1"
+}
+
+@test "https lookaside: signed accepted, unsigned (404) rejected, another key rejected" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy "" "$LOOKASIDE_URL"
+	user_refused "it is not signed (no signature for $D1 at $LOOKASIDE_URL)" "$R/unsigned/app:1"
+	user_refused "signed by key $FPR_B, which the policy does not name" "$R/otherkey/app:1"
+	user_refused "signature is for digest $D1, pulled manifest is $D2" "$R/moved/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}}'
+	assert_eq "$output" "$R/signed/app:1" "images after the signed pull"
+}
+
+@test "https lookaside: TLS verified with the lookaside host's certs.d, whatever --tls-verify says; a server that is down is an error" {
+	local R=$REGISTRY_MAIN_ADDR certsd=$USER_CONF/certs.d
+	user_policy "" "$LOOKASIDE_URL"
+	# The registry's CA alone: the lookaside's certificate is not trusted, and
+	# --tls-verify=false (which names the registry) does not change that.
+	install -d -o "$TEST_USER" "$certsd" "$certsd/$R"
+	install -m 0644 "$REGISTRY_CA" "$certsd/$R/ca.crt"
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --tls-verify=false "$R/signed/app:1"
+	assert_contains "$stderr" "Error: image $R/signed/app:1: reading its signatures: GET \"$LOOKASIDE_URL/signed/app@sha256=${D1#sha256:}/signature-1\": x509: certificate signed by unknown authority"
+	assert_contains "$stderr" "certs.d/$LOOKASIDE_HOST/ca.crt when rootless)"
+	[[ "$stderr" != *"--tls-verify"* ]] || fail "the hint names --tls-verify, which does not apply to a lookaside"
+	run -0 --separate-stderr berth_as "$TEST_USER" images -q
+	assert_eq "$output" "" "the user's images after a refused pull"
+	# The lookaside host's own certs.d directory is read, as a registry's is.
+	install -d -o "$TEST_USER" "$certsd/$LOOKASIDE_HOST"
+	install -m 0644 "$REGISTRY_CA" "$certsd/$LOOKASIDE_HOST/ca.crt"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q "$R/signed/app:1"
+	rm -rf "$certsd"
+	# Nothing listens: an error naming the location, not "not signed".
+	user_policy "" "$LOOKASIDE_DOWN"
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	assert_contains "$stderr" "Error: image $R/signed/app:1: reading its signatures: GET \"$LOOKASIDE_DOWN/signed/app@sha256=${D1#sha256:}/signature-1\": cannot connect"
 }
 
 @test "berth-verify --gpg: its sandbox lets gpg run and nothing else (try-syscall)" {

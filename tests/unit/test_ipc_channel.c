@@ -216,6 +216,12 @@ static struct msg_f_get m_f_get = {
 	.username = "someone", .password = "dckr_pat_0123456789", .has_ca = false,
 	.has_client_cert = true,
 };
+/* A lookaside signature: a URL, no repository, never credentials. */
+static struct msg_f_get m_f_get_sig = {
+	.registry = "sigs.example.com:8443", .repository = "", .kind = FETCH_LOOKASIDE,
+	.reference = "", .tls_verify = true, .max_size = 4194304,
+	.url = "https://sigs.example.com:8443/team/app@sha256=0123abcd/signature-1",
+};
 static struct msg_f_put m_f_put = {
 	.registry = "127.0.0.1:5000", .repository = "team/app", .kind = FETCH_BLOB,
 	.reference = DIG_B, .size = 2811, .mount_from = "team/base", .tls_verify = false,
@@ -430,6 +436,7 @@ static const struct {
 	{ MSG_RMI, &m_rmi },
 	{ MSG_RMI_REPLY, &m_rmi_reply },
 	{ MSG_F_GET, &m_f_get },
+	{ MSG_F_GET, &m_f_get_sig },
 	{ MSG_F_PUT, &m_f_put },
 	{ MSG_F_PUT_REPLY, &m_f_put_reply },
 	{ MSG_PUSH, &m_push },
