@@ -332,10 +332,18 @@ static int gpg_dir(char dir[64], struct berr *e)
 	return fd;
 }
 
-/* One requirement against every signature: 0 when one is accepted, else -1 with the reason. */
+/* A primary key fingerprint as berth-verify reports it: 40 (v4) or 64 (v5, v6) hex digits. */
+static bool fingerprint_valid(const char *f)
+{
+	size_t n = strspn(f, "0123456789ABCDEFabcdef");
+	return f[n] == '\0' && (n == 40 || n == 64);
+}
+
+/* One requirement against every signature: 0 when one is accepted (its key's fingerprint in
+ * fpr), else -1 with the reason. */
 static int check_req(struct broker *b, struct wk *w, const struct trust_req *req,
 		     const char *name, const char *digest, const int *sigs, int nsigs,
-		     struct berr *e)
+		     char fpr[65], struct berr *e)
 {
 	cleanup_close int kfd = keys_fd(req, e);
 	struct msg_v_signature m = {
@@ -357,10 +365,16 @@ static int check_req(struct broker *b, struct wk *w, const struct trust_req *req
 			    MSG_V_SIGNATURE_REPLY, &rep, NULL, e) < 0)
 			return berr_wrap(e, "checking signature %d", i + 1);
 		/* Evidence, not truth: an acceptance must name the key that made it. */
-		ok = rep.accepted && rep.fingerprint != NULL && rep.fingerprint[0] != '\0';
-		if (ok)
+		if (rep.accepted && (rep.fingerprint == NULL || !fingerprint_valid(rep.fingerprint))) {
+			ipc_struct_free(&msg_v_signature_reply_schema, &rep);
+			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify accepted signature %d "
+					"without naming a valid key fingerprint", i + 1);
+		}
+		ok = rep.accepted;
+		if (ok) {
 			log_debug("Signature %d of %s: accepted, key %s", i + 1, name, rep.fingerprint);
-		else
+			snprintf(fpr, 65, "%s", rep.fingerprint);
+		} else
 			snprintf(why, sizeof(why), "%s", rep.reason != NULL ? rep.reason :
 				 "berth-verify gave no reason");
 		ipc_struct_free(&msg_v_signature_reply_schema, &rep);
@@ -372,7 +386,7 @@ static int check_req(struct broker *b, struct wk *w, const struct trust_req *req
 
 int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct wk *fetch,
 			  const char *cert_dir, const char *name, const char *digest,
-			  struct berr *e)
+			  char *provenance, size_t plen, struct berr *e)
 {
 	struct image_ref ref;
 	struct regd *r = NULL;
@@ -417,7 +431,9 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 	for (size_t i = 0; i < tc->n_reqs; i++) {
 		if (tc->reqs[i].type != TRUST_SIGNED_BY)
 			continue;
-		if (check_req(b, w, &tc->reqs[i], name, digest, sigs, nsigs, &why) < 0) {
+		char fpr[65];
+
+		if (check_req(b, w, &tc->reqs[i], name, digest, sigs, nsigs, fpr, &why) < 0) {
 			if (why.code == BERR_DENIED)
 				berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: %s",
 					 name, tc->path, where, why.msg);
@@ -425,6 +441,7 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 				*e = why;
 			goto out;
 		}
+		(void)trust_provenance_add(provenance, plen, "signedBy", fpr);
 	}
 	rc = 0;
 out:

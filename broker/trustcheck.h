@@ -53,11 +53,13 @@ int trustcheck_docker(struct trustcheck *tc, const char *name, struct berr *e);
  * lookaside signatures of name for the manifest digest (the top-level manifest as the
  * registry served it, hashed by the broker). An http(s) lookaside is read through fetch (the
  * pull's berth-fetch, not owned), with the lookaside host's certs.d or cert_dir (--cert-dir,
- * or NULL). Returns 0, or -1 with *e set (BERR_DENIED with the reason of the last signature
- * refused, or "no signature"). */
+ * or NULL). On acceptance, "signedBy:<fingerprint>" for each requirement (the key that met
+ * it) is appended to provenance (plen bytes; policy/trust.h trust_provenance_add). Returns 0,
+ * or -1 with *e set (BERR_DENIED with the reason of the last signature refused, or "no
+ * signature"). */
 int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct wk *fetch,
 			  const char *cert_dir, const char *name, const char *digest,
-			  struct berr *e);
+			  char *provenance, size_t plen, struct berr *e);
 
 /* The verdict for loading an image from an archive of transport ("docker-archive",
  * "oci-archive"): only the transport's "" scope and the default are looked at. what names

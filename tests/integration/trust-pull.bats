@@ -353,8 +353,33 @@ user_refused() {
 	user_refused "signed by key $FPR_B, which the policy does not name" "$R/otherkey/app:1"
 	user_refused "signature is for digest $D1, pulled manifest is $D2" "$R/moved/app:1"
 	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
-	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}}'
-	assert_eq "$output" "$R/signed/app:1" "images after the signed pull"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}} {{.Verified}}'
+	assert_eq "$output" "$R/signed/app:1 signedBy:$FPR_A" "images after the signed pull"
+}
+
+@test "provenance: recorded by the pull that verified, kept by an unverified one and by a tag" {
+	local R=$REGISTRY_MAIN_ADDR
+	# Accepted without a check: recorded as not verified; the default columns do not change.
+	user_policy "\"$R/signed\": [ { \"type\": \"insecureAcceptAnything\" } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Verified}}'
+	assert_eq "$output" "not verified" "before any verification"
+	run -0 --separate-stderr berth_as "$TEST_USER" images
+	assert_line_re "$output" '^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE$'
+	# A later pull that verifies the same image records the key.
+	user_policy
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" image inspect --format '{{.Verified}}' "$R/signed/app:1"
+	assert_eq "$output" "signedBy:$FPR_A" "inspect after the verified pull"
+	# A tag shows the image's record; an unverified pull of it later keeps it.
+	run -0 --separate-stderr berth_as "$TEST_USER" tag "$R/signed/app:1" localhost/mine:1
+	user_policy "\"$R/signed\": [ { \"type\": \"insecureAcceptAnything\" } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}} {{.Verified}}'
+	assert_eq "$(sort <<<"$output")" "$(printf '%s\n' "localhost/mine:1 signedBy:$FPR_A" \
+		"$R/signed/app:1 signedBy:$FPR_A" | sort)" "images after tag and an unverified pull"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format 'table {{.Verified}}'
+	assert_line_re "$output" '^VERIFIED'
 }
 
 @test "https lookaside: TLS verified with the lookaside host's certs.d, whatever --tls-verify says; a server that is down is an error" {
