@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -339,11 +340,100 @@ static bool fingerprint_valid(const char *f)
 	return f[n] == '\0' && (n == 40 || n == 64);
 }
 
+/* Key i of req (keyData is key 0 when the requirement has it, then its files), as a sealed
+ * memfd: each goes on its own to berth-verify's MSG_V_KEY_UIDS. */
+static int one_key_fd(const struct trust_req *req, size_t i, struct berr *e)
+{
+	bool data = req->key_source == TRUST_KEYS_DATA;
+	cleanup_free char *buf = NULL;
+	cleanup_close int fd = memfd_create("berth-key", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	size_t len = 0;
+
+	if (fd < 0)
+		return berr_sys(e, "memfd_create");
+	if (!data || i > 0) {
+		const char *path = req->key_paths[i - (data ? 1 : 0)];
+		if (xread_regular_file_at(AT_FDCWD, path, KEYS_MAX, &buf, &len, NULL, e) < 0)
+			return berr_wrap(e, "reading the public key %s", path);
+	}
+	if (xwrite_all(fd, data && i == 0 ? (const char *)req->key_data : buf,
+		       data && i == 0 ? req->key_data_len : len, e) < 0)
+		return -1;
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		return berr_sys(e, "sealing a public key");
+	return TAKE_FD(fd);
+}
+
+/* The primary fingerprints of a requirement's keys (the first FPRS_MAX). */
+#define FPRS_MAX 64
+struct key_fprs {
+	size_t n;
+	char fpr[FPRS_MAX][65];
+};
+
+static bool fpr_named(const struct key_fprs *k, const char *fpr)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcasecmp(k->fpr[i], fpr) == 0)
+			return true;
+	return false;
+}
+
+/* Asks a berth-verify of its own (*kw, spawned on first use; not the gpg one whose answer is
+ * checked against this) for the fingerprints of req's keys, IPC_MAX_FDS at a time, with its
+ * own OpenPGP packet walker (workers/verify/pgpuid.h), not gpg. A key it cannot read gives no
+ * fingerprint, so it can accept nothing. Returns 0, or -1 with *e set. */
+static int req_fingerprints(struct broker *b, struct wk **kw, const struct trust_req *req,
+			    struct key_fprs *out, struct berr *e)
+{
+	size_t nkeys = (req->key_source == TRUST_KEYS_DATA ? 1 : 0) + req->n_key_paths;
+
+	out->n = 0;
+	for (size_t i = 0; i < nkeys;) {
+		struct msg_v_key_uids q = { 0 };
+		struct msg_v_key_uids_reply rep = { 0 };
+		int fds[IPC_MAX_FDS], rc = 0;
+		size_t nf = 0;
+
+		for (; i < nkeys && nf < IPC_MAX_FDS && rc == 0; i++) {
+			rc = one_key_fd(req, i, e);
+			if (rc >= 0)
+				fds[nf++] = rc;
+		}
+		rc = rc < 0 ? -1 : 0;
+		if (rc == 0 && *kw == NULL && (*kw = wk_spawn(b, "verify", NULL, e)) == NULL)
+			rc = -1;
+		if (rc == 0)
+			rc = wk_call(b, *kw, MSG_V_KEY_UIDS, &q, fds, nf, SIG_TIMEOUT_MS,
+				     MSG_V_KEY_UIDS_REPLY, &rep, NULL, e);
+		if (rc == 0 && rep.n_keys != nf)
+			rc = berr_set(e, BERR_PROTOCOL, 0, "berth-verify answered for %zu keys, not "
+				      "%zu", rep.n_keys, nf);
+		for (size_t k = 0; rc == 0 && k < nf; k++)
+			for (size_t j = 0; rc == 0 && j < rep.keys[k].n_fingerprints; j++) {
+				const char *f = rep.keys[k].fingerprints[j];
+				if (!fingerprint_valid(f))
+					rc = berr_set(e, BERR_PROTOCOL, 0, "berth-verify reported a "
+						      "malformed key fingerprint");
+				else if (out->n < FPRS_MAX)
+					snprintf(out->fpr[out->n++], sizeof(out->fpr[0]), "%s", f);
+			}
+		ipc_struct_free(&msg_v_key_uids_reply_schema, &rep);
+		while (nf > 0)
+			close(fds[--nf]);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* One requirement against every signature: 0 when one is accepted (its key's fingerprint in
- * fpr), else -1 with the reason. */
+ * fpr), else -1 with the reason. The acceptance must name one of the requirement's keys as
+ * another worker read them (fprs): anything else is a worker out of protocol, and fails the
+ * check (fail closed). */
 static int check_req(struct broker *b, struct wk *w, const struct trust_req *req,
-		     const char *name, const char *digest, const int *sigs, int nsigs,
-		     char fpr[65], struct berr *e)
+		     const struct key_fprs *fprs, const char *name, const char *digest,
+		     const int *sigs, int nsigs, char fpr[65], struct berr *e)
 {
 	cleanup_close int kfd = keys_fd(req, e);
 	struct msg_v_signature m = {
@@ -370,6 +460,13 @@ static int check_req(struct broker *b, struct wk *w, const struct trust_req *req
 			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify accepted signature %d "
 					"without naming a valid key fingerprint", i + 1);
 		}
+		if (rep.accepted && !fpr_named(fprs, rep.fingerprint)) {
+			berr_set(e, BERR_PROTOCOL, 0, "berth-verify accepted signature %d by key %s, "
+				 "which is not one of the keys the policy names", i + 1,
+				 rep.fingerprint);
+			ipc_struct_free(&msg_v_signature_reply_schema, &rep);
+			return -1;
+		}
 		ok = rep.accepted;
 		if (ok) {
 			log_debug("Signature %d of %s: accepted, key %s", i + 1, name, rep.fingerprint);
@@ -393,8 +490,9 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 	const char *base;
 	int sigs[SIG_MAX], nsigs = 0, dfd = -1, rc = -1;
 	char dir[64] = "", where[REF_STR_MAX + 64];
-	struct wk *w = NULL;
+	struct wk *w = NULL, *kw = NULL;
 	struct berr why = { 0 };
+	struct key_fprs fprs;
 
 	scope_words("docker", tc->scope, where, sizeof(where));
 	if (ref_parse(name, &ref, e) < 0)
@@ -433,7 +531,10 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 			continue;
 		char fpr[65];
 
-		if (check_req(b, w, &tc->reqs[i], name, digest, sigs, nsigs, fpr, &why) < 0) {
+		if (req_fingerprints(b, &kw, &tc->reqs[i], &fprs, e) < 0)
+			goto out;
+		if (check_req(b, w, &tc->reqs[i], &fprs, name, digest, sigs, nsigs, fpr,
+			      &why) < 0) {
 			if (why.code == BERR_DENIED)
 				berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: %s",
 					 name, tc->path, where, why.msg);
@@ -447,6 +548,8 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 out:
 	if (w != NULL)
 		wk_finish(b, w, 5000);
+	if (kw != NULL)
+		wk_finish(b, kw, 5000);
 	if (dfd >= 0)
 		close(dfd);
 	if (dir[0] != '\0' && rmtree_at(AT_FDCWD, dir, &why) < 0)

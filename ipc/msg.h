@@ -100,8 +100,9 @@ enum ipc_msg_type {
 	MSG_V_USER = 54,        /* broker -> verify: resolve a user spec in the container's
 				   /etc/passwd and /etc/group (fds: those present, in that order) */
 	MSG_V_USER_REPLY = 55,
-	MSG_V_KEY_UIDS = 56,    /* broker -> verify: user IDs of the OpenPGP public key files in
-				   fds (1 to 4), for `image trust show` */
+	MSG_V_KEY_UIDS = 56,    /* broker -> verify: user IDs and primary fingerprints of the
+				   OpenPGP public key files in fds (1 to 4), for `image trust
+				   show` and for checking the key a signature was accepted by */
 	MSG_V_KEY_UIDS_REPLY = 57,
 	MSG_V_SIGNATURE = 58,   /* broker -> verify (its gpg mode): is the simple-signing signature
 				   in fds[0], by a key in fds[1], one for this image? */
@@ -950,6 +951,8 @@ struct msg_v_key_uids {
 struct msg_key_uids {
 	char **uids;          /* printable ASCII, at most 16 of at most 256 bytes */
 	size_t n_uids;
+	char **fingerprints;  /* primary key fingerprints, upper-case hex (40 or 64), at most 8 */
+	size_t n_fingerprints;
 	char *error;          /* why this key gave no IDs, or NULL */
 };
 

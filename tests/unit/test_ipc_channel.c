@@ -392,8 +392,9 @@ static struct msg_trust_set m_trust_set = { .scope = "quay.io/ns",
 					    .n_keys = 1 };
 static struct msg_v_key_uids m_v_key_uids = { .debug = false };
 static char *key_uids[] = { "signer@example.com", "Other Name" };
+static char *key_fprs[] = { "82D9BC89519B0B98DAFCA693EE0E5E6364DB2585", NULL };
 static struct msg_key_uids key_uid_lists[] = {
-	{ .uids = key_uids, .n_uids = 2 },
+	{ .uids = key_uids, .n_uids = 2, .fingerprints = key_fprs, .n_fingerprints = 1 },
 	{ .error = "OpenPGP key: not an OpenPGP packet" },
 };
 static struct msg_v_key_uids_reply m_v_key_uids_reply = { .keys = key_uid_lists, .n_keys = 2 };

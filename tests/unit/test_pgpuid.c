@@ -280,9 +280,31 @@ static void test_mutations(void **state)
 	}
 }
 
+/* Primary key fingerprints, against values computed independently (Python's hashlib): v4 is
+ * SHA-1 over 0x99, the two-octet length and the body; v6 SHA-256 over 0x9B, a four-octet
+ * length and the body; a v3 key gets none. Only public key packets count. */
+static void test_fingerprints(void **state)
+{
+	static const uint8_t v6body[] = { 6, 0x5f, 0, 0, 0, 22, 0, 0, 0, 1, 7 };
+	static const uint8_t v3body[] = { 3, 0x5f, 0, 0, 0, 0, 0, 1, 1 };
+	struct buf k = { 0 };
+	(void)state;
+	pkt_new(&k, 6, keybody, sizeof(keybody), 1);
+	pkt_new(&k, 13, "a <a@x>", 7, 1);
+	pkt_old(&k, 14, keybody, sizeof(keybody), 0); /* a subkey: not a primary */
+	pkt_new(&k, 6, v6body, sizeof(v6body), 1);
+	pkt_new(&k, 6, v3body, sizeof(v3body), 1);
+	assert_int_equal(uids(&k), 0);
+	assert_int_equal(U.n_fpr, 2);
+	assert_string_equal(U.fpr[0], "82D9BC89519B0B98DAFCA693EE0E5E6364DB2585");
+	assert_string_equal(U.fpr[1],
+			    "955A118E3B5CCABCC8C45697414AB6161895E246F730D4AF22E90D2D04F5E284");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fingerprints),
 		cmocka_unit_test(test_binary_new_format),
 		cmocka_unit_test(test_binary_old_format_and_keyring),
 		cmocka_unit_test(test_armored),

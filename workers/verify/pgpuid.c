@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "common/cleanup.h"
 
 #define ARMOR_BEGIN "-----BEGIN PGP PUBLIC KEY BLOCK-----"
@@ -176,6 +178,48 @@ static void take_uid(const uint8_t *p, size_t n, char *dst)
 	dst[k] = '\0';
 }
 
+/* The primary key's fingerprint from its packet body (see pgpuid.h), into out->fpr; nothing
+ * for a version without one berth knows, or a v4 body too long for its two-octet length. */
+static void take_fpr(const uint8_t *body, size_t n, struct pgp_uids *out)
+{
+	uint8_t pre[5], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t pn;
+	const EVP_MD *alg;
+	EVP_MD_CTX *ctx;
+	bool ok;
+
+	if (n == 0 || out->n_fpr == PGPFPR_MAX)
+		return;
+	if (body[0] == 4 && n <= 0xffff) {
+		pre[0] = 0x99;
+		pre[1] = (uint8_t)(n >> 8);
+		pre[2] = (uint8_t)n;
+		pn = 3;
+		alg = EVP_sha1();
+	} else if ((body[0] == 5 || body[0] == 6) && n <= 0xffffffffu) {
+		pre[0] = body[0] == 5 ? 0x9a : 0x9b;
+		pre[1] = (uint8_t)(n >> 24);
+		pre[2] = (uint8_t)(n >> 16);
+		pre[3] = (uint8_t)(n >> 8);
+		pre[4] = (uint8_t)n;
+		pn = 5;
+		alg = EVP_sha256();
+	} else {
+		return;
+	}
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, alg, NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, pre, pn) == 1 && EVP_DigestUpdate(ctx, body, n) == 1 &&
+	     EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen * 2 <= PGPFPR_LEN_MAX;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return; /* no fingerprint: that key can accept nothing (fail closed) */
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out->fpr[out->n_fpr] + 2 * i, 3, "%02X", md[i]);
+	out->n_fpr++;
+}
+
 static int walk_packets(const uint8_t *p, size_t len, struct pgp_uids *out, struct berr *e)
 {
 	size_t pos = 0;
@@ -226,6 +270,8 @@ static int walk_packets(const uint8_t *p, size_t len, struct pgp_uids *out, stru
 		first = false;
 		if (tag == TAG_USER_ID && out->n < PGPUID_MAX)
 			take_uid(p + pos, (size_t)plen, out->uid[out->n++]);
+		if (tag == TAG_PUBLIC_KEY)
+			take_fpr(p + pos, (size_t)plen, out);
 		pos += (size_t)plen;
 	}
 	return 0;
