@@ -238,11 +238,12 @@ static int get_signature(struct broker *b, struct wk *fetch, const struct reg_co
 			       .url = (char *)url };
 	struct msg_f_get_reply rep = { 0 };
 	int fds[REG_CONN_MAX_FDS];
-	size_t nfds = reg_conn_get(conn, &q, fd, fds);
+	size_t nfds;
 	struct stat st;
 
 	if (fd < 0)
 		return berr_sys(e, "memfd_create");
+	nfds = reg_conn_get(conn, &q, fd, fds);
 	if (wk_call(b, fetch, MSG_F_GET, &q, fds, nfds, SIG_TIMEOUT_MS, MSG_F_GET_REPLY, &rep,
 		    NULL, e) < 0)
 		return e->code == BERR_NOTFOUND ? 0 : -1;
