@@ -104,7 +104,10 @@ make_signed_images() {
 	FPR_B=$(gen_key "$GPG_B" bob)
 	install -d -m 0755 "$k" "$SIGS"
 	GNUPGHOME=$GPG_A gpg --batch --armor --export "$FPR_A" >"$KEY_A"
-	chmod 0644 "$KEY_A"
+	# Two armored keys one after the other, as `cat a.asc b.asc` makes them.
+	export KEY_AB=$k/ab.asc
+	{ cat "$KEY_A"; GNUPGHOME=$GPG_B gpg --batch --armor --export "$FPR_B"; } >"$KEY_AB"
+	chmod 0644 "$KEY_A" "$KEY_AB"
 	export SKOPEO_REGD=$BERTH_IT_TMP/trust-pull-regd
 	install -d -m 0755 "$SKOPEO_REGD"
 	printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$R" "$SIGS" >"$SKOPEO_REGD/sigs.yaml"
@@ -355,6 +358,17 @@ user_refused() {
 	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
 	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}} {{.Verified}}'
 	assert_eq "$output" "$R/signed/app:1 signedBy:$FPR_A" "images after the signed pull"
+}
+
+@test "signedBy: a key file of several armored keys; the accepting key is checked against them and recorded" {
+	local R=$REGISTRY_MAIN_ADDR
+	# berth-verify's gpg accepts bob's signature; the broker accepts that only because the
+	# key walker of another berth-verify found bob's fingerprint in the file too.
+	user_policy "\"$R/otherkey\": [ { \"type\": \"signedBy\", \"keyType\": \"GPGKeys\",
+		\"keyPath\": \"$KEY_AB\" } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/otherkey/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Verified}}'
+	assert_eq "$output" "signedBy:$FPR_B" "provenance"
 }
 
 @test "provenance: recorded by the pull that verified, kept by an unverified one and by a tag" {

@@ -105,10 +105,12 @@ static int b64_feed(struct b64 *st, const uint8_t *s, size_t n, uint8_t *out, si
 	return 0;
 }
 
-/* Dearmors buf into *out (owned). */
-static int dearmor(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, struct berr *e)
+/* Dearmors the first armor block of buf at or after *at into *out (owned); *at moves past its
+ * end line. Returns 1, 0 when no block begins after *at (nothing allocated), or -1. */
+static int dearmor(const uint8_t *buf, size_t len, size_t *at, uint8_t **out, size_t *olen,
+		   struct berr *e)
 {
-	size_t pos = 0, n = 0;
+	size_t pos = *at, n = 0;
 	const uint8_t *line = NULL;
 	cleanup_free uint8_t *data = malloc(len / 4 * 3 + 3);
 	struct b64 st = { 0 };
@@ -118,8 +120,11 @@ static int dearmor(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, 
 	if (data == NULL)
 		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
 	*olen = 0;
-	while (next_line(buf, len, &pos, &line, &n) && !line_is(line, n, ARMOR_BEGIN))
-		;
+	bool begun = false;
+	while (!begun && next_line(buf, len, &pos, &line, &n))
+		begun = line_is(line, n, ARMOR_BEGIN);
+	if (!begun)
+		return 0;
 	/* Armor headers ("Version: ...", "Comment: ...") up to a blank line. */
 	size_t save = pos;
 	while (next_line(buf, len, &pos, &line, &n)) {
@@ -155,8 +160,9 @@ static int dearmor(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, 
 		return bad(e, "no complete \"" ARMOR_BEGIN "\" block");
 	if (have_crc && crc24(data, *olen) != want_crc)
 		return bad(e, "the armor checksum does not match");
+	*at = pos;
 	*out = TAKE_PTR(data);
-	return 0;
+	return 1;
 }
 
 /* The ID as Podman shows it, sanitised, into dst. */
@@ -289,11 +295,18 @@ int pgp_key_uids(const uint8_t *buf, size_t len, struct pgp_uids *out, struct be
 		skip++;
 	if (len - skip >= strlen(ARMOR_BEGIN) &&
 	    memcmp(buf + skip, ARMOR_BEGIN, strlen(ARMOR_BEGIN)) == 0) {
-		cleanup_free uint8_t *bin = NULL;
-		size_t blen = 0;
-		if (dearmor(buf, len, &bin, &blen, e) < 0)
-			return -1;
-		return walk_packets(bin, blen, out, e);
+		/* Every block, as gpg --import reads them: key files are often several armored
+		 * keys one after the other (cat a.asc b.asc). */
+		size_t at = 0;
+		int r;
+		do {
+			cleanup_free uint8_t *bin = NULL;
+			size_t blen = 0;
+			r = dearmor(buf, len, &at, &bin, &blen, e);
+			if (r == 1 && walk_packets(bin, blen, out, e) < 0)
+				return -1;
+		} while (r == 1);
+		return r;
 	}
 	return walk_packets(buf, len, out, e);
 }

@@ -4,7 +4,8 @@
  *
  * Input: a transferable public key or a keyring of them (RFC 4880 section 11.1), binary or
  * ASCII-armored ("-----BEGIN PGP PUBLIC KEY BLOCK-----", optional armor headers, base64, an
- * optional "=XXXX" CRC-24 that must match when present, "-----END PGP PUBLIC KEY BLOCK-----").
+ * optional "=XXXX" CRC-24 that must match when present, "-----END PGP PUBLIC KEY BLOCK-----"),
+ * one armor block or several one after the other (text between them is skipped, as gpg does).
  * Packets are only walked, never interpreted, except for their tags: the first must be a
  * public key (tag 6), and each User ID packet (tag 13) gives one ID. Old and new packet
  * formats; partial body lengths (not allowed in keys) are refused, as is a packet running
