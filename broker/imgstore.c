@@ -72,7 +72,7 @@ static int step_done(sqlite3 *h, sqlite3_stmt *st, const char *what, struct berr
 int imgstore_commit(struct db *db, const struct image_record *rec, struct berr *e)
 {
 	sqlite3 *h = db_handle(db);
-	sqlite3_stmt *layer = NULL, *img = NULL, *il = NULL, *name = NULL;
+	sqlite3_stmt *layer = NULL, *img = NULL, *il = NULL, *name = NULL, *ver = NULL;
 	int rc = -1;
 
 	if (db_exec(db, "BEGIN IMMEDIATE", e) < 0)
@@ -90,7 +90,9 @@ int imgstore_commit(struct db *db, const struct image_record *rec, struct berr *
 			       " blob_digest) VALUES (?, ?, ?, ?)",
 			       -1, &il, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO image_names (name, image_id) VALUES (?, ?)",
-			       -1, &name, NULL) != SQLITE_OK) {
+			       -1, &name, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, "UPDATE images SET verified_by = ? WHERE id = ?", -1, &ver,
+			       NULL) != SQLITE_OK) {
 		sqlerr(h, e, "preparing");
 		goto out;
 	}
@@ -115,6 +117,13 @@ int imgstore_commit(struct db *db, const struct image_record *rec, struct berr *
 	sqlite3_bind_blob(img, 6, rec->config, (int)rec->config_len, SQLITE_STATIC);
 	if (step_done(h, img, "adding the image", e) < 0)
 		goto out;
+	/* A later verification of the same image replaces the record: it is the newer word. */
+	if (rec->verified_by != NULL && rec->verified_by[0] != '\0') {
+		sqlite3_bind_text(ver, 1, rec->verified_by, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ver, 2, rec->id, -1, SQLITE_STATIC);
+		if (step_done(h, ver, "recording the verification", e) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < rec->n_layers; i++) {
 		sqlite3_bind_text(il, 1, rec->id, -1, SQLITE_STATIC);
 		sqlite3_bind_int(il, 2, (int)i);
@@ -139,6 +148,7 @@ out:
 	sqlite3_finalize(img);
 	sqlite3_finalize(il);
 	sqlite3_finalize(name);
+	sqlite3_finalize(ver);
 	return rc;
 }
 

@@ -34,6 +34,9 @@ struct image_record {
 	size_t n_layers;
 	struct image_layer_rec layers[IMG_MAX_LAYERS];
 	const char *name;          /* "registry/repo:tag" to point at this image, or NULL */
+	const char *verified_by;   /* what accepted it (policy/trust.h provenance); NULL or "":
+				    * keep what is recorded (an unverified pull of the same image
+				    * does not erase an earlier verification) */
 };
 
 /* Directory of layer contents: <root>/layers/<chain hex>. */

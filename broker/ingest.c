@@ -552,6 +552,7 @@ int ingest_image(struct ingest *in, int mfd, const char *mdigest,
 		goto out;
 	rec->config = ipc_enc_data(enc, &rec->config_len);
 	rec->name = n_names > 0 ? names[0] : NULL;
+	rec->verified_by = in->verified_by;
 	ingest_progress(in, "Storing signatures");
 	if (imgstore_commit(b->db, rec, e) < 0)
 		goto out;

@@ -37,6 +37,7 @@ struct ingest {
 	bool quiet;
 	bool announced;               /* "Getting image source signatures" said already */
 	struct wk *verify;            /* not owned */
+	const char *verified_by;      /* not owned: provenance to record (imgstore.h), or NULL */
 	const char *os;               /* platform wanted from an index; NULL: linux */
 	const char *arch;             /* NULL: the host's */
 	const char *variant;          /* NULL: any */

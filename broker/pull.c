@@ -65,6 +65,7 @@ struct puller {
 	struct reg_conn conn;    /* owned: src's registry: TLS, certs.d material, http or https */
 	struct ingest in;        /* the shared steps; its source is this puller */
 	const struct trustcheck *sigs; /* not owned: signatures to check, or NULL */
+	char verified_by[TRUST_PROVENANCE_MAX]; /* what accepted the image being pulled */
 };
 
 static void wipe_free(char *s)
@@ -360,9 +361,12 @@ static int pull_one(struct puller *p, char image_id[65], struct berr *e)
 		goto out;
 	/* Signatures sign the manifest the reference names (an index's, for a multi-platform
 	 * image), whose digest the broker computed itself; nothing is stored yet. */
-	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->src->name, digest,
-						     &(struct sigstore_fetcher){ get_attachment, p },
-						     e) < 0)
+	p->verified_by[0] = '\0';
+	p->in.verified_by = p->verified_by;
+	if (p->sigs != NULL && trustcheck_signatures(p->b, p->sigs, p->fetch, p->req->cert_dir,
+						   p->src->name, digest,
+						   &(struct sigstore_fetcher){ get_attachment, p },
+						   p->verified_by, sizeof(p->verified_by), e) < 0)
 		goto out;
 	if (man.kind == MANIFEST_INDEX) {
 		const struct msg_descriptor *d = NULL;

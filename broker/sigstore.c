@@ -183,7 +183,7 @@ static int check_req(struct broker *b, struct wk *w, const struct trust_req *req
 		ok = rep.accepted && rep.key_sha256 != NULL && strlen(rep.key_sha256) == 64 &&
 		     strspn(rep.key_sha256, "0123456789abcdef") == 64;
 		if (ok) {
-			snprintf(by, SIGSTORE_BY_MAX, "sigstoreSigned:%.16s", rep.key_sha256);
+			snprintf(by, SIGSTORE_BY_MAX, "%.16s", rep.key_sha256);
 			log_debug("Sigstore signature %zu of %s: accepted, key %" PRIu64 " (sha256 "
 				  "%s)", i + 1, name, rep.key_index, rep.key_sha256);
 		} else {

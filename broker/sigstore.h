@@ -48,9 +48,9 @@ struct sigstore_fetcher {
 	void *ctx;
 };
 
-/* What accepted the image: one string per sigstoreSigned requirement, "sigstoreSigned:<the
- * first 16 hex of the sha256 of the accepting key's DER SubjectPublicKeyInfo>", for the
- * image's provenance. */
+/* What accepted the image: one string per sigstoreSigned requirement, the first 16 hex digits
+ * of the sha256 of the accepting key's DER SubjectPublicKeyInfo, for the image's provenance
+ * (recorded as "sigstoreSigned:<that>"). */
 #define SIGSTORE_BY_MAX 48
 struct sigstore_result {
 	char (*by)[SIGSTORE_BY_MAX]; /* owned (sigstore_result_free) */

@@ -6,8 +6,8 @@
  * accepted, as Podman on Debian does. Every requirement of the scope that applies must hold:
  *  - insecureAcceptAnything holds;
  *  - reject never holds: the error names the image, the policy file and the scope;
- *  - signedBy holds when one of the image's lookaside signatures (registries.d, file:// for
- *    now) is a valid OpenPGP signature by one of the requirement's keys over a payload naming
+ *  - signedBy holds when one of the image's lookaside signatures (registries.d: file://, or
+ *    https:// and http:// fetched by berth-fetch until the first 404) is a valid OpenPGP signature by one of the requirement's keys over a payload naming
  *    the pulled manifest's digest and an identity its signedIdentity accepts. The broker
  *    never parses a signature: it opens signature-1, -2, ... until one does not exist and
  *    hands each, with the keys (trusted configuration, read here as bytes), to berth-verify
@@ -16,13 +16,16 @@
  *    (registries.d use-sigstore-attachments) verifies with one of the requirement's public
  *    keys over a payload naming the pulled manifest's digest and an accepted identity
  *    (broker/sigstore.h); Fulcio and Rekor requirements are refused when the policy is read.
- * Errors are BERR_DENIED (BERR_UNSUPPORTED for the signature requirements), one line each. */
+ * Archives (load) carry no signatures, so there signedBy and sigstoreSigned never hold: a
+ * rejection (BERR_DENIED), as containers/image decides.
+ * Errors are BERR_DENIED, one line each. */
 #ifndef BERTH_BROKER_TRUSTCHECK_H
 #define BERTH_BROKER_TRUSTCHECK_H
 
 #include <limits.h>
 
 #include "broker/broker.h"
+#include "broker/wk.h"
 #include "common/err.h"
 #include "policy/trust.h"
 
@@ -51,11 +54,17 @@ int trustcheck_docker(struct trustcheck *tc, const char *name, struct berr *e);
 /* After trustcheck_docker returned 1: every sigstoreSigned requirement must be met by one of
  * the image's sigstore attachments, read through f (sigstore.h), and every signedBy
  * requirement by one of the lookaside signatures of name for the manifest digest (the
- * top-level manifest as the registry served it, hashed by the broker). Returns 0, or -1 with
- * *e set (BERR_DENIED with the reason of the last signature refused, or "no signature"). */
+ * top-level manifest as the registry served it, hashed by the broker). An http(s) lookaside is
+ * read through fetch (the pull's berth-fetch, not owned), with the lookaside host's certs.d or
+ * cert_dir (--cert-dir, or NULL). On acceptance, "signedBy:<fingerprint>" and
+ * "sigstoreSigned:<key>" for each requirement (what met it) are appended to provenance (plen
+ * bytes; policy/trust.h trust_provenance_add). Returns 0, or -1 with *e set (BERR_DENIED with
+ * the reason of the last signature refused, or "no signature"). */
 struct sigstore_fetcher;
-int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, const char *name,
-			  const char *digest, const struct sigstore_fetcher *f, struct berr *e);
+int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct wk *fetch,
+			  const char *cert_dir, const char *name, const char *digest,
+			  const struct sigstore_fetcher *f, char *provenance, size_t plen,
+			  struct berr *e);
 
 /* The verdict for loading an image from an archive of transport ("docker-archive",
  * "oci-archive"): only the transport's "" scope and the default are looked at. what names

@@ -27,43 +27,19 @@ static bool exists(const char *path)
 	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
 }
 
-/* Opens and reads a whole configuration file: 1 when it does not exist, 0 with *buf (owned,
- * NUL-terminated) and, when fd is not NULL, the open file in *fd, or -1 with *e set. */
+/* Reads a whole configuration file (common/xio.h): 1 when it does not exist, 0 with *buf
+ * (owned, NUL-terminated) and, when fd is not NULL, the open file in *fd, or -1 with *e set. */
 static int read_conf(const char *path, size_t max, char **buf, size_t *len, int *fd,
 		     struct berr *e)
 {
-	cleanup_close int f = -1;
-	cleanup_free char *b = NULL;
-	struct stat st;
-	ssize_t n;
+	struct berr why = { 0 };
 
-	f = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (f < 0)
-		return errno == ENOENT ? 1 : berr_sys(e, "open %s", path);
-	if (fstat(f, &st) < 0)
-		return berr_sys(e, "stat %s", path);
-	if (!S_ISREG(st.st_mode))
-		return berr_set(e, BERR_INVALID, 0, "%s is not a regular file", path);
-	if ((uint64_t)st.st_size > max)
-		return berr_set(e, BERR_INVALID, 0, "%s is larger than %zu bytes", path, max);
-	b = malloc(max + 2);
-	if (b == NULL)
-		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
-	/* One byte past the limit: a file that grew meanwhile is refused, not cut. */
-	n = xread_all(f, b, max + 1, e);
-	if (n < 0)
-		return berr_wrap(e, "reading %s", path);
-	if ((size_t)n > max)
-		return berr_set(e, BERR_INVALID, 0, "%s is larger than %zu bytes", path, max);
-	b[n] = '\0';
-	*len = (size_t)n;
-	*buf = TAKE_PTR(b);
-	if (fd != NULL) {
-		if (lseek(f, 0, SEEK_SET) < 0)
-			return berr_sys(e, "seek %s", path);
-		*fd = TAKE_FD(f);
-	}
-	return 0;
+	if (xread_regular_file_at(AT_FDCWD, path, max, buf, len, fd, &why) == 0)
+		return 0;
+	if (why.sys_errno == ENOENT && why.code == BERR_SYSTEM)
+		return 1;
+	*e = why;
+	return -1;
 }
 
 int trust_load_policy(const struct broker_cfg *cfg, const char *override, char *path,

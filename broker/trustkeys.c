@@ -21,7 +21,8 @@ int trustkeys_memfd(const struct trust_req *req, bool newline_after, struct berr
 		cleanup_free char *buf = NULL;
 		size_t len = 0;
 
-		if (xread_file_at(AT_FDCWD, req->key_paths[i], TRUSTKEYS_MAX, &buf, &len, e) < 0)
+		if (xread_regular_file_at(AT_FDCWD, req->key_paths[i], TRUSTKEYS_MAX, &buf, &len,
+					  NULL, e) < 0)
 			return berr_wrap(e, "reading the public key %s", req->key_paths[i]);
 		total += len + (newline_after ? 1 : 0);
 		if (total > TRUSTKEYS_MAX)

@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,30 +69,60 @@ ssize_t xread_all(int fd, void *buf, size_t len, struct berr *e)
 	return (ssize_t)got;
 }
 
-int xread_file_at(int dirfd, const char *path, size_t max, char **out, size_t *outlen,
-		  struct berr *e)
+/* The one reader behind xread_file_at and xread_regular_file_at. */
+static int read_file(int dirfd, const char *path, size_t max, bool regular, char **out,
+		     size_t *outlen, int *fdp, struct berr *e)
 {
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
+	struct stat st;
 	ssize_t n;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK for a file a user names: a FIFO put in its place must not block. */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (regular ? O_NONBLOCK : 0));
 	if (fd < 0)
 		return berr_sys(e, "open %s", path);
+	if (regular) {
+		if (fstat(fd, &st) < 0)
+			return berr_sys(e, "stat %s", path);
+		if (!S_ISREG(st.st_mode))
+			return berr_set(e, BERR_INVALID, 0, "%s is not a regular file", path);
+		if ((uint64_t)st.st_size > max)
+			return berr_set(e, BERR_INVALID, 0, "%s is larger than %zu bytes", path,
+					max);
+	}
 	buf = malloc(max + 2);
 	if (buf == NULL)
 		return berr_sys(e, "allocating %zu bytes", max + 2);
-	/* Read one byte past the limit so an oversize file is refused, not silently cut. */
+	/* Read one byte past the limit so an oversize file (or one that grew since the stat)
+	 * is refused, not silently cut. */
 	n = xread_all(fd, buf, max + 1, e);
 	if (n < 0)
 		return berr_wrap(e, "reading %s", path);
 	if ((size_t)n > max)
 		return berr_set(e, BERR_INVALID, 0, "%s is larger than %zu bytes", path, max);
 	buf[n] = '\0';
+	if (fdp != NULL) {
+		if (lseek(fd, 0, SEEK_SET) < 0)
+			return berr_sys(e, "seek %s", path);
+		*fdp = TAKE_FD(fd);
+	}
 	if (outlen != NULL)
 		*outlen = (size_t)n;
 	*out = TAKE_PTR(buf);
 	return 0;
+}
+
+int xread_file_at(int dirfd, const char *path, size_t max, char **out, size_t *outlen,
+		  struct berr *e)
+{
+	return read_file(dirfd, path, max, false, out, outlen, NULL, e);
+}
+
+int xread_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *outlen,
+			  int *fd, struct berr *e)
+{
+	return read_file(dirfd, path, max, true, out, outlen, fd, e);
 }
 
 static int is_kept(int fd, const int *keep, size_t nkeep)

@@ -18,6 +18,12 @@ int xcopy_fd(int from, int to, struct berr *e);
  * buffer. *out is owned by the caller. */
 int xread_file_at(int dirfd, const char *path, size_t max, char **out, size_t *outlen,
 		  struct berr *e);
+/* The same for a file a user names (configuration, keys): opened O_NONBLOCK so a FIFO in its
+ * place cannot block, anything but a regular file refused (BERR_INVALID, "PATH is not a regular
+ * file"). When fd is not NULL, *fd gets the open file at offset 0 (owned by the caller). A file
+ * that does not exist: -1 with e->sys_errno ENOENT. */
+int xread_regular_file_at(int dirfd, const char *path, size_t max, char **out, size_t *outlen,
+			  int *fd, struct berr *e);
 /* Closes every fd >= from except those listed in keep (sorted or not). Returns 0 or -1. */
 int xclose_fds_except(int from, const int *keep, size_t nkeep, struct berr *e);
 /* Makes sure fds 0, 1 and 2 are open (on /dev/null where closed), so a later open cannot land

@@ -100,6 +100,11 @@ static struct msg_f_get f_get = {
 	.reference = "latest", .accept = accept_types, .n_accept = 2, .tls_verify = true,
 	.max_size = 4194304,
 };
+static struct msg_f_get f_get_sig = {
+	.registry = "sigs.example.com", .repository = "", .kind = FETCH_LOOKASIDE, .reference = "",
+	.tls_verify = true, .max_size = 4194304,
+	.url = "https://sigs.example.com/library/alpine@sha256=0123abcd/signature-1",
+};
 static struct msg_f_get_reply f_get_reply = {
 	200, "application/vnd.oci.image.index.v1+json", DIG_A, 9218,
 };
@@ -206,6 +211,7 @@ static const struct {
 	{ "rmi", MSG_RMI, &rmi },
 	{ "rmi-reply", MSG_RMI_REPLY, &rmi_reply },
 	{ "fetch-get", MSG_F_GET, &f_get },
+	{ "fetch-get-signature", MSG_F_GET, &f_get_sig },
 	{ "fetch-get-reply", MSG_F_GET_REPLY, &f_get_reply },
 	{ "verify-manifest", MSG_V_MANIFEST, &v_manifest },
 	{ "verify-manifest-reply", MSG_V_MANIFEST_REPLY, &v_manifest_reply },

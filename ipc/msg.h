@@ -100,8 +100,9 @@ enum ipc_msg_type {
 	MSG_V_USER = 54,        /* broker -> verify: resolve a user spec in the container's
 				   /etc/passwd and /etc/group (fds: those present, in that order) */
 	MSG_V_USER_REPLY = 55,
-	MSG_V_KEY_UIDS = 56,    /* broker -> verify: user IDs of the OpenPGP public key files in
-				   fds (1 to 4), for `image trust show` */
+	MSG_V_KEY_UIDS = 56,    /* broker -> verify: user IDs and primary fingerprints of the
+				   OpenPGP public key files in fds (1 to 4), for `image trust
+				   show` and for checking the key a signature was accepted by */
 	MSG_V_KEY_UIDS_REPLY = 57,
 	MSG_V_SIGNATURE = 58,   /* broker -> verify (its gpg mode): is the simple-signing signature
 				   in fds[0], by a key in fds[1], one for this image? */
@@ -341,7 +342,12 @@ struct msg_rmi_reply {
 
 /* ---- berth-fetch ---------------------------------------------------------------------- */
 
-enum fetch_kind { FETCH_MANIFEST = 1, FETCH_BLOB = 2, FETCH_PING = 3 /* GET /v2/: login */ };
+enum fetch_kind {
+	FETCH_MANIFEST = 1,
+	FETCH_BLOB = 2,
+	FETCH_PING = 3,      /* GET /v2/: login */
+	FETCH_LOOKASIDE = 4, /* GET url, a lookaside signature (registries.d): no credentials */
+};
 
 /* One GET of a registry object. The broker names the registry and the object; fetch does the
  * HTTP, TLS and authentication (token exchange included) and writes the body, at most max_size
@@ -350,7 +356,10 @@ enum fetch_kind { FETCH_MANIFEST = 1, FETCH_BLOB = 2, FETCH_PING = 3 /* GET /v2/
  * has_ca, and the client certificate and its private key (PEM, from certs.d NAME.cert and
  * NAME.key) when has_client_cert: fetch reads them from fds since Landlock keeps it out of the
  * user's certs.d. Exactly 1 + has_ca + 2 * has_client_cert fds. Credentials and the key, when
- * present, are wiped by both sides after use. */
+ * present, are wiped by both sides after use.
+ * FETCH_LOOKASIDE: a plain GET of url (http:// exactly when plain_http, on host registry, whose
+ * certs.d material the fds bring), repository and reference empty, never credentials; a 404
+ * anywhere along its redirects is BERR_NOTFOUND, "no more signatures". */
 struct msg_f_get {
 	char *registry;      /* "host[:port]" as the broker resolved it (mirror or location) */
 	char *repository;    /* "library/busybox" */
@@ -366,6 +375,7 @@ struct msg_f_get {
 	char *password;      /* or an identity token; NULL with username NULL */
 	bool has_ca;         /* fds[1] holds CA certificates */
 	bool has_client_cert;/* the next two fds: client certificate, then its key */
+	char *url;           /* FETCH_LOOKASIDE only: the whole URL */
 };
 
 struct msg_f_get_reply {
@@ -984,6 +994,8 @@ struct msg_v_key_uids {
 struct msg_key_uids {
 	char **uids;          /* printable ASCII, at most 16 of at most 256 bytes */
 	size_t n_uids;
+	char **fingerprints;  /* primary key fingerprints, upper-case hex (40 or 64), at most 8 */
+	size_t n_fingerprints;
 	char *error;          /* why this key gave no IDs, or NULL */
 };
 

@@ -32,7 +32,7 @@ bool ipc_digest_valid(const char *s)
 static const struct ipc_field f_get_fields[] = {
 	IPC_F_STR(struct msg_f_get, registry, true, 255),
 	IPC_F_STR(struct msg_f_get, repository, true, REPO_MAX),
-	IPC_F_UINT(struct msg_f_get, kind, true, 3),
+	IPC_F_UINT(struct msg_f_get, kind, true, 4),
 	IPC_F_STR(struct msg_f_get, reference, true, DIGEST_MAX > REF_MAX ? DIGEST_MAX : REF_MAX),
 	IPC_F_STRV(struct msg_f_get, accept, false, 16, MEDIA_TYPE_MAX),
 	IPC_F_BOOL(struct msg_f_get, tls_verify, true),
@@ -43,6 +43,7 @@ static const struct ipc_field f_get_fields[] = {
 	IPC_F_STR(struct msg_f_get, password, false, 8192),
 	IPC_F_BOOL(struct msg_f_get, has_ca, true),
 	IPC_F_BOOL(struct msg_f_get, has_client_cert, true),
+	IPC_F_STR(struct msg_f_get, url, false, 4096),
 };
 const struct ipc_schema msg_f_get_schema = {
 	"fetch-get", sizeof(struct msg_f_get), f_get_fields, ARRAY_SIZE(f_get_fields)

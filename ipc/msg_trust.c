@@ -144,6 +144,7 @@ const struct ipc_schema msg_v_key_uids_schema = {
 /* workers/verify/pgpuid.h bounds: PGPUID_MAX IDs of PGPUID_LEN_MAX bytes. */
 static const struct ipc_field key_uids_fields[] = {
 	IPC_F_STRV(struct msg_key_uids, uids, true, 16, 256),
+	IPC_F_STRV(struct msg_key_uids, fingerprints, false, 8, 64),
 	IPC_F_STR(struct msg_key_uids, error, false, IPC_TEXT_MAX),
 };
 const struct ipc_schema msg_key_uids_schema = {

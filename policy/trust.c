@@ -853,6 +853,25 @@ const char *trust_req_type_name(enum trust_req_type t)
 	return "?";
 }
 
+int trust_provenance_add(char *buf, size_t len, const char *type, const char *who)
+{
+	size_t used = strnlen(buf, len), room;
+	const char *sep = used > 0 ? ", " : "";
+	int n;
+
+	if (used >= len || (used >= 3 && strcmp(buf + used - 3, "...") == 0))
+		return -1; /* no room at all, or cut already */
+	room = len - used;
+	n = snprintf(buf + used, room, "%s%s:%s", sep, type, who);
+	/* What is appended must leave room for a later cut mark. */
+	if (n >= 0 && (size_t)n + sizeof(", ...") <= room)
+		return 0;
+	buf[used] = '\0';
+	if (room >= sizeof(", ..."))
+		snprintf(buf + used, room, "%s...", sep);
+	return -1;
+}
+
 const char *trust_identity_type_name(enum trust_identity_type t)
 {
 	switch (t) {

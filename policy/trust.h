@@ -157,6 +157,17 @@ int trust_docker_scope_check(const char *scope, struct berr *e);
 
 /* Names, as policy.json spells them. */
 const char *trust_req_type_name(enum trust_req_type t);
+
+/* Provenance: what accepted an image, recorded with it (images.verified_by) and shown by
+ * `images --format {{.Verified}}` and `image inspect`: one "TYPE:WHO" per requirement that a
+ * signature met (e.g. "signedBy:<primary key fingerprint>"), joined by ", "; "" when nothing
+ * was verified (insecureAcceptAnything, no policy). At most TRUST_PROVENANCE_MAX - 1 bytes,
+ * the IPC bound of the field. */
+#define TRUST_PROVENANCE_MAX 1024
+/* Appends type:who to buf (len bytes, NUL-terminated). One that does not fit is left out and
+ * ", ..." (or "...") marks the cut, so a reader never takes a cut-off key for a whole one.
+ * Returns 0, or -1 when it was left out. Pure. */
+int trust_provenance_add(char *buf, size_t len, const char *type, const char *who);
 const char *trust_identity_type_name(enum trust_identity_type t);
 
 /* Which policy.json applies: override (--signature-policy) when set, else

@@ -2,10 +2,13 @@
 # The trust policy enforced before anything is stored (issue 5): berth pull from the local TLS
 # registry and berth load of skopeo's archives consult policy.json (--signature-policy, the
 # rootless user's own file, /etc) for the reference; a rejected image leaves the store exactly
-# as it was (no blob, no layer, no image, no tag), and a requirement berth cannot check yet
-# (signatures in archives) is refused, never skipped (sigstoreSigned: trust-sigstore.bats).
-# signedBy: GPG keys made here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
-# user's registries.d names, checked by berth-verify in its gpg mode.
+# as it was (no blob, no layer, no image, no tag); archives carry no signatures, so a
+# signature requirement rejects a load (sigstoreSigned on a pull: trust-sigstore.bats).
+# signedBy: GPG keys made
+# here, signatures made by skopeo copy --sign-by into a file:// lookaside that the rootless
+# user's registries.d names, checked by berth-verify in its gpg mode; the same tree served over
+# https by a small server started here (a certificate from the test registry's CA) for the
+# https:// lookaside, which berth-fetch reads until the first 404.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -27,9 +30,46 @@ setup_file() {
 	skopeo --insecure-policy copy -q "oci:$IMG:latest" "docker-archive:$A/docker.tar:bb:v1"
 	skopeo --insecure-policy copy -q "oci:$IMG:latest" "oci-archive:$A/oci.tar:localhost/bb:v2"
 	make_signed_images
+	https_lookaside_start
+}
+
+# A copy of the signature tree, served over https on 127.0.0.1 with the test PKI's server
+# certificate: $LOOKASIDE_URL. $LOOKASIDE_DOWN is a URL where nothing listens.
+https_lookaside_start() {
+	local pki dir=$BERTH_IT_TMP/trust-pull-https
+	pki=$(registry_pki)
+	rm -rf "$dir"
+	install -d -m 0755 "$dir"
+	cp -r "$SIGS" "$dir/sigs"
+	chmod -R a+rX "$dir"
+	"$REGISTRY_PYTHON" -c '
+import functools, http.server, ssl, sys
+root, cert, key, portfile = sys.argv[1:5]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+handler.log_message = lambda *a: None
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()
+' "$dir/sigs" "$pki/server.crt" "$pki/server.key" "$dir/port" </dev/null >"$dir/log" 2>&1 3>&- &
+	echo $! >"$dir/pid"
+	wait_for_file "$dir/port" 10 || { cat "$dir/log" >&2; return 1; }
+	export LOOKASIDE_URL LOOKASIDE_DOWN LOOKASIDE_HOST
+	LOOKASIDE_HOST=127.0.0.1:$(cat "$dir/port")
+	LOOKASIDE_URL=https://$LOOKASIDE_HOST
+	LOOKASIDE_DOWN=https://127.0.0.1:$(free_port)
+	curl -sf -o /dev/null --cacert "$pki/ca.crt" \
+		"$LOOKASIDE_URL/signed/app@sha256=${D1#sha256:}/signature-1" ||
+		{ echo "the https lookaside does not serve" >&2; return 1; }
 }
 
 teardown_file() {
+	stop_pidfile "$BERTH_IT_TMP/trust-pull-https/pid"
 	GNUPGHOME=$GPG_A gpgconf --kill gpg-agent 2>/dev/null || true
 	GNUPGHOME=$GPG_B gpgconf --kill gpg-agent 2>/dev/null || true
 	registry_stop main
@@ -64,7 +104,10 @@ make_signed_images() {
 	FPR_B=$(gen_key "$GPG_B" bob)
 	install -d -m 0755 "$k" "$SIGS"
 	GNUPGHOME=$GPG_A gpg --batch --armor --export "$FPR_A" >"$KEY_A"
-	chmod 0644 "$KEY_A"
+	# Two armored keys one after the other, as `cat a.asc b.asc` makes them.
+	export KEY_AB=$k/ab.asc
+	{ cat "$KEY_A"; GNUPGHOME=$GPG_B gpg --batch --armor --export "$FPR_B"; } >"$KEY_AB"
+	chmod 0644 "$KEY_A" "$KEY_AB"
 	export SKOPEO_REGD=$BERTH_IT_TMP/trust-pull-regd
 	install -d -m 0755 "$SKOPEO_REGD"
 	printf 'docker:\n  %s:\n    lookaside: file://%s\n' "$R" "$SIGS" >"$SKOPEO_REGD/sigs.yaml"
@@ -95,7 +138,7 @@ setup() {
 }
 
 teardown() {
-	rm -rf "$USER_CONF/policy.json" "$USER_CONF/registries.d"
+	rm -rf "$USER_CONF/policy.json" "$USER_CONF/registries.d" "$USER_CONF/certs.d"
 	kill_test_pause
 	remove_user_dirs
 	assert_no_berth_procs
@@ -233,17 +276,36 @@ EOF
 		berth --signature-policy "$P" load -q -i "$A/docker.tar"
 }
 
+@test "load: an archive carries no signatures, so a signature requirement rejects it" {
+	cat >"$P" <<EOF
+{ "default": [ { "type": "insecureAcceptAnything" } ],
+  "transports": { "docker-archive": { "": [
+      { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "$KEY_A" } ] },
+    "oci-archive": { "": [
+      { "type": "sigstoreSigned", "keyPath": "/nonexistent/cosign.pub" } ] } } }
+EOF
+	refused "image from a docker-archive is rejected by $P for the docker-archive transport: it requires a signature (signedBy), and a docker-archive carries no signatures; pull the image from its registry instead" \
+		berth --signature-policy "$P" load -q -i "$A/docker.tar"
+	refused "image from an oci-archive is rejected by $P for the oci-archive transport: it requires a signature (sigstoreSigned), and an oci-archive carries no signatures; pull the image from its registry instead" \
+		berth --signature-policy "$P" load -q -i "$A/oci.tar"
+}
+
 # ---------------------------------------------------------------- signedBy (rootless)
 
-# user_policy [DOCKER-SCOPES-JSON]: the test user's policy.json (default: signedBy KEY_A) and
-# its registries.d naming the lookaside.
+# user_policy [DOCKER-SCOPES-JSON [LOOKASIDE]]: the test user's policy.json (default: signedBy
+# KEY_A) and its registries.d naming the lookaside (default: the file:// one skopeo signed into).
 user_policy() {
 	install -d -o "$TEST_USER" -g "$(id -g "$TEST_USER")" "$USER_CONF" "$USER_CONF/registries.d"
 	cat >"$USER_CONF/policy.json" <<EOF
 { "default": [ { "type": "signedBy", "keyType": "GPGKeys", "keyPath": "$KEY_A" } ],
   "transports": { "docker": { ${1:-} } } }
 EOF
-	cp "$SKOPEO_REGD/sigs.yaml" "$USER_CONF/registries.d/"
+	if [ -n "${2:-}" ]; then
+		printf 'docker:\n  %s:\n    lookaside: %s\n' "$REGISTRY_MAIN_ADDR" "$2" \
+			>"$USER_CONF/registries.d/sigs.yaml"
+	else
+		cp "$SKOPEO_REGD/sigs.yaml" "$USER_CONF/registries.d/"
+	fi
 	chmod -R a+rX "$USER_CONF"
 }
 
@@ -285,6 +347,77 @@ user_refused() {
 	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/app:1"
 	assert_eq "$stderr" "Error: image $R/closed/app:1 is rejected by $USER_CONF/policy.json for $R/closed" "stderr"
 	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/closed/open/app:1"
+}
+
+@test "https lookaside: signed accepted, unsigned (404) rejected, another key rejected" {
+	local R=$REGISTRY_MAIN_ADDR
+	user_policy "" "$LOOKASIDE_URL"
+	user_refused "it is not signed (no signature for $D1 at $LOOKASIDE_URL)" "$R/unsigned/app:1"
+	user_refused "signed by key $FPR_B, which the policy does not name" "$R/otherkey/app:1"
+	user_refused "signature is for digest $D1, pulled manifest is $D2" "$R/moved/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}} {{.Verified}}'
+	assert_eq "$output" "$R/signed/app:1 signedBy:$FPR_A" "images after the signed pull"
+}
+
+@test "signedBy: a key file of several armored keys; the accepting key is checked against them and recorded" {
+	local R=$REGISTRY_MAIN_ADDR
+	# berth-verify's gpg accepts bob's signature; the broker accepts that only because the
+	# key walker of another berth-verify found bob's fingerprint in the file too.
+	user_policy "\"$R/otherkey\": [ { \"type\": \"signedBy\", \"keyType\": \"GPGKeys\",
+		\"keyPath\": \"$KEY_AB\" } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/otherkey/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Verified}}'
+	assert_eq "$output" "signedBy:$FPR_B" "provenance"
+}
+
+@test "provenance: recorded by the pull that verified, kept by an unverified one and by a tag" {
+	local R=$REGISTRY_MAIN_ADDR
+	# Accepted without a check: recorded as not verified; the default columns do not change.
+	user_policy "\"$R/signed\": [ { \"type\": \"insecureAcceptAnything\" } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Verified}}'
+	assert_eq "$output" "not verified" "before any verification"
+	run -0 --separate-stderr berth_as "$TEST_USER" images
+	assert_line_re "$output" '^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE$'
+	# A later pull that verifies the same image records the key.
+	user_policy
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" image inspect --format '{{.Verified}}' "$R/signed/app:1"
+	assert_eq "$output" "signedBy:$FPR_A" "inspect after the verified pull"
+	# A tag shows the image's record; an unverified pull of it later keeps it.
+	run -0 --separate-stderr berth_as "$TEST_USER" tag "$R/signed/app:1" localhost/mine:1
+	user_policy "\"$R/signed\": [ { \"type\": \"insecureAcceptAnything\" } ]"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}} {{.Verified}}'
+	assert_eq "$(sort <<<"$output")" "$(printf '%s\n' "localhost/mine:1 signedBy:$FPR_A" \
+		"$R/signed/app:1 signedBy:$FPR_A" | sort)" "images after tag and an unverified pull"
+	run -0 --separate-stderr berth_as "$TEST_USER" images --format 'table {{.Verified}}'
+	assert_line_re "$output" '^VERIFIED'
+}
+
+@test "https lookaside: TLS verified with the lookaside host's certs.d, whatever --tls-verify says; a server that is down is an error" {
+	local R=$REGISTRY_MAIN_ADDR certsd=$USER_CONF/certs.d
+	user_policy "" "$LOOKASIDE_URL"
+	# The registry's CA alone: the lookaside's certificate is not trusted, and
+	# --tls-verify=false (which names the registry) does not change that.
+	install -d -o "$TEST_USER" "$certsd" "$certsd/$R"
+	install -m 0644 "$REGISTRY_CA" "$certsd/$R/ca.crt"
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --tls-verify=false "$R/signed/app:1"
+	assert_contains "$stderr" "Error: image $R/signed/app:1: reading its signatures: GET \"$LOOKASIDE_URL/signed/app@sha256=${D1#sha256:}/signature-1\": x509: certificate signed by unknown authority"
+	assert_contains "$stderr" "certs.d/$LOOKASIDE_HOST/ca.crt when rootless)"
+	[[ "$stderr" != *"--tls-verify"* ]] || fail "the hint names --tls-verify, which does not apply to a lookaside"
+	run -0 --separate-stderr berth_as "$TEST_USER" images -q
+	assert_eq "$output" "" "the user's images after a refused pull"
+	# The lookaside host's own certs.d directory is read, as a registry's is.
+	install -d -o "$TEST_USER" "$certsd/$LOOKASIDE_HOST"
+	install -m 0644 "$REGISTRY_CA" "$certsd/$LOOKASIDE_HOST/ca.crt"
+	run -0 --separate-stderr berth_as "$TEST_USER" pull -q "$R/signed/app:1"
+	rm -rf "$certsd"
+	# Nothing listens: an error naming the location, not "not signed".
+	user_policy "" "$LOOKASIDE_DOWN"
+	run -125 --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$R/signed/app:1"
+	assert_contains "$stderr" "Error: image $R/signed/app:1: reading its signatures: GET \"$LOOKASIDE_DOWN/signed/app@sha256=${D1#sha256:}/signature-1\": cannot connect"
 }
 
 @test "berth-verify --gpg: its sandbox lets gpg run and nothing else (try-syscall)" {

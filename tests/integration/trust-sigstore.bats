@@ -93,11 +93,19 @@ user_pull() {
 	berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$1"
 }
 
-# accepted REF: the rootless pull succeeds and the image is stored under REF.
+# accepted REF [KEY.pub]: the rootless pull succeeds and the image is stored under REF; with a
+# key, the image records that key (the first 16 hex digits of its SubjectPublicKeyInfo's
+# SHA-256) as what accepted it.
 accepted() {
+	local want=
 	run -0 --separate-stderr user_pull "$1"
 	run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Repository}}:{{.Tag}}'
 	assert_eq "$output" "$1" "images after the accepted pull of $1"
+	if [ -n "${2:-}" ]; then
+		want=sigstoreSigned:$(openssl pkey -pubin -in "$2" -outform DER | sha256sum | cut -c1-16)
+		run -0 --separate-stderr berth_as "$TEST_USER" images --format '{{.Verified}}'
+		assert_eq "$output" "$want" "provenance of $1"
+	fi
 	berth_as "$TEST_USER" rmi -a -f >/dev/null
 }
 
@@ -125,13 +133,13 @@ user_refused() {
 	local R=$REGISTRY_MAIN_ADDR
 	user_policy "\"$R/sig/ed\": [ { \"type\": \"sigstoreSigned\", \"keyPath\": \"$K/ed.pub\" } ]"
 	accepted "$R/sig/ec:1"
-	accepted "$R/sig/ed:1"
+	accepted "$R/sig/ed:1" "$K/ed.pub"
 	# Certificate and bundle annotations are not used with keys: still accepted.
 	accepted "$R/sig/annotated:1"
 	# keyPaths: the second key verifies it.
 	user_policy "\"$R/sig\": [ { \"type\": \"sigstoreSigned\",
 		\"keyPaths\": [ \"$K/other.pub\", \"$K/ed.pub\" ] } ]"
-	accepted "$R/sig/ed:1"
+	accepted "$R/sig/ed:1" "$K/ed.pub"
 	user_refused "the sigstore signature does not match the payload and any of the keys the policy names" \
 		"$R/sig/ec:1"
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -97,6 +98,42 @@ static void test_mkdir_p_and_atomic(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* A file a user names: a FIFO is refused without blocking, a missing file says ENOENT, an
+ * oversize one is refused, and the open file comes back at offset 0 when asked for. */
+static void test_read_regular(void **state)
+{
+	char dir[] = "/tmp/berth-test-XXXXXX";
+	char fifo[256], file[256], buf[8];
+	struct berr e = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	int fd = -1;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(file, sizeof(file), "%s/f", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(xread_regular_file_at(AT_FDCWD, fifo, 16, &text, &len, NULL, &e), -1);
+	assert_int_equal(e.code, BERR_INVALID);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	assert_int_equal(xread_regular_file_at(AT_FDCWD, file, 16, &text, &len, NULL, &e), -1);
+	assert_int_equal(e.sys_errno, ENOENT);
+	assert_int_equal(write_file_atomic(file, "hello", 5, 0600, &e), 0);
+	assert_int_equal(xread_regular_file_at(AT_FDCWD, file, 4, &text, &len, &fd, &e), -1);
+	assert_int_equal(e.code, BERR_INVALID);
+	assert_int_equal(fd, -1);
+	assert_int_equal(xread_regular_file_at(AT_FDCWD, file, 16, &text, &len, &fd, &e), 0);
+	assert_int_equal(len, 5);
+	assert_string_equal(text, "hello");
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 5);
+	close(fd);
+	free(text);
+	unlink(fifo);
+	unlink(file);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_close_fds(void **state)
 {
 	int keep[1];
@@ -162,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_err_wrap_long),
 		cmocka_unit_test(test_path_clean),
 		cmocka_unit_test(test_mkdir_p_and_atomic),
+		cmocka_unit_test(test_read_regular),
 		cmocka_unit_test(test_close_fds),
 		cmocka_unit_test(test_subid),
 	};

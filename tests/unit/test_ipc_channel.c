@@ -216,6 +216,12 @@ static struct msg_f_get m_f_get = {
 	.username = "someone", .password = "dckr_pat_0123456789", .has_ca = false,
 	.has_client_cert = true,
 };
+/* A lookaside signature: a URL, no repository, never credentials. */
+static struct msg_f_get m_f_get_sig = {
+	.registry = "sigs.example.com:8443", .repository = "", .kind = FETCH_LOOKASIDE,
+	.reference = "", .tls_verify = true, .max_size = 4194304,
+	.url = "https://sigs.example.com:8443/team/app@sha256=0123abcd/signature-1",
+};
 static struct msg_f_put m_f_put = {
 	.registry = "127.0.0.1:5000", .repository = "team/app", .kind = FETCH_BLOB,
 	.reference = DIG_B, .size = 2811, .mount_from = "team/base", .tls_verify = false,
@@ -393,8 +399,9 @@ static struct msg_trust_set m_trust_set = { .scope = "quay.io/ns",
 					    .n_keys = 1 };
 static struct msg_v_key_uids m_v_key_uids = { .debug = false };
 static char *key_uids[] = { "signer@example.com", "Other Name" };
+static char *key_fprs[] = { "82D9BC89519B0B98DAFCA693EE0E5E6364DB2585", NULL };
 static struct msg_key_uids key_uid_lists[] = {
-	{ .uids = key_uids, .n_uids = 2 },
+	{ .uids = key_uids, .n_uids = 2, .fingerprints = key_fprs, .n_fingerprints = 1 },
 	{ .error = "OpenPGP key: not an OpenPGP packet" },
 };
 static struct msg_v_key_uids_reply m_v_key_uids_reply = { .keys = key_uid_lists, .n_keys = 2 };
@@ -474,6 +481,7 @@ static const struct {
 	{ MSG_RMI, &m_rmi },
 	{ MSG_RMI_REPLY, &m_rmi_reply },
 	{ MSG_F_GET, &m_f_get },
+	{ MSG_F_GET, &m_f_get_sig },
 	{ MSG_F_PUT, &m_f_put },
 	{ MSG_F_PUT_REPLY, &m_f_put_reply },
 	{ MSG_PUSH, &m_push },

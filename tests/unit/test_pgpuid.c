@@ -280,9 +280,60 @@ static void test_mutations(void **state)
 	}
 }
 
+/* Primary key fingerprints, against values computed independently (Python's hashlib): v4 is
+ * SHA-1 over 0x99, the two-octet length and the body; v6 SHA-256 over 0x9B, a four-octet
+ * length and the body; a v3 key gets none. Only public key packets count. */
+static void test_fingerprints(void **state)
+{
+	static const uint8_t v6body[] = { 6, 0x5f, 0, 0, 0, 22, 0, 0, 0, 1, 7 };
+	static const uint8_t v3body[] = { 3, 0x5f, 0, 0, 0, 0, 0, 1, 1 };
+	struct buf k = { 0 };
+	(void)state;
+	pkt_new(&k, 6, keybody, sizeof(keybody), 1);
+	pkt_new(&k, 13, "a <a@x>", 7, 1);
+	pkt_old(&k, 14, keybody, sizeof(keybody), 0); /* a subkey: not a primary */
+	pkt_new(&k, 6, v6body, sizeof(v6body), 1);
+	pkt_new(&k, 6, v3body, sizeof(v3body), 1);
+	assert_int_equal(uids(&k), 0);
+	assert_int_equal(U.n_fpr, 2);
+	assert_string_equal(U.fpr[0], "82D9BC89519B0B98DAFCA693EE0E5E6364DB2585");
+	assert_string_equal(U.fpr[1],
+			    "955A118E3B5CCABCC8C45697414AB6161895E246F730D4AF22E90D2D04F5E284");
+}
+
+/* Several armored keys one after the other (cat a.asc b.asc), as gpg --import reads them:
+ * every block's IDs and fingerprints; a broken later block is refused too. */
+static void test_armored_concatenated(void **state)
+{
+	struct buf bin1 = { .n = 0 }, bin2 = { .n = 0 }, k1, k2, all = { .n = 0 };
+	static const uint8_t v6body[] = { 6, 0x5f, 0, 0, 0, 22, 0, 0, 0, 1, 7 };
+	(void)state;
+	pkt_new(&bin1, 6, keybody, sizeof(keybody), 1);
+	pkt_new(&bin1, 13, "Alice <alice@example.org>", 25, 1);
+	pkt_new(&bin2, 6, v6body, sizeof(v6body), 1);
+	pkt_new(&bin2, 13, "Bob <bob@example.org>", 21, 1);
+	armor(&k1, &bin1, true, true, false);
+	armor(&k2, &bin2, false, false, false);
+	put(&all, k1.b, k1.n);
+	put(&all, "some text between\n", 18);
+	put(&all, k2.b, k2.n);
+	assert_int_equal(uids(&all), 0);
+	assert_int_equal(U.n, 2);
+	assert_string_equal(U.uid[0], "alice@example.org");
+	assert_string_equal(U.uid[1], "bob@example.org");
+	assert_int_equal(U.n_fpr, 2);
+	assert_string_equal(U.fpr[0], "82D9BC89519B0B98DAFCA693EE0E5E6364DB2585");
+	assert_string_equal(U.fpr[1],
+			    "955A118E3B5CCABCC8C45697414AB6161895E246F730D4AF22E90D2D04F5E284");
+	all.n -= 35; /* the second block has no END line */
+	refused(&all, "no complete");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fingerprints),
+		cmocka_unit_test(test_armored_concatenated),
 		cmocka_unit_test(test_binary_new_format),
 		cmocka_unit_test(test_binary_old_format_and_keyring),
 		cmocka_unit_test(test_armored),

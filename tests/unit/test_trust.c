@@ -623,6 +623,25 @@ static void test_remap_identity(void **state)
 			       "docker.io/x:1"), 0);
 }
 
+/* Provenance: requirements joined by ", "; one that does not fit is left out with a mark. */
+static void test_provenance(void **state)
+{
+	char buf[48] = "";
+	(void)state;
+	assert_int_equal(trust_provenance_add(buf, sizeof(buf), "signedBy", "AAAA"), 0);
+	assert_string_equal(buf, "signedBy:AAAA");
+	assert_int_equal(trust_provenance_add(buf, sizeof(buf), "sigstoreSigned", "BBBB"), 0);
+	assert_string_equal(buf, "signedBy:AAAA, sigstoreSigned:BBBB");
+	assert_int_equal(trust_provenance_add(buf, sizeof(buf), "signedBy", "CCCCCCCC"), -1);
+	assert_string_equal(buf, "signedBy:AAAA, sigstoreSigned:BBBB, ...");
+	/* Once cut, nothing more is added, even what would fit. */
+	assert_int_equal(trust_provenance_add(buf, sizeof(buf), "x", "y"), -1);
+	assert_string_equal(buf, "signedBy:AAAA, sigstoreSigned:BBBB, ...");
+	char tiny[8] = "";
+	assert_int_equal(trust_provenance_add(tiny, sizeof(tiny), "signedBy", "AAAA"), -1);
+	assert_string_equal(tiny, "...");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_match_exact_and_repository),
 		cmocka_unit_test(test_exact_reference_and_repository),
 		cmocka_unit_test(test_remap_identity),
+		cmocka_unit_test(test_provenance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

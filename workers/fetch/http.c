@@ -398,8 +398,7 @@ static bool curl_transient(CURLcode c)
 
 static const char *certs_d_hint =
 	"put the registry's CA certificate in certs.d (/etc/containers/certs.d/%s/ca.crt, or "
-	"~/.config/containers/certs.d/%s/ca.crt when rootless), or use --tls-verify=false if "
-	"an unauthenticated connection is acceptable";
+	"~/.config/containers/certs.d/%s/ca.crt when rootless)%s";
 
 /* OpenSSL calls this in a handshake where the server asks for a client certificate (with one
  * configured or not): the server's request is what tells a registry that requires mutual TLS
@@ -462,7 +461,10 @@ static int transport_error(struct call *c, struct xfer *x, CURLcode rc, const ch
 	url_for_msg(url, shown, sizeof(shown));
 	snprintf(detail, sizeof(detail), "%s",
 		 x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc));
-	snprintf(hint, sizeof(hint), certs_d_hint, host, host);
+	/* A lookaside's TLS is always verified (broker/trustcheck.c): no --tls-verify hint. */
+	snprintf(hint, sizeof(hint), certs_d_hint, host, host,
+		 c->q->kind == FETCH_LOOKASIDE ? "" : ", or use --tls-verify=false if an "
+		 "unauthenticated connection is acceptable");
 
 	if (client_cert_refused(x, rc)) {
 		if (c->cert.data == NULL)

@@ -201,6 +201,7 @@ static int handle_get(void *ctx, struct ipc_msg *m, struct berr *e)
 		.username = q->username,
 		.password = q->password,
 		.pem = tls_pem(&tls),
+		.url = q->url,
 		.out_fd = m->fds[0],
 	};
 	struct progress_ctx pc = { .w = w, .id = m->id };

@@ -282,10 +282,11 @@ int registry_check_common(const struct registry_req *q, struct berr *e)
 {
 	if (!valid_registry(q->registry))
 		return berr_set(e, BERR_INVALID, 0, "invalid registry name");
-	if (q->kind == FETCH_PING) {
-		/* GET /v2/ (berth login): no repository, no object. */
+	if (q->kind == FETCH_PING || q->kind == FETCH_LOOKASIDE) {
+		/* GET /v2/ (berth login), or a signature's URL: no repository, no object. */
 		if (q->repository[0] != '\0' || q->reference[0] != '\0')
-			return berr_set(e, BERR_INVALID, 0, "a ping names no repository");
+			return berr_set(e, BERR_INVALID, 0, "a ping or a signature names no "
+					"repository");
 	} else if (!valid_repository(q->repository))
 		return berr_set(e, BERR_INVALID, 0, "invalid repository name");
 	if (q->kind == FETCH_BLOB) {
@@ -294,9 +295,11 @@ int registry_check_common(const struct registry_req *q, struct berr *e)
 	} else if (q->kind == FETCH_MANIFEST) {
 		if (!ipc_digest_valid(q->reference) && !valid_tag(q->reference))
 			return berr_set(e, BERR_INVALID, 0, "invalid tag or digest");
-	} else if (q->kind != FETCH_PING) {
+	} else if (q->kind != FETCH_PING && q->kind != FETCH_LOOKASIDE) {
 		return berr_set(e, BERR_INVALID, 0, "unknown object kind %d", (int)q->kind);
 	}
+	if (q->kind == FETCH_LOOKASIDE && q->username != NULL)
+		return berr_set(e, BERR_INVALID, 0, "credentials are never sent to a lookaside");
 	if ((q->username == NULL) != (q->password == NULL))
 		return berr_set(e, BERR_INVALID, 0, "a username comes with a password");
 	/* RFC 7617: a user-id cannot contain ':'. Never echo either value. */
@@ -308,10 +311,32 @@ int registry_check_common(const struct registry_req *q, struct berr *e)
 	return 0;
 }
 
+/* A lookaside URL as the broker builds it: "https://" (or "http://" exactly when plain_http),
+ * the host it named in registry, "/", then a path of visible ASCII: nothing that could end the
+ * request line or the URL's path early (space, CR, LF, "#") or that curl would read as
+ * something else. The path is the broker's business; the host is what the TLS material and
+ * the rule on redirects apply to, so it must be the one named. */
+static bool valid_lookaside_url(const struct registry_req *q)
+{
+	const char *scheme = q->plain_http ? "http://" : "https://";
+	size_t sl = strlen(scheme), rl = strlen(q->registry);
+	const char *p;
+
+	if (q->url == NULL || strncmp(q->url, scheme, sl) != 0 ||
+	    strncmp(q->url + sl, q->registry, rl) != 0 || q->url[sl + rl] != '/')
+		return false;
+	for (p = q->url + sl + rl; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("\"#<>\\^`{|}", *p) != NULL)
+			return false;
+	return p - q->url < (ptrdiff_t)sizeof(((struct call *)0)->url);
+}
+
 static int check_request(const struct registry_req *q, struct berr *e)
 {
 	if (registry_check_common(q, e) < 0)
 		return -1;
+	if (q->kind == FETCH_LOOKASIDE ? !valid_lookaside_url(q) : q->url != NULL)
+		return berr_set(e, BERR_INVALID, 0, "invalid signature URL");
 	if (q->n_accept > MAX_ACCEPT)
 		return berr_set(e, BERR_INVALID, 0, "more than %d media types in Accept", MAX_ACCEPT);
 	for (size_t i = 0; i < q->n_accept; i++)
@@ -673,8 +698,12 @@ int call_init(struct registry *r, const struct registry_req *q, struct call *c, 
 	c->r = r;
 	c->curl = r->curl;
 	c->q = q;
-	c->what = q->kind == FETCH_BLOB ? "blob" : q->kind == FETCH_PING ? "API root" : "manifest";
-	if (q->kind == FETCH_PING) {
+	c->what = q->kind == FETCH_BLOB ? "blob" : q->kind == FETCH_PING ? "API root" :
+		  q->kind == FETCH_LOOKASIDE ? "signature" : "manifest";
+	if (q->kind == FETCH_LOOKASIDE) {
+		snprintf(c->url, sizeof(c->url), "%s", q->url); /* fits: check_request */
+		c->scope[0] = '\0';
+	} else if (q->kind == FETCH_PING) {
 		snprintf(c->url, sizeof(c->url), "%s://%s/v2/", q->plain_http ? "http" : "https",
 			 q->registry);
 		c->scope[0] = '\0';
@@ -784,7 +813,10 @@ static int get(struct call *c, struct registry_result *res, struct berr *e)
 
 	if (auth_init(c, &a, e) < 0)
 		return -1;
-	if (call_send(c, &a, c->url, true, RETRIES, &x, e) < 0) {
+	/* A lookaside gets no Authorization, cached token or challenge answered: it is not the
+	 * registry, and containers/image sends it none either. */
+	if ((q->kind == FETCH_LOOKASIDE ? http_request(c, c->url, NULL, true, RETRIES, 0, &x, e)
+					: call_send(c, &a, c->url, true, RETRIES, &x, e)) < 0) {
 		if (x.too_large) {
 			registry_format_size(q->max_size, limit, sizeof(limit));
 			berr_set(e, BERR_INVALID, 0, "the %s is larger than %s (the limit for %ss)",
@@ -793,6 +825,16 @@ static int get(struct call *c, struct registry_result *res, struct berr *e)
 			errno = x.write_errno;
 			berr_sys(e, "writing the %s", c->what);
 		}
+		goto out;
+	}
+	if (q->kind == FETCH_LOOKASIDE && (x.status < 200 || x.status >= 300)) {
+		/* 404: no signature with this number, the end of the list; any other status
+		 * is an error (containers/image's rule). */
+		if (x.status == 404)
+			berr_set(e, BERR_NOTFOUND, 0, "signature unknown");
+		else
+			berr_set(e, BERR_WORKER, 0, "the lookaside server answered HTTP %ld %s",
+				 x.status, registry_reason_phrase(x.status));
 		goto out;
 	}
 	if (x.status == 401 && x.same_origin) {
@@ -835,8 +877,14 @@ int registry_get(struct registry *r, const struct registry_req *q, struct regist
 		return -1;
 	}
 	rc = get(&c, res, e);
-	/* A ping's message already names its URL, which is all there is to say about it. */
-	if (rc < 0 && q->kind != FETCH_PING)
+	/* A ping's message already names its URL, which is all there is to say about it; a
+	 * signature's is named once (transport and TLS errors name it already). */
+	if (rc < 0 && q->kind == FETCH_LOOKASIDE) {
+		char shown[600];
+		url_for_msg(q->url, shown, sizeof(shown));
+		if (strstr(e->msg, shown) == NULL)
+			berr_wrap(e, "reading %s", shown);
+	} else if (rc < 0 && q->kind != FETCH_PING && q->kind != FETCH_LOOKASIDE)
 		berr_wrap(e, "reading %s %s in %s/%s", c.what, q->reference, q->registry,
 			  q->repository);
 	call_done(&c);

@@ -42,6 +42,11 @@
  * Secrets (password, tokens, Authorization headers built here) are wiped when freed and never
  * logged or put in error messages.
  *
+ * Lookaside signatures (FETCH_LOOKASIDE, registries.d(5)): a plain GET of the URL the broker
+ * built, on the host it names (whose certs.d material it sent), with no Authorization of any
+ * kind, as containers/image fetches them; redirects as above. A 404, wherever a redirect led,
+ * is BERR_NOTFOUND: the end of the list of signatures.
+ *
  * Uploads (registry_put, workers/fetch/upload.h) use the same client: its handle, trust
  * anchors, token cache (scope "repository:<repo>:pull,push"), origin rule and retry rules.
  * The code is in three files that share workers/fetch/registry_int.h: http.c (one HTTP
@@ -100,6 +105,7 @@ struct registry_req {
 	const char *username;       /* NULL: anonymous */
 	const char *password;       /* NULL exactly when username is NULL */
 	struct registry_pem pem;    /* the key is handed to libcurl without a copy */
+	const char *url;            /* FETCH_LOOKASIDE: the whole URL, on host registry; else NULL */
 	int out_fd;                 /* not owned; written from its current offset */
 	/* Called as body bytes arrive (total -1 when unknown); may be NULL. */
 	void (*progress)(void *ctx, uint64_t done, int64_t total);

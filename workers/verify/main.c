@@ -28,6 +28,7 @@
 #include <gpgme.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "common/cleanup.h"
 #include "common/reference.h"
@@ -61,6 +62,13 @@ static int verify_init(struct worker *w, int argc, char **argv, struct berr *e)
 	if (vs->gpgme_version == NULL)
 		return berr_set(e, BERR_INTERNAL, 0, "gpgme failed to initialise");
 	json_object_seed(0);
+	/* OpenSSL reads its configuration and loads its default provider on first use: here,
+	 * before the sandbox, with the digests key fingerprints need (pgpuid.h) fetched once. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	if (OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL) != 1 ||
+	    EVP_Digest("", 0, md, NULL, EVP_sha1(), NULL) != 1 ||
+	    EVP_Digest("", 0, md, NULL, EVP_sha256(), NULL) != 1)
+		return berr_set(e, BERR_INTERNAL, 0, "OpenSSL failed to initialise");
 	return 0;
 }
 
@@ -279,7 +287,7 @@ static int handle_key_uids(void *ctx, struct ipc_msg *m, struct berr *e)
 	struct worker *w = ctx;
 	struct msg_key_uids keys[IPC_MAX_FDS] = { 0 };
 	struct msg_v_key_uids_reply reply = { .keys = keys, .n_keys = m->nfds };
-	char *ptrs[IPC_MAX_FDS][PGPUID_MAX];
+	char *ptrs[IPC_MAX_FDS][PGPUID_MAX], *fptrs[IPC_MAX_FDS][PGPFPR_MAX];
 	struct berr kerr[IPC_MAX_FDS] = { 0 };
 	/* One struct per key (about 4 KiB each): on the heap. */
 	struct pgp_uids *all = calloc(m->nfds, sizeof(*all));
@@ -301,6 +309,10 @@ static int handle_key_uids(void *ctx, struct ipc_msg *m, struct berr *e)
 			ptrs[i][j] = all[i].uid[j];
 		keys[i].uids = ptrs[i];
 		keys[i].n_uids = all[i].n;
+		for (size_t j = 0; j < all[i].n_fpr; j++)
+			fptrs[i][j] = all[i].fpr[j];
+		keys[i].fingerprints = fptrs[i];
+		keys[i].n_fingerprints = all[i].n_fpr;
 	}
 	r = send_reply(w, MSG_V_KEY_UIDS_REPLY, m->id, &reply, "key user IDs", e);
 	free(all);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "common/cleanup.h"
 
 #define ARMOR_BEGIN "-----BEGIN PGP PUBLIC KEY BLOCK-----"
@@ -103,10 +105,12 @@ static int b64_feed(struct b64 *st, const uint8_t *s, size_t n, uint8_t *out, si
 	return 0;
 }
 
-/* Dearmors buf into *out (owned). */
-static int dearmor(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, struct berr *e)
+/* Dearmors the first armor block of buf at or after *at into *out (owned); *at moves past its
+ * end line. Returns 1, 0 when no block begins after *at (nothing allocated), or -1. */
+static int dearmor(const uint8_t *buf, size_t len, size_t *at, uint8_t **out, size_t *olen,
+		   struct berr *e)
 {
-	size_t pos = 0, n = 0;
+	size_t pos = *at, n = 0;
 	const uint8_t *line = NULL;
 	cleanup_free uint8_t *data = malloc(len / 4 * 3 + 3);
 	struct b64 st = { 0 };
@@ -116,8 +120,11 @@ static int dearmor(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, 
 	if (data == NULL)
 		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
 	*olen = 0;
-	while (next_line(buf, len, &pos, &line, &n) && !line_is(line, n, ARMOR_BEGIN))
-		;
+	bool begun = false;
+	while (!begun && next_line(buf, len, &pos, &line, &n))
+		begun = line_is(line, n, ARMOR_BEGIN);
+	if (!begun)
+		return 0;
 	/* Armor headers ("Version: ...", "Comment: ...") up to a blank line. */
 	size_t save = pos;
 	while (next_line(buf, len, &pos, &line, &n)) {
@@ -153,8 +160,9 @@ static int dearmor(const uint8_t *buf, size_t len, uint8_t **out, size_t *olen, 
 		return bad(e, "no complete \"" ARMOR_BEGIN "\" block");
 	if (have_crc && crc24(data, *olen) != want_crc)
 		return bad(e, "the armor checksum does not match");
+	*at = pos;
 	*out = TAKE_PTR(data);
-	return 0;
+	return 1;
 }
 
 /* The ID as Podman shows it, sanitised, into dst. */
@@ -174,6 +182,48 @@ static void take_uid(const uint8_t *p, size_t n, char *dst)
 	for (size_t i = 0; i < n && k < PGPUID_LEN_MAX; i++)
 		dst[k++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
 	dst[k] = '\0';
+}
+
+/* The primary key's fingerprint from its packet body (see pgpuid.h), into out->fpr; nothing
+ * for a version without one berth knows, or a v4 body too long for its two-octet length. */
+static void take_fpr(const uint8_t *body, size_t n, struct pgp_uids *out)
+{
+	uint8_t pre[5], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t pn;
+	const EVP_MD *alg;
+	EVP_MD_CTX *ctx;
+	bool ok;
+
+	if (n == 0 || out->n_fpr == PGPFPR_MAX)
+		return;
+	if (body[0] == 4 && n <= 0xffff) {
+		pre[0] = 0x99;
+		pre[1] = (uint8_t)(n >> 8);
+		pre[2] = (uint8_t)n;
+		pn = 3;
+		alg = EVP_sha1();
+	} else if ((body[0] == 5 || body[0] == 6) && n <= 0xffffffffu) {
+		pre[0] = body[0] == 5 ? 0x9a : 0x9b;
+		pre[1] = (uint8_t)(n >> 24);
+		pre[2] = (uint8_t)(n >> 16);
+		pre[3] = (uint8_t)(n >> 8);
+		pre[4] = (uint8_t)n;
+		pn = 5;
+		alg = EVP_sha256();
+	} else {
+		return;
+	}
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, alg, NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, pre, pn) == 1 && EVP_DigestUpdate(ctx, body, n) == 1 &&
+	     EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen * 2 <= PGPFPR_LEN_MAX;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return; /* no fingerprint: that key can accept nothing (fail closed) */
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out->fpr[out->n_fpr] + 2 * i, 3, "%02X", md[i]);
+	out->n_fpr++;
 }
 
 static int walk_packets(const uint8_t *p, size_t len, struct pgp_uids *out, struct berr *e)
@@ -226,6 +276,8 @@ static int walk_packets(const uint8_t *p, size_t len, struct pgp_uids *out, stru
 		first = false;
 		if (tag == TAG_USER_ID && out->n < PGPUID_MAX)
 			take_uid(p + pos, (size_t)plen, out->uid[out->n++]);
+		if (tag == TAG_PUBLIC_KEY)
+			take_fpr(p + pos, (size_t)plen, out);
 		pos += (size_t)plen;
 	}
 	return 0;
@@ -243,11 +295,18 @@ int pgp_key_uids(const uint8_t *buf, size_t len, struct pgp_uids *out, struct be
 		skip++;
 	if (len - skip >= strlen(ARMOR_BEGIN) &&
 	    memcmp(buf + skip, ARMOR_BEGIN, strlen(ARMOR_BEGIN)) == 0) {
-		cleanup_free uint8_t *bin = NULL;
-		size_t blen = 0;
-		if (dearmor(buf, len, &bin, &blen, e) < 0)
-			return -1;
-		return walk_packets(bin, blen, out, e);
+		/* Every block, as gpg --import reads them: key files are often several armored
+		 * keys one after the other (cat a.asc b.asc). */
+		size_t at = 0;
+		int r;
+		do {
+			cleanup_free uint8_t *bin = NULL;
+			size_t blen = 0;
+			r = dearmor(buf, len, &at, &bin, &blen, e);
+			if (r == 1 && walk_packets(bin, blen, out, e) < 0)
+				return -1;
+		} while (r == 1);
+		return r;
 	}
 	return walk_packets(buf, len, out, e);
 }

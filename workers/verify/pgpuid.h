@@ -4,7 +4,8 @@
  *
  * Input: a transferable public key or a keyring of them (RFC 4880 section 11.1), binary or
  * ASCII-armored ("-----BEGIN PGP PUBLIC KEY BLOCK-----", optional armor headers, base64, an
- * optional "=XXXX" CRC-24 that must match when present, "-----END PGP PUBLIC KEY BLOCK-----").
+ * optional "=XXXX" CRC-24 that must match when present, "-----END PGP PUBLIC KEY BLOCK-----"),
+ * one armor block or several one after the other (text between them is skipped, as gpg does).
  * Packets are only walked, never interpreted, except for their tags: the first must be a
  * public key (tag 6), and each User ID packet (tag 13) gives one ID. Old and new packet
  * formats; partial body lengths (not allowed in keys) are refused, as is a packet running
@@ -15,8 +16,14 @@
  * become "?" (the ID reaches a terminal). At most PGPUID_MAX IDs (the first ones) of at most
  * PGPUID_LEN_MAX bytes each (longer ones are cut).
  *
- * PURE: (buf, len) in, a struct out. Errors are BERR_INVALID, "OpenPGP key: ...", never
- * quoting the input. */
+ * The primary key fingerprint of each public key packet (tag 6) is reported too, so the broker
+ * can check that a key berth-verify says made a signature is one the policy names (RFC 4880
+ * 12.2 for v4: SHA-1 of 0x99, a two-octet length and the packet body; the crypto-refresh for
+ * v5 and v6: SHA-256 of 0x9A or 0x9B, a four-octet length and the body), in upper-case hex as
+ * gpg prints it, at most PGPFPR_MAX per input (the first ones); other versions get none.
+ *
+ * PURE: (buf, len) in, a struct out (hashing with libcrypto, no syscalls). Errors are
+ * BERR_INVALID, "OpenPGP key: ...", never quoting the input. */
 #ifndef BERTH_WORKERS_VERIFY_PGPUID_H
 #define BERTH_WORKERS_VERIFY_PGPUID_H
 
@@ -28,10 +35,14 @@
 #define PGPUID_MAX 16
 #define PGPUID_LEN_MAX 256
 #define PGPUID_INPUT_MAX (1024 * 1024)
+#define PGPFPR_MAX 8
+#define PGPFPR_LEN_MAX 64
 
 struct pgp_uids {
 	size_t n;
 	char uid[PGPUID_MAX][PGPUID_LEN_MAX + 1];
+	size_t n_fpr;
+	char fpr[PGPFPR_MAX][PGPFPR_LEN_MAX + 1];
 };
 
 /* Fills *out (zeroed first) with the IDs of the key(s) in buf. 0, or -1 with *e set. */
