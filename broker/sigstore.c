@@ -239,7 +239,7 @@ int sigstore_check(struct broker *b, const struct sigstore_fetcher *f,
 	/* containers/image reads attachments only when told to: without it the image has no
 	 * sigstore signature it would look at, and the user needs to know which switch that is. */
 	if (!regd_use_sigstore_attachments(r, &ref)) {
-		berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it requires a "
+		berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s: it requires a "
 			 "sigstore signature, and registries.d does not set use-sigstore-attachments "
 			 "for it", name, policy, where);
 		goto out;
@@ -256,7 +256,7 @@ int sigstore_check(struct broker *b, const struct sigstore_fetcher *f,
 	if (got < 0)
 		goto out;
 	if (got == 0) {
-		berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it is not signed "
+		berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s: it is not signed "
 			 "(no sigstore signature for %s: the registry has no tag %.*s-%s.sig)",
 			 name, policy, where, digest, (int)(strchr(digest, ':') - digest), digest,
 			 strchr(digest, ':') + 1);
@@ -269,7 +269,7 @@ int sigstore_check(struct broker *b, const struct sigstore_fetcher *f,
 			continue;
 		if (check_req(b, w, &reqs[i], name, digest, a, by, &why) < 0) {
 			if (why.code == BERR_DENIED)
-				berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: %s",
+				berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s: %s",
 					 name, policy, where, why.msg);
 			else
 				*e = why;

@@ -74,7 +74,7 @@ static int decide(const struct trustcheck *tc, const struct trust_req *reqs, siz
 	scope_words(transport, scope, where, sizeof(where));
 	for (size_t i = 0; i < n; i++)
 		if (reqs[i].type == TRUST_REJECT)
-			return berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s", what,
+			return berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s", what,
 					tc->path, where);
 	for (size_t i = 0; i < n; i++) {
 		if (reqs[i].type == TRUST_ACCEPT)
@@ -89,7 +89,7 @@ static int decide(const struct trustcheck *tc, const struct trust_req *reqs, siz
 		 * rejection, not something berth lacks. */
 		if (!signed_ok && (reqs[i].type == TRUST_SIGNED_BY ||
 				   reqs[i].type == TRUST_SIGSTORE_SIGNED))
-			return berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it "
+			return berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s: it "
 					"requires a signature (%s), and %s %s carries no signatures; "
 					"pull the image from its registry instead", what, tc->path, where,
 					trust_req_type_name(reqs[i].type),
@@ -486,7 +486,7 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 		return -1;
 	base = regd_lookaside(r, &ref, false);
 	if (base == NULL) {
-		berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it requires a "
+		berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s: it requires a "
 			 "signature, and registries.d names no lookaside location for it", name,
 			 tc->path, where);
 		goto out;
@@ -498,7 +498,7 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 		goto out;
 	}
 	if (nsigs == 0) {
-		berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: it is not signed "
+		berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s: it is not signed "
 			 "(no signature for %s at %s)", name, tc->path, where, digest, base);
 		goto out;
 	}
@@ -520,7 +520,7 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 		if (check_req(b, w, &tc->reqs[i], &fprs, name, digest, sigs, nsigs, fpr,
 			      &why) < 0) {
 			if (why.code == BERR_DENIED)
-				berr_set(e, BERR_DENIED, 0, "image %s is rejected by %s for %s: %s",
+				berr_set(e, BERR_POLICY, 0, "image %s is rejected by %s for %s: %s",
 					 name, tc->path, where, why.msg);
 			else
 				*e = why;

@@ -92,6 +92,7 @@ const char *berr_code_name(int code)
 		[BERR_WORKER] = "worker",
 		[BERR_SYSTEM] = "system",
 		[BERR_UNSUPPORTED] = "unsupported",
+		[BERR_POLICY] = "policy",
 	};
 
 	if (code < 0 || code > BERR_CODE_MAX)

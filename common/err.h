@@ -19,7 +19,8 @@ enum berr_code {
 	BERR_WORKER = 7,    /* a worker died or failed its job */
 	BERR_SYSTEM = 8,    /* a system call failed (errno is set) */
 	BERR_UNSUPPORTED = 9, /* the host or the build cannot do this */
-	BERR_CODE_MAX = 9,
+	BERR_POLICY = 10,   /* the image trust policy rejects the image (policy.json) */
+	BERR_CODE_MAX = 10,
 };
 
 #define BERR_MSG_MAX 1024

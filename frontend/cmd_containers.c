@@ -449,10 +449,10 @@ static int pull_image(const struct fe_opts *o, struct fe_broker *br, struct crea
 	c->pull.policy_path = NULL;
 	if (r < 0) {
 		/* newer: the stored image stays when the registry could not be asked, as Podman
-		 * hides that error (a policy refusal of the newer image included, for now: the
-		 * broker does not yet tell the two apart). always: every failure is one. */
+		 * hides that error; a trust policy that rejects what the registry has now is an
+		 * error (the stored image is not run in its place). always: every failure is one. */
 		if (have && strcmp(policy, "newer") == 0 && e.code != BERR_PROTOCOL &&
-		    e.code != BERR_WORKER)
+		    e.code != BERR_WORKER && e.code != BERR_POLICY)
 			return 0;
 		fe_error("%s", e.msg);
 		return -1;

@@ -215,6 +215,12 @@ pull_p() {
 	run -125 --separate-stderr berth --signature-policy "$P" run --rm --pull always \
 		--cert-dir "$CERTS" "$REGISTRY_MAIN_ADDR/team/app:1" true
 	[[ "$stderr" == *"is rejected by $P"* ]] || fail "run --pull always: $stderr"
+	# --pull newer keeps the stored image when the registry cannot be asked, but a refusal
+	# by the policy is not hidden: the stored image is not run in its place.
+	run -125 --separate-stderr berth --signature-policy "$P" run --rm --pull newer \
+		--cert-dir "$CERTS" "$REGISTRY_MAIN_ADDR/team/app:1" echo ran
+	[[ "$stderr" == *"is rejected by $P"* ]] || fail "run --pull newer: $stderr"
+	assert_eq "$output" "" "run --pull newer ran the stored image"
 	berth rmi -a -f >/dev/null
 }
 
