@@ -30,6 +30,8 @@
 #include "ipc/codec.h"
 
 #define PUSH_TIMEOUT_MS (60 * 60 * 1000)
+/* berth-verify parses one attachment manifest of at most 4 MiB: a minute is far beyond that. */
+#define VERIFY_TIMEOUT_MS (60 * 1000)
 
 struct pusher {
 	struct broker *b;
@@ -259,7 +261,7 @@ static int existing_sigstore(struct pusher *p, const char *digest,
 	w = wk_spawn(p->b, "verify", NULL, e);
 	if (w == NULL)
 		return -1;
-	rc = wk_call(p->b, w, MSG_V_SIGATTACH, &req, &fd, 1, PUSH_TIMEOUT_MS,
+	rc = wk_call(p->b, w, MSG_V_SIGATTACH, &req, &fd, 1, VERIFY_TIMEOUT_MS,
 		     MSG_V_SIGATTACH_REPLY, old, NULL, e);
 	wk_finish(p->b, w, 5000);
 	if (rc < 0)
