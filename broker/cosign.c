@@ -42,15 +42,89 @@ int cosign_payload(const char *reference, const char *digest, char **out, size_t
 	return dump_doc(doc, out, len, e);
 }
 
-int cosign_config(const char *payload_digest, char **out, size_t *len, struct berr *e)
+int cosign_config_n(const char *const *diff_ids, size_t n, char **out, size_t *len,
+		    struct berr *e)
 {
-	json_t *doc = json_pack("{s:s,s:s,s:[{s:s}],s:s,s:{s:s,s:[s]},s:{}}",
+	/* cosign's layout for n layers: one history entry and one diff ID per layer (the layers
+	 * are stored uncompressed, so a diff ID is the layer's digest). */
+	json_t *doc = json_pack("{s:s,s:s,s:[],s:s,s:{s:s,s:[]},s:{}}",
 				"architecture", "",
 				"created", "0001-01-01T00:00:00Z",
-				"history", "created", "0001-01-01T00:00:00Z",
+				"history",
 				"os", "",
-				"rootfs", "type", "layers", "diff_ids", payload_digest,
+				"rootfs", "type", "layers", "diff_ids",
 				"config");
+	json_t *hist = json_object_get(doc, "history");
+	json_t *ids = json_object_get(json_object_get(doc, "rootfs"), "diff_ids");
+
+	for (size_t i = 0; doc != NULL && i < n; i++) {
+		if (json_array_append_new(hist, json_pack("{s:s}", "created",
+							  "0001-01-01T00:00:00Z")) < 0 ||
+		    json_array_append_new(ids, json_string(diff_ids[i])) < 0) {
+			json_decref(doc);
+			doc = NULL;
+		}
+	}
+	return dump_doc(doc, out, len, e);
+}
+
+int cosign_config(const char *payload_digest, char **out, size_t *len, struct berr *e)
+{
+	return cosign_config_n(&payload_digest, 1, out, len, e);
+}
+
+/* One old layer, as berth-verify read it: its annotations verbatim and in their order (an
+ * empty map is left out, as containers/image's omitempty does). */
+static json_t *old_layer(const struct msg_sigattach_layer *l)
+{
+	json_t *d = json_pack("{s:s,s:s,s:I}", "mediaType", l->media_type, "digest", l->digest,
+			      "size", (json_int_t)l->size);
+	json_t *ann;
+
+	if (d == NULL || l->n_annotations == 0)
+		return d;
+	ann = json_object();
+	if (ann == NULL || json_object_set_new(d, "annotations", ann) < 0) {
+		json_decref(d);
+		return NULL;
+	}
+	for (size_t i = 0; i < l->n_annotations; i++)
+		if (json_object_set_new(ann, l->annotations[i].key,
+					json_string(l->annotations[i].value)) < 0) {
+			json_decref(d);
+			return NULL;
+		}
+	return d;
+}
+
+int cosign_manifest_append(const struct msg_v_sigattach_reply *old, const char *config_digest,
+			   size_t config_size, const char *payload_digest, size_t payload_size,
+			   const char *sig_b64, char **out, size_t *len, struct berr *e)
+{
+	/* Descriptors in the order of containers/image's (imgspecv1.Descriptor's) fields. */
+	json_t *doc = json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:[]}",
+				"schemaVersion", 2,
+				"mediaType", "application/vnd.oci.image.manifest.v1+json",
+				"config", "mediaType", "application/vnd.oci.image.config.v1+json",
+				"digest", config_digest, "size", (json_int_t)config_size,
+				"layers");
+	json_t *layers = json_object_get(doc, "layers");
+
+	for (size_t i = 0; doc != NULL && old != NULL && i < old->n_layers; i++)
+		if (json_array_append_new(layers, old_layer(&old->layers[i])) < 0) {
+			json_decref(doc);
+			doc = NULL;
+		}
+	if (doc != NULL &&
+	    json_array_append_new(layers, json_pack("{s:s,s:s,s:I,s:{s:s}}",
+						    "mediaType", COSIGN_LAYER_TYPE,
+						    "digest", payload_digest,
+						    "size", (json_int_t)payload_size,
+						    "annotations", COSIGN_SIG_ANNOTATION,
+						    sig_b64)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	return dump_doc(doc, out, len, e);
 }
 
@@ -58,15 +132,8 @@ int cosign_manifest(const char *config_digest, size_t config_size, const char *p
 		    size_t payload_size, const char *sig_b64, char **out, size_t *len,
 		    struct berr *e)
 {
-	json_t *doc = json_pack("{s:i,s:s,s:{s:s,s:I,s:s},s:[{s:s,s:I,s:s,s:{s:s}}]}",
-				"schemaVersion", 2,
-				"mediaType", "application/vnd.oci.image.manifest.v1+json",
-				"config", "mediaType", "application/vnd.oci.image.config.v1+json",
-				"size", (json_int_t)config_size, "digest", config_digest,
-				"layers", "mediaType", COSIGN_LAYER_TYPE,
-				"size", (json_int_t)payload_size, "digest", payload_digest,
-				"annotations", COSIGN_SIG_ANNOTATION, sig_b64);
-	return dump_doc(doc, out, len, e);
+	return cosign_manifest_append(NULL, config_digest, config_size, payload_digest,
+				      payload_size, sig_b64, out, len, e);
 }
 
 /* Standard base64 with whitespace skipped; *out owned by the caller. */

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "ipc/msg.h"
 
 #define COSIGN_KEY_FILE_MAX (64 * 1024)
 #define COSIGN_LAYER_TYPE "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -43,5 +44,16 @@ int cosign_config(const char *payload_digest, char **out, size_t *len, struct be
 int cosign_manifest(const char *config_digest, size_t config_size, const char *payload_digest,
 		    size_t payload_size, const char *sig_b64, char **out, size_t *len,
 		    struct berr *e);
+
+/* Appending to an existing attachment, as containers/image does
+ * (putSignaturesToSigstoreAttachments): the config lists n diff IDs (the layers' digests, old
+ * ones first), and the manifest the old layers (old, as berth-verify read them: media type,
+ * digest, size and their annotations verbatim; NULL for none) followed by the new signature.
+ * The caller has checked old (digests, no unkept part). *out owned by the caller. */
+int cosign_config_n(const char *const *diff_ids, size_t n, char **out, size_t *len,
+		    struct berr *e);
+int cosign_manifest_append(const struct msg_v_sigattach_reply *old, const char *config_digest,
+			   size_t config_size, const char *payload_digest, size_t payload_size,
+			   const char *sig_b64, char **out, size_t *len, struct berr *e);
 
 #endif

@@ -1,5 +1,6 @@
 #include "broker/push.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "broker/registries.h"
 #include "broker/resolve.h"
 #include "broker/sign.h"
+#include "broker/sigstore.h"
 #include "broker/wk.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -28,6 +30,8 @@
 #include "ipc/codec.h"
 
 #define PUSH_TIMEOUT_MS (60 * 60 * 1000)
+/* berth-verify parses one attachment manifest of at most 4 MiB: a minute is far beyond that. */
+#define VERIFY_TIMEOUT_MS (60 * 1000)
 
 struct pusher {
 	struct broker *b;
@@ -120,23 +124,48 @@ static int memfd_of(const char *name, const void *data, size_t len, char digest[
 }
 
 /* The sigstore attachment of the pushed manifest (digest): payload and config blobs, then the
- * manifest tagged sha256-<hex>.sig, as containers/image writes it. */
+ * manifest tagged sha256-<hex>.sig, as containers/image writes it. With old (the attachment
+ * that was there, as berth-verify read it and existing_sigstore() checked it), the signature is
+ * appended: the old layers stay as they were (their payload blobs are in the repository
+ * already) and the config lists every layer, as containers/image's
+ * putSignaturesToSigstoreAttachments does; a signature that is there already (same payload and
+ * annotations) is not added twice. */
 static int push_sigstore(struct pusher *p, const char *payload, size_t payload_len,
-			 const char *sig_b64, const char *digest, struct berr *e)
+			 const char *sig_b64, const char *digest,
+			 const struct msg_v_sigattach_reply *old, struct berr *e)
 {
 	cleanup_free char *config = NULL, *manifest = NULL;
+	cleanup_free const char **ids = NULL;
 	cleanup_close int pfd = -1, cfd = -1, mfd = -1;
 	char pdig[72], cdig[72], mdig[72], tag[80];
-	size_t config_len, manifest_len;
+	size_t config_len, manifest_len, n_old = old != NULL ? old->n_layers : 0;
 	struct msg_f_put_reply rep = { 0 };
 	int rc;
 
 	snprintf(tag, sizeof(tag), "sha256-%s.sig", hex_of(digest));
-	if ((pfd = memfd_of("berth-sigstore-payload", payload, payload_len, pdig, e)) < 0 ||
-	    cosign_config(pdig, &config, &config_len, e) < 0 ||
+	if ((pfd = memfd_of("berth-sigstore-payload", payload, payload_len, pdig, e)) < 0)
+		return -1;
+	for (size_t i = 0; i < n_old; i++) {
+		const struct msg_sigattach_layer *l = &old->layers[i];
+
+		if (strcmp(l->media_type, COSIGN_LAYER_TYPE) == 0 && strcmp(l->digest, pdig) == 0 &&
+		    l->n_annotations == 1 &&
+		    strcmp(l->annotations[0].key, COSIGN_SIG_ANNOTATION) == 0 &&
+		    strcmp(l->annotations[0].value, sig_b64) == 0) {
+			log_debug("Signature with digest %s already exists on the registry", pdig);
+			return 0;
+		}
+	}
+	ids = calloc(n_old + 1, sizeof(*ids));
+	if (ids == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n_old; i++)
+		ids[i] = old->layers[i].digest;
+	ids[n_old] = pdig;
+	if (cosign_config_n(ids, n_old + 1, &config, &config_len, e) < 0 ||
 	    (cfd = memfd_of("berth-sigstore-config", config, config_len, cdig, e)) < 0 ||
-	    cosign_manifest(cdig, config_len, pdig, payload_len, sig_b64, &manifest, &manifest_len,
-			    e) < 0 ||
+	    cosign_manifest_append(old, cdig, config_len, pdig, payload_len, sig_b64, &manifest,
+				   &manifest_len, e) < 0 ||
 	    (mfd = memfd_of("berth-sigstore-manifest", manifest, manifest_len, mdig, e)) < 0)
 		return -1;
 	rc = put_fd(p, FETCH_BLOB, pdig, NULL, pfd, &rep, e);
@@ -155,19 +184,57 @@ static int push_sigstore(struct pusher *p, const char *payload, size_t payload_l
 	return 0;
 }
 
-/* containers/image appends to an existing attachment; berth cannot read one yet (it would be
- * parsed by berth-verify), so an existing one is refused before anything is pushed, instead
- * of being replaced and its signatures lost. */
-static int sigstore_absent(struct pusher *p, const char *digest, struct berr *e)
+/* berth-verify's reading of an attachment is evidence, not truth: what the new manifest will
+ * repeat is checked here (digests, media types, annotation keys), and an attachment it could
+ * not carry whole is refused by name. */
+static int check_existing(struct pusher *p, const char *tag,
+			  const struct msg_v_sigattach_reply *old, struct berr *e)
+{
+	if (old->unkept != NULL) {
+		for (const char *c = old->unkept; *c != '\0'; c++)
+			if (*c < 0x20 || *c > 0x7e)
+				return berr_set(e, BERR_PROTOCOL, 0, "berth-verify described the "
+						"signature attachment %s wrongly", tag);
+		return berr_set(e, BERR_UNSUPPORTED, 0, "%s/%s already has sigstore signatures "
+				"(%s) with %s, which berth cannot carry over when it adds one; "
+				"nothing was pushed", p->registry, p->repository, tag, old->unkept);
+	}
+	for (size_t i = 0; i < old->n_layers; i++) {
+		const struct msg_sigattach_layer *l = &old->layers[i];
+
+		if (!ipc_digest_valid(l->digest) || l->media_type[0] == '\0' ||
+		    (l->n_annotations > 0) != (l->annotations != NULL))
+			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify described the signature "
+					"attachment's layer %zu wrongly", i);
+		for (size_t j = 0; j < l->n_annotations; j++)
+			if (l->annotations[j].key[0] == '\0')
+				return berr_set(e, BERR_PROTOCOL, 0, "berth-verify described the "
+						"signature attachment's layer %zu wrongly", i);
+	}
+	return 0;
+}
+
+/* The sigstore attachment already in the registry for digest, read as containers/image reads
+ * it before appending: GET by berth-fetch into a sealed memfd, parsed by berth-verify
+ * (MSG_V_SIGATTACH), checked here. Returns 1 with *old filled (release with ipc_struct_free),
+ * 0 when there is none (404), -1 with *e set: nothing has been pushed yet, so an attachment
+ * berth cannot read whole refuses the push instead of losing its signatures. */
+static int existing_sigstore(struct pusher *p, const char *digest,
+			     struct msg_v_sigattach_reply *old, struct berr *e)
 {
 	struct msg_f_get q = { 0 };
 	struct msg_f_get_reply rep = { 0 };
-	cleanup_close int fd = memfd_create("berth-head", MFD_CLOEXEC);
+	cleanup_close int fd = memfd_create("berth-sigstore-manifest",
+					    MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	int fds[REG_CONN_MAX_FDS];
 	size_t nfds;
-	char tag[80];
+	char tag[80], mt[256];
 	struct berr e2 = { 0 };
+	struct msg_v_sigattach req = { .media_type = mt };
+	struct wk *w;
+	int rc;
 
+	memset(old, 0, sizeof(*old));
 	if (fd < 0)
 		return berr_sys(e, "memfd_create");
 	snprintf(tag, sizeof(tag), "sha256-%s.sig", hex_of(digest));
@@ -176,8 +243,7 @@ static int sigstore_absent(struct pusher *p, const char *digest, struct berr *e)
 	q.reference = tag;
 	q.accept = (char *[]){ (char *)"application/vnd.oci.image.manifest.v1+json" };
 	q.n_accept = 1;
-	q.head = true;
-	q.max_size = 4 * 1024 * 1024;
+	q.max_size = SIGSTORE_MANIFEST_MAX;
 	q.username = p->user;
 	q.password = p->pass;
 	nfds = reg_conn_get(&p->conn, &q, fd, fds);
@@ -186,11 +252,27 @@ static int sigstore_absent(struct pusher *p, const char *digest, struct berr *e)
 		if (e2.code == BERR_NOTFOUND)
 			return 0;
 		*e = e2;
-		return berr_wrap(e, "looking for an existing sigstore signature %s", tag);
+		return berr_wrap(e, "reading the existing sigstore signatures %s", tag);
 	}
+	snprintf(mt, sizeof(mt), "%s", rep.media_type != NULL ? rep.media_type : "");
 	ipc_struct_free(&msg_f_get_reply_schema, &rep);
-	return berr_set(e, BERR_UNSUPPORTED, 0, "%s/%s already has sigstore signatures (%s), and "
-			"berth cannot add to them yet", p->registry, p->repository, tag);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return berr_sys(e, "sealing the signature attachment manifest");
+	w = wk_spawn(p->b, "verify", NULL, e);
+	if (w == NULL)
+		return -1;
+	rc = wk_call(p->b, w, MSG_V_SIGATTACH, &req, &fd, 1, VERIFY_TIMEOUT_MS,
+		     MSG_V_SIGATTACH_REPLY, old, NULL, e);
+	wk_finish(p->b, w, 5000);
+	if (rc < 0)
+		return berr_wrap(e, "%s/%s already has sigstore signatures (%s), and berth cannot "
+				 "read them to add one; nothing was pushed", p->registry,
+				 p->repository, tag);
+	if (check_existing(p, tag, old, e) < 0) {
+		ipc_struct_free(&msg_v_sigattach_reply_schema, old);
+		return -1;
+	}
+	return 1;
 }
 
 static int destination(struct broker *b, const char *dest, const char *source, struct pusher *p,
@@ -239,6 +321,7 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 	struct pusher p = { .b = b, .req_id = m->id, .quiet = req->quiet };
 	struct msg_image_inspect_reply img = { 0 };
 	struct msg_f_put_reply rep = { 0 };
+	struct msg_v_sigattach_reply old_sigs = { 0 }; /* owned: the attachment appended to */
 	char id[65], name[600], tag[160], cfg[80];
 	struct ipc_bin sig = { 0 };
 	struct image_ref dref;
@@ -328,7 +411,7 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 	p.fetch = wk_spawn(b, "fetch", NULL, e);
 	if (p.fetch == NULL || reg_conn_probe(b, p.fetch, &p.conn, e) < 0)
 		goto out;
-	if (csig != NULL && sigstore_absent(&p, img.summary[0].digest, e) < 0)
+	if (csig != NULL && existing_sigstore(&p, img.summary[0].digest, &old_sigs, e) < 0)
 		goto out;
 	say(&p, "Getting image source signatures");
 	for (size_t i = 0; i < img.n_layer_digests; i++) {
@@ -362,7 +445,8 @@ int broker_push(struct broker *b, struct ipc_msg *m, struct berr *e)
 	ipc_struct_free(&msg_f_put_reply_schema, &rep);
 	say(&p, "Storing signatures");
 	if (csig != NULL &&
-	    push_sigstore(&p, cpayload, cpayload_len, csig, img.summary[0].digest, e) < 0)
+	    push_sigstore(&p, cpayload, cpayload_len, csig, img.summary[0].digest, &old_sigs,
+			  e) < 0)
 		goto out;
 	if (sig.data != NULL) {
 		unsigned idx;
@@ -377,6 +461,7 @@ out:
 	if (req->sigstore_key.data != NULL)
 		OPENSSL_cleanse(req->sigstore_key.data, req->sigstore_key.len);
 	free(sig.data);
+	ipc_struct_free(&msg_v_sigattach_reply_schema, &old_sigs);
 	ipc_struct_free(&msg_f_put_reply_schema, &rep);
 	ipc_struct_free(&msg_image_inspect_reply_schema, &img);
 	reg_conn_close(&p.conn);

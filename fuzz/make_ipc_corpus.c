@@ -166,14 +166,19 @@ static struct msg_v_signature_reply v_signature_reply = {
 		  "does not name",
 };
 static struct msg_v_sigattach v_sigattach = { .media_type = "application/vnd.oci.image.manifest.v1+json" };
+static struct msg_sigattach_annotation sigattach_annotations[] = {
+	{ .key = "dev.cosignproject.cosign/signature",
+	  .value = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm" },
+	{ .key = "dev.sigstore.cosign/certificate", .value = "-----BEGIN CERTIFICATE-----\n" },
+};
 static struct msg_sigattach_layer sigattach_layers[] = {
 	{ .media_type = "application/vnd.dev.cosign.simplesigning.v1+json", .digest = DIG_A,
 	  .size = 241, .signature = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm",
-	  .has_certificate = true },
+	  .has_certificate = true, .annotations = sigattach_annotations, .n_annotations = 2 },
 	{ .media_type = "application/vnd.in-toto+json", .digest = DIG_C, .size = 1024 },
 };
 static struct msg_v_sigattach_reply v_sigattach_reply = { .layers = sigattach_layers,
-							   .n_layers = 2 };
+							   .n_layers = 2, .unkept = "layers[1].urls" };
 static struct msg_v_sigstore v_sigstore = {
 	.manifest_digest = DIG_A, .reference = "registry.example.com/app:1", .identity = 2,
 	.signature = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm",

@@ -1028,6 +1028,13 @@ struct msg_v_sigattach {
 	char *media_type;        /* Content-Type the registry claimed, or empty */
 };
 
+/* One annotation of a layer, verbatim, so that `push --sign-by-sigstore-private-key` can write
+ * the old layers again when it appends a signature (containers/image keeps them as they are). */
+struct msg_sigattach_annotation {
+	char *key;
+	char *value;
+};
+
 struct msg_sigattach_layer {
 	char *media_type;        /* the layer's, as written (printable ASCII) */
 	char *digest;            /* the payload blob's: "sha256:<hex>" or "sha512:<hex>" */
@@ -1035,11 +1042,19 @@ struct msg_sigattach_layer {
 	char *signature;         /* dev.cosignproject.cosign/signature: base64, or NULL */
 	bool has_certificate;    /* dev.sigstore.cosign/certificate or .../chain is there */
 	bool has_bundle;         /* dev.sigstore.cosign/bundle (a Rekor entry) is there */
+	struct msg_sigattach_annotation *annotations; /* all of them, in the document's order;
+				    NULL when none, or when they were too many or too large to carry
+				    (then the reply's unkept says so) */
+	size_t n_annotations;
 };
 
 struct msg_v_sigattach_reply {
 	struct msg_sigattach_layer *layers;
 	size_t n_layers;
+	char *unkept;            /* NULL, or the first part of the manifest this reply does not
+				    carry (e.g. "subject", "layers[0].urls", "layers[3].annotations
+				    (too large)"), printable ASCII: a manifest written again from
+				    this reply would lose it, so berth does not append to it */
 };
 
 /* One cosign signature against a sigstoreSigned requirement. fds[0] is the payload blob (its
@@ -1107,6 +1122,7 @@ extern const struct ipc_schema msg_v_key_uids_schema;
 extern const struct ipc_schema msg_v_signature_schema;
 extern const struct ipc_schema msg_v_signature_reply_schema;
 extern const struct ipc_schema msg_v_sigattach_schema;
+extern const struct ipc_schema msg_sigattach_annotation_schema;
 extern const struct ipc_schema msg_sigattach_layer_schema;
 extern const struct ipc_schema msg_v_sigattach_reply_schema;
 extern const struct ipc_schema msg_v_sigstore_schema;

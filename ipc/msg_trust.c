@@ -81,6 +81,18 @@ const struct ipc_schema msg_v_sigattach_schema = {
 	ARRAY_SIZE(v_sigattach_fields)
 };
 
+/* Annotation keys are short names; a value may be a certificate chain or a Rekor bundle (a
+ * few KiB). berth-verify also bounds the sum over the whole reply (manifest.c), so it fits one
+ * worker packet. */
+static const struct ipc_field sigattach_annotation_fields[] = {
+	IPC_F_STR(struct msg_sigattach_annotation, key, true, 255),
+	IPC_F_STR(struct msg_sigattach_annotation, value, true, 64 * 1024),
+};
+const struct ipc_schema msg_sigattach_annotation_schema = {
+	"sigattach-annotation", sizeof(struct msg_sigattach_annotation),
+	sigattach_annotation_fields, ARRAY_SIZE(sigattach_annotation_fields)
+};
+
 /* workers/verify/sigattach.h bounds: SIGATTACH_LAYERS_MAX layers, SIGATTACH_SIG_MAX bytes of
  * base64 (an ECDSA P-256 signature is 96, an Ed25519 one 88). */
 static const struct ipc_field sigattach_layer_fields[] = {
@@ -90,6 +102,8 @@ static const struct ipc_field sigattach_layer_fields[] = {
 	IPC_F_STR(struct msg_sigattach_layer, signature, false, 1024),
 	IPC_F_BOOL(struct msg_sigattach_layer, has_certificate, true),
 	IPC_F_BOOL(struct msg_sigattach_layer, has_bundle, true),
+	IPC_F_STRUCTV(struct msg_sigattach_layer, annotations, false, 32,
+		      &msg_sigattach_annotation_schema),
 };
 const struct ipc_schema msg_sigattach_layer_schema = {
 	"sigattach-layer", sizeof(struct msg_sigattach_layer), sigattach_layer_fields,
@@ -98,6 +112,7 @@ const struct ipc_schema msg_sigattach_layer_schema = {
 
 static const struct ipc_field v_sigattach_reply_fields[] = {
 	IPC_F_STRUCTV(struct msg_v_sigattach_reply, layers, true, 64, &msg_sigattach_layer_schema),
+	IPC_F_STR(struct msg_v_sigattach_reply, unkept, false, 200),
 };
 const struct ipc_schema msg_v_sigattach_reply_schema = {
 	"verify-sigattach-reply", sizeof(struct msg_v_sigattach_reply), v_sigattach_reply_fields,

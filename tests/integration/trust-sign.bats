@@ -74,7 +74,9 @@ make_keys() {
 	/usr/bin/python3 "$BERTH_SRC/tests/integration/cosign-keygen.py" "$k/cosign" 'cos pass'
 	/usr/bin/python3 "$BERTH_SRC/tests/integration/cosign-keygen.py" "$k/other" 'other'
 	printf 'cos pass\n' >"$k/pass-cosign"
-	export PASS_COSIGN=$k/pass-cosign
+	printf 'other\n' >"$k/pass-other"
+	chmod 0644 "$k"/*.pub "$k/pass-cosign" "$k/pass-other"
+	export PASS_COSIGN=$k/pass-cosign COSIGN_OTHER_KEY=$k/other.key PASS_OTHER=$k/pass-other
 }
 
 setup() {
@@ -385,10 +387,129 @@ registry_blob() {
 	registry_blob cosigned/app "$(jq -r .config.digest <<<"$m")" "$BATS_TEST_TMPDIR/config"
 	jq -e --arg p "$pdig" '.rootfs.diff_ids == [$p]' "$BATS_TEST_TMPDIR/config" >/dev/null ||
 		fail "config: $(cat "$BATS_TEST_TMPDIR/config")"
-	# containers/image would append to the attachment; berth refuses rather than replace it.
+}
+
+# user_sigstore PUB...: the test user's policy requires a sigstore signature by one of the keys
+# PUB (keyPaths), and registries.d turns attachments on for the test registry.
+user_sigstore() {
+	local keys
+	keys=$(printf '"%s",' "$@")
+	install -d -o "$TEST_USER" -g "$(id -g "$TEST_USER")" "$USER_CONF" "$USER_CONF/registries.d"
+	cat >"$USER_CONF/policy.json" <<EOF
+{ "default": [ { "type": "sigstoreSigned", "keyPaths": [ ${keys%,} ] } ] }
+EOF
+	printf 'docker:\n  %s:\n    use-sigstore-attachments: true\n' "$REGISTRY_MAIN_ADDR" \
+		>"$USER_CONF/registries.d/sigstore.yaml"
+	chmod -R a+rX "$USER_CONF"
+}
+
+# user_sigstore_pull STATUS REF: the rootless pull of REF ends with STATUS; the store is left
+# empty either way.
+user_sigstore_pull() {
+	run -"$1" --separate-stderr berth_as "$TEST_USER" pull -q --cert-dir "$CERTS" "$2"
+	berth_as "$TEST_USER" rmi -a -f >/dev/null
+}
+
+# attachment REPO DIGEST: the raw sigstore attachment manifest of DIGEST in REPO.
+attachment() {
+	skopeo inspect --raw --cert-dir "$CERTS" \
+		"docker://$REGISTRY_MAIN_ADDR/$1:sha256-${2#sha256:}.sig"
+}
+
+# sign_again REPO DIGEST: berth signs REPO:1 (digest DIGEST) with the other key; the attachment
+# then has two layers, the first exactly as it was before. M2: the attachment after.
+sign_again() {
+	local before
+	before=$(attachment "$1" "$2")
+	run -0 --separate-stderr berth push -q --cert-dir "$CERTS" --sign-by-sigstore-private-key \
+		"$COSIGN_OTHER_KEY" --sign-passphrase-file "$PASS_OTHER" localhost/app:1 \
+		"$REGISTRY_MAIN_ADDR/$1:1"
+	M2=$(attachment "$1" "$2")
+	jq -e '(.layers | length) == 2' <<<"$M2" >/dev/null || fail "attachment: $M2"
+	assert_eq "$(jq -cS '.layers[0]' <<<"$M2")" "$(jq -cS '.layers[0]' <<<"$before")" \
+		"the first layer"
+}
+
+# accepted_by_either REF: the rootless pull of REF is accepted under a policy naming either key.
+accepted_by_either() {
+	user_sigstore "$COSIGN_PUB"
+	user_sigstore_pull 0 "$1"
+	user_sigstore "$COSIGN_OTHER_PUB"
+	user_sigstore_pull 0 "$1"
+}
+
+@test "push --sign-by-sigstore-private-key: berth pull accepts it under sigstoreSigned with the key, not with another" {
+	local R=$REGISTRY_MAIN_ADDR
+	berth load -q -i "$ARCHIVE" >/dev/null
+	run -0 --separate-stderr berth push -q --cert-dir "$CERTS" --sign-by-sigstore-private-key \
+		"$COSIGN_KEY" --sign-passphrase-file "$PASS_COSIGN" localhost/app:1 "$R/cosverify/app:1"
+	user_sigstore "$COSIGN_PUB"
+	user_sigstore_pull 0 "$R/cosverify/app:1"
+	user_sigstore "$COSIGN_OTHER_PUB"
+	user_sigstore_pull 125 "$R/cosverify/app:1"
+	assert_eq "$stderr" "Error: image $R/cosverify/app:1 is rejected by $USER_CONF/policy.json for its default: the sigstore signature does not match the payload and the key the policy names" "stderr"
+	# Without use-sigstore-attachments berth reads no attachment, as containers/image.
+	user_sigstore "$COSIGN_PUB"
+	rm "$USER_CONF/registries.d/sigstore.yaml"
+	user_sigstore_pull 125 "$R/cosverify/app:1"
+	assert_contains "$stderr" "registries.d does not set use-sigstore-attachments"
+}
+
+@test "push --sign-by-sigstore-private-key twice: the second signature is appended, the first kept as it was" {
+	local R=$REGISTRY_MAIN_ADDR d m2
+	berth load -q -i "$ARCHIVE" >/dev/null
+	run -0 --separate-stderr berth push -q --cert-dir "$CERTS" --sign-by-sigstore-private-key \
+		"$COSIGN_KEY" --sign-passphrase-file "$PASS_COSIGN" localhost/app:1 "$R/cosappend/app:1"
+	d=$(digest_of "$R/cosappend/app:1")
+	sign_again cosappend/app "$d"
+	m2=$M2
+	# Both payloads are the same document (same image, same identity): one blob, two layers.
+	assert_eq "$(jq -r '.layers[1].digest' <<<"$m2")" "$(jq -r '.layers[0].digest' <<<"$m2")" \
+		"payload digests"
+	# Each signature verifies with its own key only.
+	registry_blob cosappend/app "$(jq -r '.layers[1].digest' <<<"$m2")" "$BATS_TEST_TMPDIR/payload"
+	jq -r '.layers[1].annotations["dev.cosignproject.cosign/signature"]' <<<"$m2" | base64 -d \
+		>"$BATS_TEST_TMPDIR/sig2.der"
+	run -0 openssl dgst -sha256 -verify "$COSIGN_OTHER_PUB" -signature "$BATS_TEST_TMPDIR/sig2.der" \
+		"$BATS_TEST_TMPDIR/payload"
+	run -1 openssl dgst -sha256 -verify "$COSIGN_PUB" -signature "$BATS_TEST_TMPDIR/sig2.der" \
+		"$BATS_TEST_TMPDIR/payload"
+	# The config lists both layers, as containers/image's append does.
+	registry_blob cosappend/app "$(jq -r .config.digest <<<"$m2")" "$BATS_TEST_TMPDIR/config"
+	jq -e --argjson m "$m2" '.rootfs.diff_ids == [$m.layers[].digest]' \
+		"$BATS_TEST_TMPDIR/config" >/dev/null || fail "config: $(cat "$BATS_TEST_TMPDIR/config")"
+	accepted_by_either "$R/cosappend/app:1"
+}
+
+@test "push --sign-by-sigstore-private-key appends to an attachment made elsewhere, its annotations verbatim; one berth cannot carry is refused" {
+	local R=$REGISTRY_MAIN_ADDR d m1 m2 tag
+	berth load -q -i "$ARCHIVE" >/dev/null
+	run -0 --separate-stderr berth push -q --cert-dir "$CERTS" localhost/app:1 "$R/cosext/app:1"
+	d=$(digest_of "$R/cosext/app:1")
+	# cosign's layout, made independently of berth, with a certificate and a bundle.
+	/usr/bin/python3 "$BERTH_SRC/tests/integration/cosign-sign.py" "$COSIGN_KEY" 'cos pass' \
+		"$REGISTRY_CA" "$R" cosext/app "$d" "$R/cosext/app:1" --extra-annotations
+	m1=$(attachment cosext/app "$d")
+	jq -e '.layers[0].annotations | has("dev.sigstore.cosign/bundle")' <<<"$m1" >/dev/null ||
+		fail "attachment made by cosign-sign.py: $m1"
+	sign_again cosext/app "$d"
+	m2=$M2
+	accepted_by_either "$R/cosext/app:1"
+	# A manifest-level annotation would be lost by berth's rewrite: refused, nothing pushed
+	# (not the attachment, not the new tag).
+	tag=sha256-${d#sha256:}.sig
+	jq -c '. + {annotations: {"org.example/kept": "by containers/image"}}' <<<"$m2" \
+		>"$BATS_TEST_TMPDIR/annotated.json"
+	curl -sSf --cacert "$REGISTRY_CA" -X PUT \
+		-H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
+		--data-binary "@$BATS_TEST_TMPDIR/annotated.json" \
+		"https://$R/v2/cosext/app/manifests/$tag"
+	m1=$(attachment cosext/app "$d")
 	run -125 --separate-stderr berth push -q --cert-dir "$CERTS" --sign-by-sigstore-private-key \
-		"$COSIGN_KEY" --sign-passphrase-file "$PASS_COSIGN" localhost/app:1 "$R/cosigned/app:1"
-	assert_eq "$stderr" "Error: $R/cosigned/app already has sigstore signatures (sha256-${d#sha256:}.sig), and berth cannot add to them yet" "stderr"
+		"$COSIGN_KEY" --sign-passphrase-file "$PASS_COSIGN" localhost/app:1 "$R/cosext/app:2"
+	assert_eq "$stderr" "Error: $R/cosext/app already has sigstore signatures ($tag) with annotations, which berth cannot carry over when it adds one; nothing was pushed" "stderr"
+	assert_eq "$(attachment cosext/app "$d")" "$m1" "the attachment after the refusal"
+	run -1 skopeo inspect --cert-dir "$CERTS" "docker://$R/cosext/app:2"
 }
 
 @test "push --sign-by-sigstore-private-key errors: wrong passphrase, not a key, unreadable key: nothing pushed" {

@@ -361,6 +361,9 @@ assert_worker_ok() {
 	[ "$status" -le 1 ] || fail "exit status $status: $output"
 	has_line 'sig_layers[0].media_type=application/vnd.dev.cosign.simplesigning.v1+json'
 	has_line 'sig_layers[1].certificate=1 bundle=1'
+	# Annotations come back verbatim for push's append; what a reply cannot carry is named.
+	has_line 'sig_layers[0].annotations[org.example/note]=kept verbatim'
+	has_line 'sig_unkept=subject'
 	has_line 'error: signature attachment manifest: it was served as "application/vnd.oci.image.index.v1+json", not as an OCI image manifest'
 	assert_worker_ok
 }

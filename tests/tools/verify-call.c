@@ -294,7 +294,17 @@ static void print_sigattach(const struct msg_v_sigattach_reply *r)
 		put_value(l->signature != NULL ? l->signature : "");
 		printf("\nsig_layers[%zu].certificate=%d bundle=%d\n", i, l->has_certificate,
 		       l->has_bundle);
+		for (size_t j = 0; j < l->n_annotations; j++) {
+			printf("sig_layers[%zu].annotations[", i);
+			put_value(l->annotations[j].key);
+			printf("]=");
+			put_value(l->annotations[j].value);
+			printf("\n");
+		}
 	}
+	printf("sig_unkept=");
+	put_value(r->unkept != NULL ? r->unkept : "");
+	printf("\n");
 }
 
 /* Sends one request and prints its reply. Returns 0 (result), 1 (error reply), 2 (the worker

@@ -229,12 +229,85 @@ static void test_documents(void **state)
 	free(s);
 }
 
+/* Appending (push to an image that has an attachment): the old layers come back with their
+ * annotations verbatim and in order, the new signature last; the config lists every layer. */
+static void test_append(void **state)
+{
+	static const char D1[] =
+		"sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	static const char D2[] =
+		"sha256:2123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct msg_sigattach_annotation a0[] = {
+		{ .key = "dev.cosignproject.cosign/signature", .value = "MEYCIQ==" },
+		{ .key = "dev.sigstore.cosign/bundle", .value = "{\"SignedEntryTimestamp\":\"x\"}" },
+		{ .key = "a.z", .value = "" },
+	};
+	struct msg_sigattach_layer layers[] = {
+		{ .media_type = COSIGN_LAYER_TYPE, .digest = (char *)D1, .size = 200,
+		  .annotations = a0, .n_annotations = 3 },
+		{ .media_type = "application/vnd.dsse.envelope.v1+json", .digest = (char *)D2,
+		  .size = 9 },
+	};
+	struct msg_v_sigattach_reply old = { .layers = layers, .n_layers = 2 };
+	const char *ids[] = { D1, D2, DIGEST };
+	struct berr e = { 0 };
+	char *s = NULL;
+	size_t len;
+	json_t *j, *l;
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+
+	(void)state;
+	assert_int_equal(cosign_manifest_append(&old, DIGEST, 300, DIGEST, 180, "MEUCIQ==", &s,
+						&len, &e), 0);
+	j = load(s);
+	l = json_object_get(j, "layers");
+	assert_int_equal(json_array_size(l), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "digest")), D1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "size")), 200);
+	json_object_foreach(json_object_get(json_array_get(l, 0), "annotations"), k, v) {
+		assert_string_equal(k, a0[i].key);
+		assert_string_equal(json_string_value(v), a0[i].value);
+		i++;
+	}
+	assert_int_equal(i, 3);
+	/* No annotations: none written (not an empty map). */
+	assert_null(json_object_get(json_array_get(l, 1), "annotations"));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(l, 1), "mediaType")),
+			    "application/vnd.dsse.envelope.v1+json");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+		json_array_get(l, 2), "annotations"), COSIGN_SIG_ANNOTATION)), "MEUCIQ==");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "config"), "size")),
+			 300);
+	json_decref(j);
+	free(s);
+	/* The config: one diff ID and one history entry per layer, in order. */
+	assert_int_equal(cosign_config_n(ids, 3, &s, &len, &e), 0);
+	j = load(s);
+	l = json_object_get(json_object_get(j, "rootfs"), "diff_ids");
+	assert_int_equal(json_array_size(l), 3);
+	for (i = 0; i < 3; i++)
+		assert_string_equal(json_string_value(json_array_get(l, i)), ids[i]);
+	assert_int_equal(json_array_size(json_object_get(j, "history")), 3);
+	json_decref(j);
+	free(s);
+	/* One layer: exactly what a first signing writes. */
+	char *one = NULL;
+	assert_int_equal(cosign_config_n(ids, 1, &s, &len, &e), 0);
+	assert_int_equal(cosign_config(D1, &one, &len, &e), 0);
+	assert_string_equal(s, one);
+	free(s);
+	free(one);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_and_verify),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_documents),
+		cmocka_unit_test(test_append),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -430,17 +430,24 @@ static struct msg_v_signature_reply m_v_signature_reply = {
 	.reason = "signature is for digest A, pulled manifest is B",
 };
 static struct msg_v_sigattach m_v_sigattach = { .media_type = "application/vnd.oci.image.manifest.v1+json" };
+static struct msg_sigattach_annotation sigattach_annotations[] = {
+	{ .key = "dev.cosignproject.cosign/signature",
+	  .value = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm" },
+	{ .key = "dev.sigstore.cosign/certificate", .value = "-----BEGIN CERTIFICATE-----\n" },
+};
 static struct msg_sigattach_layer sigattach_layers[] = {
 	{ .media_type = "application/vnd.dev.cosign.simplesigning.v1+json",
 	  .digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 	  .size = 241, .signature = "MEUCIQDx4Mq0pYJ0n6y3Q0vQ2bXbZ0lM5dQ4a0b1c2d3e4f5gAIgYWJjZGVm",
-	  .has_certificate = true, .has_bundle = false },
+	  .has_certificate = true, .has_bundle = false,
+	  .annotations = sigattach_annotations, .n_annotations = 2 },
 	{ .media_type = "application/vnd.in-toto+json",
 	  .digest = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
 	  .size = 1024 },
 };
 static struct msg_v_sigattach_reply m_v_sigattach_reply = { .layers = sigattach_layers,
-							     .n_layers = 2 };
+							     .n_layers = 2,
+							     .unkept = "layers[1].urls" };
 static struct msg_v_sigstore m_v_sigstore = {
 	.manifest_digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 	.reference = "localhost:5000/app:1", .identity = 2,

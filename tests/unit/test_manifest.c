@@ -1473,6 +1473,15 @@ static void test_sigattach(void **state)
 	assert_false(r.layers[0].has_bundle);
 	assert_null(r.layers[1].signature);
 	assert_false(r.layers[1].has_certificate);
+	/* Annotations verbatim, in order, for an append; nothing left out. */
+	assert_int_equal(r.layers[0].n_annotations, 2);
+	assert_string_equal(r.layers[0].annotations[0].key, "dev.cosignproject.cosign/signature");
+	assert_string_equal(r.layers[0].annotations[0].value, "MEUCIQCx+/Zy09AB==");
+	assert_string_equal(r.layers[0].annotations[1].key, "dev.sigstore.cosign/certificate");
+	assert_string_equal(r.layers[0].annotations[1].value, "-----BEGIN CERTIFICATE-----\n");
+	assert_int_equal(r.layers[1].n_annotations, 0);
+	assert_null(r.layers[1].annotations);
+	assert_null(r.unkept);
 	ipc_struct_free(&msg_v_sigattach_reply_schema, &r);
 	assert_true(all_zero(&r, sizeof(r)));
 	/* No layers at all: an empty list, not a refusal (the broker says "not signed"). */
@@ -1481,6 +1490,63 @@ static void test_sigattach(void **state)
 			 0);
 	assert_int_equal(r.n_layers, 0);
 	ipc_struct_free(&msg_v_sigattach_reply_schema, &r);
+}
+
+/* What a reply cannot carry is named in unkept, not refused: a pull needs none of it. */
+static void sigattach_unkept(const char *doc, const char *want)
+{
+	struct msg_v_sigattach_reply r;
+	struct berr e;
+
+	berr_clear(&e);
+	assert_int_equal(verify_parse_sigattach((const uint8_t *)doc, strlen(doc), "", &r, &e), 0);
+	assert_channel_roundtrip(MSG_V_SIGATTACH_REPLY, &r);
+	assert_non_null(r.unkept);
+	assert_string_equal(r.unkept, want);
+	ipc_struct_free(&msg_v_sigattach_reply_schema, &r);
+}
+
+#define SA_LAYER(extra) \
+	"{\"mediaType\":\"a\",\"size\":1,\"digest\":" \
+	"\"sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"" extra "}"
+
+static void test_sigattach_unkept(void **state)
+{
+	(void)state;
+	sigattach_unkept("{\"schemaVersion\":2,\"subject\":{},\"layers\":[]}", "subject");
+	sigattach_unkept("{\"schemaVersion\":2,\"annotations\":{},\"layers\":[]}",
+			 "annotations");
+	sigattach_unkept("{\"schemaVersion\":2,\"layers\":[" SA_LAYER("") ","
+			 SA_LAYER(",\"urls\":[\"http://x\"]") "]}", "layers[1].urls");
+	/* A key quoted as untrusted text. */
+	sigattach_unkept("{\"schemaVersion\":2,\"layers\":[" SA_LAYER(",\"a\\u001bb\":1") "]}",
+			 "layers[0].a?b");
+	sigattach_unkept("{\"schemaVersion\":2,\"layers\":[" SA_LAYER(",\"annotations\":{\"\":\"x\"}")
+			 "]}", "layers[0].annotations (a key or value berth does not carry)");
+	/* More annotations than a layer carries; then more bytes than a reply carries. */
+	{
+		static const char head[] = "{\"mediaType\":\"a\",\"size\":1,\"digest\":\"sha256:"
+			"1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+			"\"annotations\":{";
+		size_t cap = 256 * 1024, n = 0;
+		char *doc = malloc(cap);
+		assert_non_null(doc);
+		n += (size_t)snprintf(doc + n, cap - n, "{\"schemaVersion\":2,\"layers\":[%s", head);
+		for (int i = 0; i < 33; i++)
+			n += (size_t)snprintf(doc + n, cap - n, "%s\"k%d\":\"v\"", i ? "," : "", i);
+		snprintf(doc + n, cap - n, "}}]}");
+		sigattach_unkept(doc, "layers[0].annotations (too many or too large)");
+		n = (size_t)snprintf(doc, cap, "{\"schemaVersion\":2,\"layers\":[");
+		for (int i = 0; i < 4; i++) {
+			n += (size_t)snprintf(doc + n, cap - n, "%s%s\"k\":\"", i ? "," : "", head);
+			memset(doc + n, 'v', 16000);
+			n += 16000;
+			n += (size_t)snprintf(doc + n, cap - n, "\"}}");
+		}
+		snprintf(doc + n, cap - n, "]}");
+		sigattach_unkept(doc, "layers[3].annotations (too many or too large)");
+		free(doc);
+	}
 }
 
 static void test_sigattach_refused(void **state)
@@ -1631,6 +1697,7 @@ int main(void)
 		cmocka_unit_test(test_oci_manifest),
 		cmocka_unit_test(test_sigattach),
 		cmocka_unit_test(test_sigattach_refused),
+		cmocka_unit_test(test_sigattach_unkept),
 		cmocka_unit_test(test_oci_index_platforms),
 		cmocka_unit_test(test_docker_manifest),
 		cmocka_unit_test(test_docker_list),

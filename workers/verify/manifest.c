@@ -1127,11 +1127,97 @@ static bool base64_text(const char *s)
 	return n > 0 && eq <= 2;
 }
 
+/* The annotations of all layers carried in one reply, counted as key + value + SIGATTACH_ENTRY
+ * bytes each (the msgpack around them): with 64 layers at their largest (about 96 KiB) the
+ * reply stays inside one worker packet (IPC_MAX_MSG_WORKER, 192 KiB). A real attachment has a
+ * signature of about 100 bytes per layer, a certificate and a Rekor bundle a few KiB each. */
+#define SIGATTACH_ANN_BUDGET (48 * 1024)
+#define SIGATTACH_ENTRY 32
+#define UNKEPT_MAX 200
+
+/* What of the manifest a reply cannot carry: the first such part is named, so a push that
+ * would write the manifest again says what it would lose. */
+struct unkept {
+	size_t budget;           /* annotation bytes still allowed */
+	char first[UNKEPT_MAX];  /* empty while everything is kept */
+};
+
+static void note_unkept(struct unkept *u, const char *where, const char *what)
+{
+	if (u->first[0] == '\0')
+		snprintf(u->first, sizeof(u->first), "%s%s%s", where != NULL ? where : "",
+			 where != NULL && where[0] != '\0' ? "." : "", what);
+}
+
+/* Members of obj other than the allowed ones (NULL-terminated): the first is noted, quoted
+ * as untrusted text. */
+static void note_other_members(json_t *obj, const char *where, const char *const *allowed,
+			       struct unkept *u)
+{
+	const char *key;
+	json_t *v;
+	char q[QBUF];
+
+	json_object_foreach(obj, key, v) {
+		size_t i = 0;
+
+		while (allowed[i] != NULL && strcmp(allowed[i], key) != 0)
+			i++;
+		if (allowed[i] == NULL) {
+			note_unkept(u, where, quote_str(q, key));
+			return;
+		}
+	}
+}
+
+/* Every annotation, verbatim and in order, when they fit the reply; else none and noted. */
+static int keep_annotations(json_t *ann, const char *where, struct msg_sigattach_layer *out,
+			    struct unkept *u)
+{
+	const struct ipc_schema *s = &msg_sigattach_annotation_schema;
+	size_t n = json_object_size(ann), i = 0, cost = 0;
+	const char *key;
+	json_t *v;
+
+	if (n == 0)
+		return 0;
+	json_object_foreach(ann, key, v) {
+		size_t kl = strlen(key), vl = json_string_length(v);
+
+		/* jansson refuses \u0000 in keys and values (JSON_ALLOW_NUL is not set), so the
+		 * strlen is the whole string; checked anyway, as the channel refuses a NUL. */
+		if (kl == 0 || kl > lim(s, "key") || vl > lim(s, "value") ||
+		    memchr(json_string_value(v), '\0', vl) != NULL) {
+			note_unkept(u, where, "annotations (a key or value berth does not carry)");
+			return 0;
+		}
+		cost += kl + vl + SIGATTACH_ENTRY;
+	}
+	if (n > lim(&msg_sigattach_layer_schema, "annotations") || cost > u->budget) {
+		note_unkept(u, where, "annotations (too many or too large)");
+		return 0;
+	}
+	out->annotations = calloc(n, sizeof(*out->annotations));
+	if (out->annotations == NULL)
+		return -1;
+	json_object_foreach(ann, key, v) {
+		out->n_annotations = i + 1;
+		out->annotations[i].key = strdup(key);
+		out->annotations[i].value = strdup(json_string_value(v));
+		if (out->annotations[i].key == NULL || out->annotations[i].value == NULL)
+			return -1;
+		i++;
+	}
+	u->budget -= cost;
+	return 0;
+}
+
 /* The layer's annotations: every value a string (the OCI spec's map of strings; a reader
  * that skipped a non-string value could disagree with one that does not about what is
- * there); the signature kept, the certificate and bundle only noted. */
+ * there); the signature kept, the certificate and bundle noted, and all of them carried
+ * verbatim when they fit (keep_annotations). */
 static int parse_sig_annotations(json_t *d, const char *where, struct msg_sigattach_layer *out,
-				 struct berr *e)
+				 struct unkept *u, struct berr *e)
 {
 	json_t *ann = json_object_get(d, "annotations");
 	char name[NAME_MAX_LEN];
@@ -1152,6 +1238,8 @@ static int parse_sig_annotations(json_t *d, const char *where, struct msg_sigatt
 		else if (strcmp(key, ANN_BUNDLE) == 0)
 			out->has_bundle = true;
 	}
+	if (keep_annotations(ann, where, out, u) < 0)
+		return enomem(e);
 	if (get_str(ann, name, ANN_SIGNATURE, false, false,
 		    lim(&msg_sigattach_layer_schema, "signature"), &out->signature, e) < 0)
 		return -1;
@@ -1161,13 +1249,16 @@ static int parse_sig_annotations(json_t *d, const char *where, struct msg_sigatt
 }
 
 static int parse_sig_layer(json_t *d, const char *where, struct msg_sigattach_layer *out,
-			   struct berr *e)
+			   struct unkept *u, struct berr *e)
 {
+	/* A descriptor's other members (urls, data, platform, artifactType) are not carried. */
+	static const char *const kept[] = { "mediaType", "digest", "size", "annotations", NULL };
 	const struct ipc_schema *s = &msg_sigattach_layer_schema;
 	char name[NAME_MAX_LEN];
 
 	if (!json_is_object(d))
 		return berr_set(e, BERR_INVALID, 0, "%s is not an object", where);
+	note_other_members(d, where, kept, u);
 	/* The media type decides whether this layer is a signature at all: required, and a
 	 * token the broker can compare and print. */
 	if (get_token(d, where, "mediaType", true, false, lim(s, "media_type"), &out->media_type,
@@ -1176,13 +1267,18 @@ static int parse_sig_layer(json_t *d, const char *where, struct msg_sigattach_la
 	    check_digest(field_name(name, where, "digest"), out->digest, e) < 0 ||
 	    get_size(d, where, &out->size, e) < 0)
 		return -1;
-	return parse_sig_annotations(d, where, out, e);
+	return parse_sig_annotations(d, where, out, u, e);
 }
 
 static int parse_sigattach_root(json_t *root, enum mt_class claim, const char *claim_text,
 				struct msg_v_sigattach_reply *out, struct berr *e)
 {
+	/* The config is written anew by an append; annotations, subject and artifactType of the
+	 * manifest itself would be lost, so they are noted. */
+	static const char *const kept[] = { "schemaVersion", "mediaType", "config", "layers",
+					    NULL };
 	const struct ipc_schema *s = &msg_v_sigattach_reply_schema;
+	struct unkept u = { .budget = SIGATTACH_ANN_BUDGET };
 	json_t *sv = json_object_get(root, "schemaVersion");
 	json_t *mt = json_object_get(root, "mediaType");
 	json_t *layers = json_object_get(root, "layers");
@@ -1215,12 +1311,15 @@ static int parse_sigattach_root(json_t *root, enum mt_class claim, const char *c
 	out->layers = calloc(n > 0 ? n : 1, sizeof(*out->layers));
 	if (out->layers == NULL)
 		return enomem(e);
+	note_other_members(root, "", kept, &u);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(where, sizeof(where), "layers[%zu]", i);
 		out->n_layers = i + 1;
-		if (parse_sig_layer(json_array_get(layers, i), where, &out->layers[i], e) < 0)
+		if (parse_sig_layer(json_array_get(layers, i), where, &out->layers[i], &u, e) < 0)
 			return -1;
 	}
+	if (u.first[0] != '\0' && (out->unkept = strdup(u.first)) == NULL)
+		return enomem(e);
 	return 0;
 }
 

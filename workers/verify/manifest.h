@@ -96,7 +96,13 @@ int verify_parse_docker_archive(const uint8_t *buf, size_t len, struct msg_v_arc
  * base64 characters only) and whether a certificate or chain ("dev.sigstore.cosign/
  * certificate", ".../chain") or a Rekor bundle ("dev.sigstore.cosign/bundle") is there. Which
  * layers are signatures (their media type) is the caller's business; the config is not read.
- * At most 64 layers.
+ * At most 64 layers. Each layer's annotations are also returned verbatim, in order, for
+ * `push` to write again when it appends a signature; when they do not fit the reply (more than
+ * 32 on a layer, or more than 48 KiB over all layers) they are left out, and the first part
+ * of the manifest that is not carried (those annotations, or a member other than
+ * schemaVersion, mediaType, config and layers, or of a layer other than mediaType, digest,
+ * size and annotations) is named in out->unkept (printable ASCII) instead of refusing: a pull
+ * needs none of it.
  *
  * Returns 0 with *out filled (release with ipc_struct_free(&msg_v_sigattach_reply_schema,
  * out)), or -1 with *e set ("signature attachment manifest: ...") and *out zeroed. */
