@@ -709,7 +709,8 @@ int ctr_scan(struct db *db, const char *root, const char *runroot, struct berr *
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 64 ||
 		    strspn(de->d_name, "0123456789abcdef") != 64)
 			continue;
-		if (bsearch(de->d_name, ids, n_ids, sizeof(*ids), cmp_id) != NULL)
+		/* bsearch wants a real array even when empty (UBSan says so). */
+		if (n_ids > 0 && bsearch(de->d_name, ids, n_ids, sizeof(*ids), cmp_id) != NULL)
 			continue;
 		/* A create that died before its row: only if old enough not to be one running
 		 * right now (a create writes the row within a second of the directories). */
