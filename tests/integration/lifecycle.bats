@@ -50,6 +50,11 @@ no_monitor() {
 	[ -z "$(live_procs -e | awk '$2 == "berth-launch"' | ours)" ]
 }
 
+# No monitor and no broker of the tree under test (a cleanup child included).
+no_berth_left() {
+	[ -z "$(live_procs -e | awk '$2 == "berth-launch" || $2 == "berth-broker"' | ours)" ]
+}
+
 mounted() {
 	local pid
 	{
@@ -253,7 +258,9 @@ mounted() {
 		kill -9 "$mon"
 		wait_until sh -c "ps -o stat= -p $ctr | grep -qv '^Z' && exit 1 || exit 0" ||
 			fail "$who: container still runs"
-		wait_until no_monitor || fail "$who: cleanup left"
+		# The monitor's cleanup child (berth-broker --cleanup, once the monitor is gone)
+		# records the end and unmounts; it may still be at work when the monitor is.
+		wait_until no_berth_left || fail "$who: cleanup left"
 		[ "$(mounted "$id")" = 0 ] || fail "$who: root still mounted"
 		run --separate-stderr $b ps -a --format '{{.Names}} {{.Status}}'
 		[[ "$output" == "m Exited (137) "* ]] || fail "$who: ps: $output"
