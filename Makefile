@@ -39,7 +39,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1))
 # Libraries, each linked only into the binaries that use it (STYLE.md 11).
 PKG_IPC := msgpack
 PKG_SANDBOX := libseccomp libcap-ng
-PKG_FRONTEND := $(PKG_IPC) jansson libcrypto
+PKG_FRONTEND := $(PKG_IPC) jansson
 # libsodium: NaCl secretbox, to decrypt cosign private keys (broker/cosign.h).
 PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson yaml-0.1 libsodium
 PKG_FETCH := libcurl openssl jansson

@@ -8,7 +8,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "common/cleanup.h"
 #include "frontend/frontend.h"
@@ -151,7 +150,7 @@ int cmd_login(const struct fe_opts *o, int argc, char **argv)
 		rc = 0;
 	}
 out:
-	OPENSSL_cleanse(pass, sizeof(pass));
+	explicit_bzero(pass, sizeof(pass));
 	free(pos);
 	return rc == EXIT_BERTH && c.help ? 0 : rc;
 }

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
 #include "common/cleanup.h"
 #include "frontend/frontend.h"
@@ -78,7 +77,7 @@ static uint8_t *read_small(const char *path, const char *option, size_t max, siz
 	if (r < 0 || *n > max) {
 		fe_error("reading %s %s: %s", option, path,
 			 r < 0 ? strerror(errno) : "the file is too large");
-		OPENSSL_cleanse(buf, max + 1);
+		explicit_bzero(buf, max + 1);
 		free(buf);
 		return NULL;
 	}
@@ -94,7 +93,7 @@ char *fe_read_passphrase(const char *path)
 		return NULL;
 	if (memchr(buf, '\0', n) != NULL) {
 		fe_error("reading --sign-passphrase-file %s: it holds a NUL byte", path);
-		OPENSSL_cleanse(buf, n);
+		explicit_bzero(buf, n);
 		free(buf);
 		return NULL;
 	}
@@ -114,7 +113,7 @@ int fe_read_secret_file(const char *path, const char *option, struct ipc_bin *ou
 void fe_wipe_bin(struct ipc_bin *b)
 {
 	if (b->data != NULL) {
-		OPENSSL_cleanse(b->data, b->len);
+		explicit_bzero(b->data, b->len);
 		free(b->data);
 	}
 	b->data = NULL;
@@ -124,7 +123,7 @@ void fe_wipe_bin(struct ipc_bin *b)
 void fe_wipe_free(char *s)
 {
 	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
+		explicit_bzero(s, strlen(s));
 		free(s);
 	}
 }
