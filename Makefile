@@ -41,9 +41,9 @@ PKG_IPC := msgpack
 PKG_SANDBOX := libseccomp libcap-ng
 PKG_FRONTEND := $(PKG_IPC) jansson
 # libsodium: NaCl secretbox, to decrypt cosign private keys (broker/cosign.h).
-PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson yaml-0.1 libsodium
+PKG_BROKER := $(PKG_IPC) libevent sqlite3 libcrypto jansson libsodium
 PKG_FETCH := libcurl openssl jansson
-PKG_VERIFY := jansson gpgme openssl
+PKG_VERIFY := jansson gpgme openssl yaml-0.1
 PKG_SIGN := gpgme libcrypto
 PKG_UNPACK := libarchive libcrypto
 ALL_PKGS := msgpack libseccomp libcap-ng libselinux libevent gpgme libcurl openssl cmocka \
@@ -99,8 +99,10 @@ $(LIBEXEC)/berth-fetch: $(call obj_of,$(call src_of,workers/fetch)) $(WORKER_BAS
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC) $(PKG_SANDBOX) $(PKG_FETCH))
 
-# The trust policy's signedIdentity rules are checked in the worker too (sigcheck.c).
+# The trust policy's signedIdentity rules are checked in the worker too (sigcheck.c), and
+# registries.d files are parsed there (regd_yaml.c, with the table rules of registries_d.c).
 $(LIBEXEC)/berth-verify: $(call obj_of,$(call src_of,workers/verify)) $(O)/obj/policy/trust.o \
+	$(O)/obj/policy/registries_d.o \
 	$(WORKER_BASE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(PKG_IPC) $(PKG_SANDBOX) $(PKG_VERIFY))
@@ -142,6 +144,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 # tests and the fuzz harnesses as well as their worker.
 PURE_SRCS := $(sort $(wildcard workers/verify/manifest.c workers/verify/passwd.c \
 	workers/verify/sigpayload.c workers/verify/pgpuid.c workers/verify/sigcheck.c \
+	workers/verify/regd_yaml.c \
 	workers/fetch/wwwauth.c \
 	workers/unpack/extract.c workers/unpack/pack.c workers/unpack/stage.c \
 	workers/unpack/shift.c policy/*.c))

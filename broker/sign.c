@@ -40,7 +40,7 @@ int sign_location(struct broker *b, const struct image_ref *ref, const char *dir
 		snprintf(dir, PATH_MAX, "%s", directory);
 		return 0;
 	}
-	r = trust_load_regd(&b->cfg, NULL, e);
+	r = trust_load_regd(b, NULL, e);
 	if (r == NULL)
 		return -1;
 	ref_format_name(ref, name, sizeof(name));

@@ -233,7 +233,7 @@ int sigstore_check(struct broker *b, const struct sigstore_fetcher *f,
 		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
 	if (ref_parse(name, &ref, e) < 0)
 		goto out;
-	r = trust_load_regd(&b->cfg, NULL, e);
+	r = trust_load_regd(b, NULL, e);
 	if (r == NULL)
 		goto out;
 	/* containers/image reads attachments only when told to: without it the image has no

@@ -481,7 +481,7 @@ int trustcheck_signatures(struct broker *b, const struct trustcheck *tc, struct 
 		return 0;
 	if (ref_parse(name, &ref, e) < 0)
 		return -1;
-	r = trust_load_regd(&b->cfg, NULL, e);
+	r = trust_load_regd(b, NULL, e);
 	if (r == NULL)
 		return -1;
 	base = regd_lookaside(r, &ref, false);

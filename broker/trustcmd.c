@@ -84,8 +84,69 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The "*.yaml" regular files of dir, sorted, each merged in. A missing directory is empty. */
-static int add_regd_dir(struct regd *r, const char *dir, bool must_exist, struct berr *e)
+#define REGD_TIMEOUT_MS (30 * 1000)
+
+static char *dup_or_null(const char *s, bool *nomem)
+{
+	char *d = s != NULL ? strdup(s) : NULL;
+	if (s != NULL && d == NULL)
+		*nomem = true;
+	return d;
+}
+
+/* berth-verify's entries for one file, as a struct regd_file checked against the rules again
+ * (a worker's reply is evidence, not truth), then merged. */
+static int merge_reply(struct regd *r, const struct msg_v_regd_reply *rep, const char *path,
+		       struct berr *e)
+{
+	struct regd_file f = { 0 };
+	bool nomem = false;
+	size_t defaults = 0;
+
+	f.scopes = calloc(rep->n_entries + 1, sizeof(*f.scopes));
+	if (f.scopes == NULL)
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	for (size_t i = 0; i < rep->n_entries; i++) {
+		const struct msg_regd_entry *x = &rep->entries[i];
+		struct regd_ns *ns;
+
+		if (x->is_default != (x->scope == NULL) || (x->is_default && ++defaults > 1)) {
+			regd_file_clear(&f);
+			return berr_set(e, BERR_PROTOCOL, 0, "berth-verify's entries for %s are "
+					"malformed", path);
+		}
+		if (x->is_default) {
+			f.has_default = true;
+			ns = &f.def;
+		} else {
+			f.scopes[f.n_scopes].name = dup_or_null(x->scope, &nomem);
+			ns = &f.scopes[f.n_scopes++].ns;
+		}
+		ns->lookaside = dup_or_null(x->lookaside, &nomem);
+		ns->lookaside_staging = dup_or_null(x->lookaside_staging, &nomem);
+		ns->sigstore = dup_or_null(x->sigstore, &nomem);
+		ns->sigstore_staging = dup_or_null(x->sigstore_staging, &nomem);
+		ns->use_sigstore_attachments = x->use_sigstore_attachments < -1 ||
+			x->use_sigstore_attachments > 1 ? 2 : (int)x->use_sigstore_attachments;
+	}
+	if (!f.has_default)
+		f.def.use_sigstore_attachments = -1;
+	if (nomem) {
+		regd_file_clear(&f);
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	}
+	if (regd_file_check(&f, path, e) < 0) {
+		regd_file_clear(&f);
+		e->code = BERR_PROTOCOL;
+		return berr_wrap(e, "berth-verify's answer");
+	}
+	return regd_merge(r, &f, path, e);
+}
+
+/* The "*.yaml" regular files of dir, sorted, each parsed by berth-verify (*w, spawned on first
+ * use) and merged in. A missing directory is empty. */
+static int add_regd_dir(struct broker *b, struct wk **w, struct regd *r, const char *dir,
+			bool must_exist, struct berr *e)
 {
 	DIR *d = opendir(dir);
 	char **names = NULL;
@@ -124,6 +185,7 @@ static int add_regd_dir(struct regd *r, const char *dir, bool must_exist, struct
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		cleanup_free char *buf = NULL;
+		cleanup_close int fd = -1;
 		char path[PATH_MAX];
 		size_t len = 0;
 		int r1;
@@ -134,9 +196,19 @@ static int add_regd_dir(struct regd *r, const char *dir, bool must_exist, struct
 		}
 		log_debug("Loading registries.d file \"%s\"", path);
 		/* A file removed between the listing and the open is an expected race. */
-		r1 = read_conf(path, REGD_FILE_MAX, &buf, &len, NULL, e);
-		if (r1 == 0)
-			r1 = regd_add_buf(r, buf, len, path, e);
+		r1 = read_conf(path, REGD_FILE_MAX, &buf, &len, &fd, e);
+		if (r1 == 0 && *w == NULL && (*w = wk_spawn(b, "verify", NULL, e)) == NULL)
+			r1 = -1;
+		if (r1 == 0) {
+			struct msg_v_regd q = { .path = path };
+			struct msg_v_regd_reply rep = { 0 };
+
+			r1 = wk_call(b, *w, MSG_V_REGD, &q, &fd, 1, REGD_TIMEOUT_MS,
+				     MSG_V_REGD_REPLY, &rep, NULL, e);
+			if (r1 == 0)
+				r1 = merge_reply(r, &rep, path, e);
+			ipc_struct_free(&msg_v_regd_reply_schema, &rep);
+		}
 		if (r1 < 0)
 			rc = berr_wrap(e, "reading registries.d");
 	}
@@ -146,9 +218,11 @@ static int add_regd_dir(struct regd *r, const char *dir, bool must_exist, struct
 	return rc;
 }
 
-struct regd *trust_load_regd(const struct broker_cfg *cfg, const char *override,
-			     struct berr *e)
+struct regd *trust_load_regd(struct broker *b, const char *override, struct berr *e)
 {
+	const struct broker_cfg *cfg = &b->cfg;
+	struct wk *w = NULL;
+	int rc;
 	const char *home = cfg->rootless && cfg->home[0] != '\0' ? cfg->home : NULL;
 	bool named = override != NULL && override[0] != '\0';
 	char dir[PATH_MAX];
@@ -163,7 +237,10 @@ struct regd *trust_load_regd(const struct broker_cfg *cfg, const char *override,
 	r = regd_new(e);
 	if (r == NULL)
 		return NULL;
-	if (add_regd_dir(r, dir, named, e) < 0) {
+	rc = add_regd_dir(b, &w, r, dir, named, e);
+	if (w != NULL)
+		wk_finish(b, w, 5000);
+	if (rc < 0) {
 		regd_free(r);
 		return NULL;
 	}
@@ -351,7 +428,7 @@ int broker_trust_show(struct broker *b, struct ipc_msg *m, struct berr *e)
 			 "exists");
 		goto out;
 	}
-	r = trust_load_regd(&b->cfg, req->registries_d, e);
+	r = trust_load_regd(b, req->registries_d, e);
 	if (r == NULL)
 		goto out;
 	rep.policy_path = path;

@@ -29,9 +29,10 @@
  * the file's name ("" when none). Returns 0 or -1 with *e set. */
 int trust_load_policy(const struct broker_cfg *cfg, const char *override, char *path,
 		      size_t pathlen, struct trust_policy **out, int *fd, struct berr *e);
-/* Loads registries.d from override (a directory that must exist) or the lookup order. */
-struct regd *trust_load_regd(const struct broker_cfg *cfg, const char *override,
-			     struct berr *e);
+/* Loads registries.d from override (a directory that must exist) or the lookup order. Each
+ * file is opened here and parsed by a berth-verify (the broker links no YAML parser), whose
+ * entries are checked again before they are merged. Deferred commands only (wk_call). */
+struct regd *trust_load_regd(struct broker *b, const char *override, struct berr *e);
 
 /* MSG_TRUST_SHOW, deferred (straight-line): the ID column of signedBy rows comes from
  * berth-verify, which reads each key file the broker opens (or a sealed memfd of keyData) and

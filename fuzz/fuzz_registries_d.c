@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "policy/registries_d.h"
+#include "workers/verify/regd_yaml.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

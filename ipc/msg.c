@@ -195,6 +195,9 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ MSG_IMAGE_SIGN, "image-sign", &msg_image_sign_schema, 0, 0 },
 	{ MSG_S_GPG_SIGN, "sign-gpg", &msg_s_gpg_sign_schema, 0, 0 },
 	{ MSG_S_GPG_SIGN_REPLY, "sign-gpg-reply", &msg_s_gpg_sign_reply_schema, 0, 0 },
+	/* One registries.d file, read-only. */
+	{ MSG_V_REGD, "verify-regd", &msg_v_regd_schema, 1, 1 },
+	{ MSG_V_REGD_REPLY, "verify-regd-reply", &msg_v_regd_reply_schema, 0, 0 },
 	/* The key files named by the policy (or a sealed memfd of inline keyData), read-only. */
 	{ MSG_V_KEY_UIDS, "verify-key-uids", &msg_v_key_uids_schema, 4, 1 },
 	{ MSG_V_KEY_UIDS_REPLY, "verify-key-uids-reply", &msg_v_key_uids_reply_schema, 0, 0 },

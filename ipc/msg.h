@@ -147,7 +147,9 @@ enum ipc_msg_type {
 	/* berth-sign: the user's signing keys. */
 	MSG_S_GPG_SIGN = 116,   /* broker -> sign: an OpenPGP signed message of a payload berth made */
 	MSG_S_GPG_SIGN_REPLY = 117,
-	MSG_TYPE_MAX = 117,
+	MSG_V_REGD = 118,       /* broker -> verify: parse the registries.d file in fds[0] */
+	MSG_V_REGD_REPLY = 119,
+	MSG_TYPE_MAX = 119,
 };
 
 struct msg_error {
@@ -991,6 +993,28 @@ struct msg_v_key_uids {
 	bool debug;
 };
 
+/* MSG_V_REGD: one registries.d file (fds[0], read-only), parsed by berth-verify
+ * (workers/verify/regd_yaml.h); the broker checks the entries again (regd_file_check) and
+ * merges them. */
+struct msg_v_regd {
+	char *path;              /* the file's name, for messages */
+};
+
+struct msg_regd_entry {
+	bool is_default;         /* default-docker; else scope names the docker scope */
+	char *scope;             /* NULL for default-docker */
+	char *lookaside;         /* each location NULL when the file does not set it */
+	char *lookaside_staging;
+	char *sigstore;
+	char *sigstore_staging;
+	int64_t use_sigstore_attachments; /* -1 unset, 0, 1 */
+};
+
+struct msg_v_regd_reply {
+	struct msg_regd_entry *entries;
+	size_t n_entries;
+};
+
 struct msg_key_uids {
 	char **uids;          /* printable ASCII, at most 16 of at most 256 bytes */
 	size_t n_uids;
@@ -1131,6 +1155,9 @@ extern const struct ipc_schema msg_image_sign_schema;
 extern const struct ipc_schema msg_s_gpg_sign_schema;
 extern const struct ipc_schema msg_s_gpg_sign_reply_schema;
 extern const struct ipc_schema msg_key_uids_schema;
+extern const struct ipc_schema msg_v_regd_schema;
+extern const struct ipc_schema msg_regd_entry_schema;
+extern const struct ipc_schema msg_v_regd_reply_schema;
 extern const struct ipc_schema msg_v_key_uids_reply_schema;
 extern const struct ipc_schema msg_cinspect_schema;
 extern const struct ipc_schema msg_cinspect_reply_schema;

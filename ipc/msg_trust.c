@@ -3,6 +3,7 @@
 
 #include "common/cleanup.h"
 #include "ipc/msg.h"
+#include "policy/registries_d.h"
 
 /* Podman's policy.json has a handful of scopes; thousands is far beyond any real one, and
  * the reply must fit one packet (IPC_MAX_MSG_FRONTEND). */
@@ -146,6 +147,36 @@ const struct ipc_schema msg_v_sigstore_reply_schema = {
 
 const struct ipc_schema msg_trust_set_schema = {
 	"trust-set", sizeof(struct msg_trust_set), trust_set_fields, ARRAY_SIZE(trust_set_fields)
+};
+
+static const struct ipc_field v_regd_fields[] = {
+	IPC_F_STR(struct msg_v_regd, path, true, IPC_PATH_MAX),
+};
+const struct ipc_schema msg_v_regd_schema = {
+	"verify-regd", sizeof(struct msg_v_regd), v_regd_fields, ARRAY_SIZE(v_regd_fields)
+};
+
+static const struct ipc_field regd_entry_fields[] = {
+	IPC_F_BOOL(struct msg_regd_entry, is_default, true),
+	IPC_F_STR(struct msg_regd_entry, scope, false, REF_STR_MAX),
+	IPC_F_STR(struct msg_regd_entry, lookaside, false, REGD_URL_MAX),
+	IPC_F_STR(struct msg_regd_entry, lookaside_staging, false, REGD_URL_MAX),
+	IPC_F_STR(struct msg_regd_entry, sigstore, false, REGD_URL_MAX),
+	IPC_F_STR(struct msg_regd_entry, sigstore_staging, false, REGD_URL_MAX),
+	IPC_F_INT(struct msg_regd_entry, use_sigstore_attachments, true),
+};
+const struct ipc_schema msg_regd_entry_schema = {
+	"regd-entry", sizeof(struct msg_regd_entry), regd_entry_fields,
+	ARRAY_SIZE(regd_entry_fields)
+};
+
+static const struct ipc_field v_regd_reply_fields[] = {
+	IPC_F_STRUCTV(struct msg_v_regd_reply, entries, true, REGD_SCOPES_MAX + 1,
+		      &msg_regd_entry_schema),
+};
+const struct ipc_schema msg_v_regd_reply_schema = {
+	"verify-regd-reply", sizeof(struct msg_v_regd_reply), v_regd_reply_fields,
+	ARRAY_SIZE(v_regd_reply_fields)
 };
 
 static const struct ipc_field v_key_uids_fields[] = {

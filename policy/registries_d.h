@@ -26,7 +26,9 @@
  * scopes most specific first (trust_docker_scopes), then default-docker; a scope whose entry
  * has no location (or no use-sigstore-attachments) lets the search go on to the next.
  *
- * Pure: regd_add_buf parses a buffer; reading the directory is the broker's business. */
+ * The YAML itself is read in berth-verify (workers/verify/regd_yaml.h: regd_parse_buf), never
+ * in the broker: a file comes back as a struct regd_file, which the broker checks again
+ * (regd_file_check) and merges here (regd_merge). Pure: no YAML, no I/O. */
 #ifndef BERTH_POLICY_REGISTRIES_D_H
 #define BERTH_POLICY_REGISTRIES_D_H
 
@@ -51,14 +53,41 @@ struct regd_ns {
 
 struct regd; /* opaque */
 
+/* One docker scope of a file. */
+struct regd_scope {
+	char *name;         /* owned */
+	char *origin;       /* owned: the file that set it (set by regd_merge) */
+	struct regd_ns ns;
+};
+
+/* One file's entries, before merging. */
+struct regd_file {
+	bool has_default;
+	struct regd_ns def;          /* default-docker */
+	struct regd_scope *scopes;   /* owned */
+	size_t n_scopes;
+};
+
+void regd_ns_clear(struct regd_ns *ns);
+void regd_scopes_free(struct regd_scope *s, size_t n);
+void regd_file_clear(struct regd_file *f);
+/* A location registries.d may name: an absolute file://, http:// or https:// URL of at most
+ * REGD_URL_MAX - 1 bytes, no white space. */
+bool regd_url_ok(const char *s);
+/* The rules a parsed file must meet (regd_yaml.c enforces them while parsing; the broker checks
+ * a worker's answer against them again): non-empty scopes of at most REF_STR_MAX - 1 bytes,
+ * at most REGD_SCOPES_MAX of them, every location regd_url_ok, use_sigstore_attachments -1, 0
+ * or 1. Returns 0, or -1 with *e set naming path. */
+int regd_file_check(const struct regd_file *f, const char *path, struct berr *e);
+
 /* An empty configuration. NULL only when out of memory (*e set). */
 struct regd *regd_new(struct berr *e);
 void regd_free(struct regd *r);
 
-/* Parses one file and merges it in (files in name order). path names it in messages. On
- * error r is unchanged. */
-int regd_add_buf(struct regd *r, const char *buf, size_t len, const char *path,
-		 struct berr *e);
+/* Merges one file's entries in (files in name order), taking them (*f is emptied, also on
+ * error). path names the file in messages: "default-docker" or a scope set by two files is an
+ * error naming both. On error r is unchanged. */
+int regd_merge(struct regd *r, struct regd_file *f, const char *path, struct berr *e);
 
 /* The signature store for ref (a docker reference with a domain): for reading
  * (lookaside, else sigstore) or, with write, for writing (lookaside-staging, sigstore-staging,

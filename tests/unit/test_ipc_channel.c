@@ -299,6 +299,14 @@ static struct msg_archive_image m_arch_images[] = {
 };
 static struct msg_v_archive m_v_archive = { .debug = false };
 static struct msg_v_archive_reply m_v_archive_reply = { .images = m_arch_images, .n_images = 2 };
+static struct msg_v_regd m_v_regd = { .path = "/etc/containers/registries.d/default.yaml" };
+static struct msg_regd_entry m_regd_entries[] = {
+	{ .is_default = true, .lookaside = "file:///var/lib/containers/sigstore",
+	  .use_sigstore_attachments = -1 },
+	{ .scope = "registry.example.com/ns", .lookaside = "https://sigs.example.com/store",
+	  .lookaside_staging = "file:///srv/stage", .use_sigstore_attachments = 1 },
+};
+static struct msg_v_regd_reply m_v_regd_reply = { .entries = m_regd_entries, .n_entries = 2 };
 static struct msg_u_shift m_u_shift = { .uid_shift = 1, .gid_shift = 1, .max_uid = 65536,
 				       .max_gid = 65536 };
 static struct msg_u_shift_reply m_u_shift_reply = { .entries = 1200, .skipped = 3 };
@@ -510,6 +518,8 @@ static const struct {
 	{ MSG_U_ARCHIVE, &m_u_archive },
 	{ MSG_U_ARCHIVE_REPLY, &m_u_archive_reply },
 	{ MSG_U_SHIFT, &m_u_shift },
+	{ MSG_V_REGD, &m_v_regd },
+	{ MSG_V_REGD_REPLY, &m_v_regd_reply },
 	{ MSG_U_SHIFT_REPLY, &m_u_shift_reply },
 	{ MSG_SAVE, &m_save },
 	{ MSG_CREATE, &m_create },

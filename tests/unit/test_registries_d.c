@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "policy/registries_d.h"
+#include "workers/verify/regd_yaml.h"
 
 static struct regd *R;
 
@@ -259,6 +260,40 @@ static bool no(const char *p)
 	return false;
 }
 
+/* What the broker checks again on berth-verify's answer: a parsed file that passes, and each
+ * way a lying worker could bend one. */
+static void test_file_check(void **state)
+{
+	struct regd_scope sc = { .name = (char *)"example.com/ns",
+				 .ns = { .lookaside = (char *)"https://sigs.example.com/x",
+					 .use_sigstore_attachments = 1 } };
+	struct regd_file f = { .has_default = true,
+			       .def = { .lookaside = (char *)"file:///var/sigs",
+					.use_sigstore_attachments = -1 },
+			       .scopes = &sc, .n_scopes = 1 };
+	struct berr e = { 0 };
+
+	(void)state;
+	assert_int_equal(regd_file_check(&f, "a.yaml", &e), 0);
+	sc.ns.lookaside = (char *)"ftp://sigs.example.com/x";
+	assert_int_equal(regd_file_check(&f, "a.yaml", &e), -1);
+	assert_non_null(strstr(e.msg, "a.yaml: a location is not an absolute"));
+	sc.ns.lookaside = (char *)"file://relative";
+	assert_int_equal(regd_file_check(&f, "a.yaml", &e), -1);
+	sc.ns.lookaside = NULL;
+	sc.ns.use_sigstore_attachments = 2;
+	assert_int_equal(regd_file_check(&f, "a.yaml", &e), -1);
+	sc.ns.use_sigstore_attachments = 0;
+	sc.name = (char *)"";
+	assert_int_equal(regd_file_check(&f, "a.yaml", &e), -1);
+	assert_non_null(strstr(e.msg, "empty or too long"));
+	sc.name = (char *)"example.com";
+	f.def.sigstore_staging = (char *)"https://";
+	assert_int_equal(regd_file_check(&f, "a.yaml", &e), -1);
+	f.def.sigstore_staging = NULL;
+	assert_int_equal(regd_file_check(&f, "a.yaml", &e), 0);
+}
+
 static void test_dir(void **state)
 {
 	(void)state;
@@ -282,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signature_url, setup, teardown),
+		cmocka_unit_test(test_file_check),
 		cmocka_unit_test(test_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,7 @@
 #include "workers/verify/passwd.h"
 #include "workers/verify/pgpuid.h"
 #include "workers/verify/policy.h"
+#include "workers/verify/regd_yaml.h"
 #include "workers/verify/sigcheck.h"
 #include "workers/verify/sigverify.h"
 
@@ -452,7 +453,50 @@ static int handle_sigstore(void *ctx, struct ipc_msg *m, struct berr *e)
 
 /* berth-verify's requests. Each carries its documents as fds (the message table bounds how
  * many) and is allowed whenever the worker is ready: each is independent. */
+/* One registries.d file: parsed here so that the broker links no YAML parser; the broker checks
+ * the entries again and merges them (policy/registries_d.h). */
+static int handle_regd(void *ctx, struct ipc_msg *m, struct berr *e)
+{
+	struct worker *w = ctx;
+	const struct msg_v_regd *req = m->body;
+	cleanup_close int fd = TAKE_FD(m->fds[0]);
+	cleanup_free uint8_t *buf = NULL;
+	struct msg_v_regd_reply reply = { 0 };
+	struct regd_file f;
+	size_t len;
+	int r;
+
+	if (read_document(fd, "registries.d file", &buf, &len, e) < 0 ||
+	    regd_parse_buf((const char *)buf, len, req->path, &f, e) < 0)
+		return -1;
+	reply.entries = calloc(f.n_scopes + 1, sizeof(*reply.entries));
+	if (reply.entries == NULL) {
+		regd_file_clear(&f);
+		return berr_set(e, BERR_SYSTEM, ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i <= f.n_scopes; i++) {
+		const struct regd_ns *ns = i < f.n_scopes ? &f.scopes[i].ns : &f.def;
+		struct msg_regd_entry *x = &reply.entries[reply.n_entries];
+
+		if (i == f.n_scopes && !f.has_default)
+			break;
+		*x = (struct msg_regd_entry){
+			.is_default = i == f.n_scopes,
+			.scope = i < f.n_scopes ? f.scopes[i].name : NULL,
+			.lookaside = ns->lookaside, .lookaside_staging = ns->lookaside_staging,
+			.sigstore = ns->sigstore, .sigstore_staging = ns->sigstore_staging,
+			.use_sigstore_attachments = ns->use_sigstore_attachments,
+		};
+		reply.n_entries++;
+	}
+	r = send_reply(w, MSG_V_REGD_REPLY, m->id, &reply, "registries.d entries", e);
+	free(reply.entries);
+	regd_file_clear(&f);
+	return r;
+}
+
 static const struct ipc_dispatch verify_table[] = {
+	{ MSG_V_REGD, true, WS_READY, handle_regd },
 	{ MSG_V_MANIFEST, true, WS_READY, handle_manifest },
 	{ MSG_V_CONFIG, true, WS_READY, handle_config },
 	{ MSG_V_ARCHIVE, true, WS_READY, handle_archive },
