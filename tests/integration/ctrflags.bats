@@ -204,7 +204,11 @@ teardown() {
 	[ "$status" -ne 0 ] || fail "nobody can list $dir"
 	# A second start reuses the copy; a copy left half-made (a start killed while copying,
 	# its image still mounted) is unmounted and made again.
-	berth_as "$TEST_USER" unshare sh -c "rm -rf '$dir/nomap-lower'; mkdir -p '$dir/nomap-build/src' && mount -t tmpfs none '$dir/nomap-build/src'"
+	# (The next command's store scan unmounts it; the start removes the rest.)
+	run --separate-stderr berth_as "$TEST_USER" unshare sh -c "rm -rf '$dir/nomap-lower' &&
+		mkdir -p '$dir/nomap-build/src' && mount -t tmpfs none '$dir/nomap-build/src' &&
+		grep -q '$id/nomap-build/src' /proc/self/mountinfo"
+	[ "$status" -eq 0 ] || fail "planting a half-made copy: $stderr"
 	run --separate-stderr berth_as "$TEST_USER" start -a n
 	[ "$status" -eq 0 ] || fail "restart: status $status: $stderr"
 	[ ! -e "$dir/nomap-build" ] || fail "nomap-build left behind"
