@@ -13,6 +13,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load registry
+load signing
 
 USER_CONF=/home/$TEST_USER/.config/containers
 
@@ -75,14 +76,6 @@ teardown_file() {
 	registry_stop main
 }
 
-# gen_key DIR NAME: an unprotected signing key in GnuPG home DIR; prints its fingerprint.
-gen_key() {
-	install -d -m 0700 "$1"
-	GNUPGHOME=$1 gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
-		--quick-gen-key "$2 <$2@berth.test>" ed25519 sign never 2>/dev/null
-	GNUPGHOME=$1 gpg --batch --with-colons --list-keys | awk -F: '/^fpr/ {print $10; exit}'
-}
-
 # sign_push GNUPGHOME FPR IMAGE-DIR REF [--sign-identity REF]: skopeo signs into the lookaside.
 sign_push() {
 	local home=$1 fpr=$2 dir=$3 ref=$4
@@ -92,16 +85,13 @@ sign_push() {
 		"docker://$ref" 3>&-
 }
 
-digest_of() {
-	skopeo inspect --cert-dir "$CERTS" --format '{{.Digest}}' "docker://$1"
-}
 
 make_signed_images() {
 	local R=$REGISTRY_MAIN_ADDR k=$BERTH_IT_TMP/trust-pull-keys
 	export GPG_A=$BERTH_IT_TMP/trust-pull-gpg-a GPG_B=$BERTH_IT_TMP/trust-pull-gpg-b
 	export FPR_A FPR_B KEY_A=$k/a.asc SIGS=$BERTH_IT_TMP/trust-pull-sigs
-	FPR_A=$(gen_key "$GPG_A" alice)
-	FPR_B=$(gen_key "$GPG_B" bob)
+	FPR_A=$(gpg_gen_key "$GPG_A" alice)
+	FPR_B=$(gpg_gen_key "$GPG_B" bob)
 	install -d -m 0755 "$k" "$SIGS"
 	GNUPGHOME=$GPG_A gpg --batch --armor --export "$FPR_A" >"$KEY_A"
 	# Two armored keys one after the other, as `cat a.asc b.asc` makes them.

@@ -9,6 +9,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load registry
+load signing
 
 USER_CONF=/home/$TEST_USER/.config/containers
 
@@ -35,28 +36,15 @@ teardown_file() {
 	registry_stop main
 }
 
-# gen_key DIR NAME [PASSPHRASE] as USER: a signing key in GnuPG home DIR owned by USER; prints
-# its fingerprint. The agent the key generation started is ended.
-gen_key() {
-	local dir=$1 name=$2 pass=${3:-} user=${4:-$TEST_USER}
-	install -d -m 0700 -o "$user" -g "$(id -g "$user")" "$dir"
-	runuser -u "$user" -- env GNUPGHOME="$dir" gpg --batch --quiet --pinentry-mode loopback \
-		--passphrase "$pass" --quick-gen-key "$name <$name@berth.test>" ed25519 sign never \
-		2>/dev/null
-	runuser -u "$user" -- env GNUPGHOME="$dir" gpgconf --kill gpg-agent
-	runuser -u "$user" -- env GNUPGHOME="$dir" gpg --batch --with-colons --list-keys |
-		awk -F: '/^fpr/ {print $10; exit}'
-}
-
 make_keys() {
 	local k=$BERTH_IT_TMP/trust-sign-keys
 	export GPG_A=$BERTH_IT_TMP/trust-sign-gpg-a GPG_B=$BERTH_IT_TMP/trust-sign-gpg-b
 	export GPG_C=$BERTH_IT_TMP/trust-sign-gpg-c GPG_ROOT=$BERTH_IT_TMP/trust-sign-gpg-root
 	export FPR_A FPR_B FPR_C FPR_ROOT KEY_A=$k/a.asc KEY_B=$k/b.asc KEY_ROOT=$k/root.asc
-	FPR_A=$(gen_key "$GPG_A" alice)
-	FPR_B=$(gen_key "$GPG_B" bob)
-	FPR_C=$(gen_key "$GPG_C" carol 'c4rol pass')
-	FPR_ROOT=$(gen_key "$GPG_ROOT" root '' root)
+	FPR_A=$(gpg_gen_key "$GPG_A" alice "" "$TEST_USER")
+	FPR_B=$(gpg_gen_key "$GPG_B" bob "" "$TEST_USER")
+	FPR_C=$(gpg_gen_key "$GPG_C" carol 'c4rol pass' "$TEST_USER")
+	FPR_ROOT=$(gpg_gen_key "$GPG_ROOT" root '' root)
 	install -d -m 0755 "$k"
 	GNUPGHOME=$GPG_A gpg --batch --armor --export "$FPR_A" >"$KEY_A" 2>/dev/null
 	GNUPGHOME=$GPG_B gpg --batch --armor --export "$FPR_B" >"$KEY_B" 2>/dev/null
@@ -116,9 +104,6 @@ berth_gpg() {
 	)
 }
 
-digest_of() {
-	skopeo inspect --cert-dir "$CERTS" --format '{{.Digest}}' "docker://$1"
-}
 
 # policy_for KEY: a policy.json in $BATS_TEST_TMPDIR requiring signedBy KEY for everything.
 policy_for() {

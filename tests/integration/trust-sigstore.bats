@@ -9,6 +9,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 load registry
+load signing
 
 USER_CONF=/home/$TEST_USER/.config/containers
 PY=/usr/bin/python3
@@ -60,9 +61,6 @@ sign() {
 		"$REGISTRY_MAIN_ADDR" "$repo" "$3" "$4" "${@:5}"
 }
 
-digest_of() {
-	skopeo inspect --cert-dir "$CERTS" --format '{{.Digest}}' "docker://$1"
-}
 
 setup() {
 	berth_as "$TEST_USER" images >/dev/null
